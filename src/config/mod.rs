@@ -1,0 +1,1 @@
+//! Text -> `model::Config`: source map, preprocessing, lexer, parser, validation, diagnostics.

@@ -1,0 +1,17 @@
+//! keepalived-rs: a drop-in replacement for the keepalived VRRP daemon.
+//!
+//! Data flows one way through values: `config` turns text into a `model::Config`; the `daemon`
+//! loop owns one `vrrp::Instance` per `vrrp_instance`, feeds it packets (`net`), tracker results
+//! (`track`) and time, and routes the `vrrp::Action`s it emits to `net` (adverts, VIPs, GARP)
+//! and `notify` (scripts, SMTP). Dependency rule ("may use"):
+//! `main -> daemon -> {config, vrrp, track, notify, net, exec} -> model`; `config` and `vrrp`
+//! use only `model`; `net` may use `vrrp::wire`; nothing uses `daemon`.
+
+pub mod config;
+pub mod daemon;
+pub mod exec;
+pub mod model;
+pub mod net;
+pub mod notify;
+pub mod track;
+pub mod vrrp;

@@ -1,0 +1,266 @@
+//! The validated configuration: plain typed data with keepalived's defaults already applied.
+//! No behaviour and no text: spans stop in `config`, and every module downstream reads only this.
+
+mod types;
+
+pub use types::*;
+
+use std::net::{IpAddr, Ipv4Addr};
+use std::time::Duration;
+
+/// A whole `keepalived.conf` after validation and `vrrp_complete_instance()`-style derivation.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Config {
+    /// `global_defs { … }`.
+    pub global: Global,
+    /// `vrrp_script NAME { … }` blocks that are tracked by at least one instance
+    /// (unused ones are dropped with a warning, as keepalived does).
+    pub scripts: Vec<VrrpScript>,
+    /// `vrrp_instance NAME { … }` blocks, in config order.
+    pub instances: Vec<Instance>,
+}
+
+/// `global_defs { … }` (inventory §2).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Global {
+    /// `router_id`; `None` means keepalived's local name (host name) is used.
+    pub router_id: Option<String>,
+    /// `notification_email { … }`: every word of every line, in order.
+    pub notification_email: Vec<String>,
+    /// `notification_email_from`.
+    pub notification_email_from: Option<String>,
+    /// `smtp_server HOST [PORT]`.
+    pub smtp_server: Option<SmtpServer>,
+    /// `smtp_helo_name`; `None` means the local name.
+    pub smtp_helo_name: Option<String>,
+    /// `smtp_connect_timeout` (seconds, default 30): bounds the connect and each reply wait.
+    pub smtp_connect_timeout: Duration,
+    /// `smtp_alert [BOOL]`, unset by default.
+    pub smtp_alert: Option<bool>,
+    /// `smtp_alert_vrrp [BOOL]`, unset by default; overrides `smtp_alert` for VRRP.
+    pub smtp_alert_vrrp: Option<bool>,
+    /// `script_user USER [GROUP]`.
+    pub script_user: Option<ScriptUser>,
+    /// `enable_script_security`.
+    pub enable_script_security: bool,
+    /// `vrrp_version` (default 2).
+    pub vrrp_version: Version,
+    /// `vrrp_mcast_group4` (default 224.0.0.18).
+    pub vrrp_mcast_group4: Ipv4Addr,
+    /// `vrrp_garp_master_delay` (default 5 s; 0 = no second burst).
+    pub vrrp_garp_master_delay: Centis,
+    /// `vrrp_garp_master_repeat` (default 5 GARPs per VIP per burst).
+    pub vrrp_garp_master_repeat: u32,
+    /// `vrrp_garp_master_refresh` (default 0 = off).
+    pub vrrp_garp_master_refresh: Centis,
+    /// `vrrp_garp_master_refresh_repeat` (default 1).
+    pub vrrp_garp_master_refresh_repeat: u32,
+}
+
+impl Default for Global {
+    fn default() -> Self {
+        Self {
+            router_id: None,
+            notification_email: Vec::new(),
+            notification_email_from: None,
+            smtp_server: None,
+            smtp_helo_name: None,
+            smtp_connect_timeout: Duration::from_secs(30),
+            smtp_alert: None,
+            smtp_alert_vrrp: None,
+            script_user: None,
+            enable_script_security: false,
+            vrrp_version: Version::V2,
+            vrrp_mcast_group4: Ipv4Addr::new(224, 0, 0, 18),
+            vrrp_garp_master_delay: Centis::from_secs(5),
+            vrrp_garp_master_repeat: 5,
+            vrrp_garp_master_refresh: Centis::ZERO,
+            vrrp_garp_master_refresh_repeat: 1,
+        }
+    }
+}
+
+/// `smtp_server HOST [PORT]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SmtpServer {
+    /// An IP address or a host name (resolved when a mail is sent).
+    pub host: String,
+    /// Default 25.
+    pub port: u16,
+}
+
+/// A user (and optionally group) scripts run as: `USER [[:]GROUP]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScriptUser {
+    /// User name as written.
+    pub user: String,
+    /// Group name as written; `None` = the user's primary group.
+    pub group: Option<String>,
+}
+
+/// A command to execute as keepalived does (inventory §1.3): argv split from the quoted string,
+/// no shell, `argv[0]` run as is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScriptCommand {
+    /// argv, `argv[0]` is the program.
+    pub argv: Vec<String>,
+    /// Per-script user; `None` = `script_user` or root.
+    pub user: Option<ScriptUser>,
+}
+
+/// `vrrp_script NAME { … }` (inventory §3.1).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VrrpScript {
+    /// The block's name, referenced from `track_script`.
+    pub name: String,
+    /// `script`.
+    pub command: ScriptCommand,
+    /// `interval` (default 1 s, millisecond resolution).
+    pub interval: Duration,
+    /// `timeout`; `None` = use `interval`.
+    pub timeout: Option<Duration>,
+    /// `weight N` (−253..=253, default 0 = fault tracker).
+    pub weight: i32,
+    /// `weight N reverse`.
+    pub reverse: bool,
+    /// `rise` (default 1).
+    pub rise: u32,
+    /// `fall` (default 1).
+    pub fall: u32,
+    /// `init_fail`.
+    pub init_fail: bool,
+}
+
+/// `vrrp_instance NAME { … }` after derivation (inventory §4.1, §4.2).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Instance {
+    /// The block's name (`VI_1`): log prefix `(VI_1)`, notify argv, mails.
+    pub name: String,
+    /// `state MASTER|BACKUP`: the initial wish only.
+    pub initial_state: InitialState,
+    /// `interface`.
+    pub interface: Option<String>,
+    /// `virtual_router_id` (1..=255).
+    pub vrid: u8,
+    /// `priority` (1..=255; 255 = address owner). Default 100, or 255 with `state MASTER`
+    /// and no `priority` (inventory §11.1).
+    pub priority: u8,
+    /// `advert_int`, already rounded for the version (v2: whole seconds).
+    pub advert_int: Centis,
+    /// `version`, or `vrrp_version`.
+    pub version: Version,
+    /// `authentication { auth_type PASS; auth_pass … }` (v2 only).
+    pub auth: Option<Auth>,
+    /// `virtual_ipaddress { … }`.
+    pub vips: Vec<VirtualAddr>,
+    /// `track_script { … }`.
+    pub track_scripts: Vec<TrackScript>,
+    /// `track_interface { … }`.
+    pub track_interfaces: Vec<TrackInterface>,
+    /// `dont_track_primary`.
+    pub dont_track_primary: bool,
+    /// `nopreempt` (already cleared for owners and `state MASTER`).
+    pub nopreempt: bool,
+    /// `preempt_delay` (0 = none).
+    pub preempt_delay: Duration,
+    /// `notify*` scripts.
+    pub notify: NotifyScripts,
+    /// Effective `smtp_alert` (instance, else `smtp_alert_vrrp`, else `smtp_alert`, else false).
+    pub smtp_alert: bool,
+    /// `unicast_src_ip` (or `mcast_src_ip`): the advert source address.
+    pub src_ip: Option<IpAddr>,
+    /// `unicast_peer { … }`; non-empty means unicast mode.
+    pub unicast_peers: Vec<IpAddr>,
+    /// Multicast group adverts go to (from `vrrp_mcast_group4`).
+    pub mcast_group: IpAddr,
+    /// `garp_master_delay` (else the global).
+    pub garp_master_delay: Centis,
+    /// `garp_master_repeat` (else the global).
+    pub garp_master_repeat: u32,
+    /// `garp_master_refresh` (else the global; 0 = off).
+    pub garp_master_refresh: Centis,
+    /// `garp_master_refresh_repeat` (else the global).
+    pub garp_master_refresh_repeat: u32,
+}
+
+impl Instance {
+    /// True when adverts go to unicast peers instead of the multicast group.
+    pub fn is_unicast(&self) -> bool {
+        !self.unicast_peers.is_empty()
+    }
+
+    /// True for the address owner (priority 255, inventory §8.8).
+    pub fn is_owner(&self) -> bool {
+        self.priority == 255
+    }
+}
+
+/// `state` keyword: the state an instance wishes to start in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InitialState {
+    /// `state MASTER`.
+    Master,
+    /// `state BACKUP` (and the default for non-owners).
+    Backup,
+}
+
+/// `authentication { … }`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Auth {
+    /// `auth_type PASS`: the password, NUL-padded to the 8 bytes put in the advert.
+    Pass([u8; 8]),
+}
+
+/// One line of `virtual_ipaddress { … }` (inventory §4.3).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VirtualAddr {
+    /// The address.
+    pub addr: IpAddr,
+    /// `/LEN`; a bare address is /32 (IPv4) or /128 (IPv6).
+    pub prefix_len: u8,
+    /// `brd B` (already resolved for `+`/`-`).
+    pub brd: Option<Ipv4Addr>,
+    /// `dev IF`; `None` = the instance interface.
+    pub dev: Option<String>,
+    /// `scope S` as the numeric rtnetlink scope (global = 0, site = 200, link = 253, host = 254, nowhere = 255).
+    pub scope: u8,
+    /// `label L` (IPv4 only, ≤15 chars).
+    pub label: Option<String>,
+}
+
+/// One line of `track_script { … }`: `NAME [weight N [reverse|noreverse]]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TrackScript {
+    /// The `vrrp_script` name.
+    pub name: String,
+    /// Weight override; `None` = the script's own weight.
+    pub weight: Option<i32>,
+    /// `reverse`/`noreverse` override; `None` = the script's own.
+    pub reverse: Option<bool>,
+}
+
+/// One line of `track_interface { … }`: `IF [weight N [reverse]]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TrackInterface {
+    /// Interface name.
+    pub name: String,
+    /// Weight (0 = fault tracker).
+    pub weight: i32,
+    /// `reverse`.
+    pub reverse: bool,
+}
+
+/// The `notify*` keywords of an instance (inventory §6.1).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct NotifyScripts {
+    /// `notify_master`.
+    pub master: Option<ScriptCommand>,
+    /// `notify_backup`.
+    pub backup: Option<ScriptCommand>,
+    /// `notify_fault`.
+    pub fault: Option<ScriptCommand>,
+    /// `notify_stop`.
+    pub stop: Option<ScriptCommand>,
+    /// `notify`: gets `INSTANCE NAME STATE PRIO` appended.
+    pub generic: Option<ScriptCommand>,
+}

@@ -1,0 +1,1 @@
+//! Transitions -> notify scripts and SMTP alert mails.

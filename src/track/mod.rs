@@ -1,0 +1,1 @@
+//! Trackers: vrrp_script runners and the rise/fall policy, producing `model::TrackEvent`s.

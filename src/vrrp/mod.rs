@@ -1,0 +1,1 @@
+//! The VRRP protocol engine, sans-IO: wire codec, per-instance state machine, timers.
