@@ -394,7 +394,7 @@ pub fn spawn_detached(spec: ExecSpec<'_>) -> Result<u32, Error> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use std::os::unix::fs::PermissionsExt;
 
