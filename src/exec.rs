@@ -20,6 +20,7 @@
 //! Every child is reaped: [`run`] waits for it, [`spawn_detached`] leaves a tokio task waiting.
 
 use std::ffi::{CString, OsString};
+use std::future::Future;
 use std::io;
 use std::os::raw::c_char;
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
@@ -393,6 +394,31 @@ pub fn spawn_detached(spec: ExecSpec<'_>) -> Result<u32, Error> {
     Ok(pid)
 }
 
+/// Starts `spec` now and returns a future that reaps it, sending SIGKILL to its process group
+/// if it is still running after `grace` (`spec.timeout` is ignored). This is how keepalived
+/// runs `notify_stop` at shutdown (`child_killed_thread()`: 1 s, then SIGKILL, no SIGTERM) so
+/// that the daemon can wait for it before exiting. Errors as [`spawn_detached`].
+pub fn spawn_kill_after(
+    spec: ExecSpec<'_>,
+    grace: Duration,
+) -> Result<impl Future<Output = Outcome> + Send + 'static, Error> {
+    let mut child = spawn_child(&spec).inspect_err(|e| {
+        if matches!(e, Error::Exec { .. }) {
+            tracing::error!("{e}");
+        }
+    })?;
+    let pgid = child.id().map_or(0, |p| p as i32);
+    Ok(async move {
+        if let Ok(status) = tokio::time::timeout(grace, child.wait()).await {
+            return classify(status, Phase::Running, pgid);
+        }
+        if pgid > 0 {
+            kill_group(pgid, libc::SIGKILL);
+        }
+        classify(child.wait().await, Phase::Forcing, pgid)
+    })
+}
+
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
@@ -679,6 +705,31 @@ pub(crate) mod tests {
         assert_eq!(o, Outcome::Exited(0));
         let text = std::fs::read_to_string(&out).unwrap();
         assert_eq!(text.trim(), format!("{} {}", nobody.uid, nobody.gid));
+    }
+
+    #[tokio::test]
+    async fn kill_after_grace_kills_the_group() {
+        let d = Scratch::new("exec");
+        let s = d.script("hang.sh", "#!/bin/sh\ntrap '' TERM\nexec sleep 30\n");
+        let a = argv(&[&s]);
+        let spec = ExecSpec {
+            argv: &a,
+            user: None,
+            timeout: None,
+        };
+        let fut = spawn_kill_after(spec, Duration::from_millis(200)).unwrap();
+        let out = tokio::time::timeout(Duration::from_secs(10), fut)
+            .await
+            .unwrap();
+        assert_eq!(out, Outcome::TimedOut);
+        let quick = spawn_kill_after(
+            ExecSpec {
+                argv: &argv(&["/bin/true"]),
+                ..spec
+            },
+            Duration::from_secs(5),
+        );
+        assert_eq!(quick.unwrap().await, Outcome::Exited(0));
     }
 
     #[tokio::test]
