@@ -37,6 +37,8 @@ const TERM_GRACE: Duration = Duration::from_secs(2);
 const KILL_REPEAT: Duration = Duration::from_secs(10);
 /// Environment variables keepalived ≥ 2.3 removes before exec (`system_call_script()`).
 const UNSAFE_ENV: [&str; 3] = ["IFS", "LD_PRELOAD", "LD_LIBRARY_PATH"];
+/// The account keepalived runs scripts as when `script_user` is not set, if it exists.
+const DEFAULT_SCRIPT_ACCOUNT: &str = "keepalived_script";
 /// Added to an errno to tell "execve/setuid failed in the child" apart from a failed fork in
 /// the `io::Error` std hands back from `spawn` (std forwards the raw code unchanged).
 const CHILD_EXEC_ERRNO_BASE: i32 = 0x4b00_0000;
@@ -394,6 +396,22 @@ pub fn spawn_detached(spec: ExecSpec<'_>) -> Result<u32, Error> {
     Ok(pid)
 }
 
+/// The user scripts without their own `user` run as (keepalived's `get_default_script_user()`):
+/// `script_user` if configured, else the `keepalived_script` account if it exists, else `None`
+/// (the daemon's own uid/gid, normally root). Pass the result as `default_user` to the runners.
+pub fn default_script_user(script_user: Option<&ScriptUser>) -> Option<ScriptUser> {
+    if let Some(u) = script_user {
+        return Some(u.clone());
+    }
+    match nix::unistd::User::from_name(DEFAULT_SCRIPT_ACCOUNT) {
+        Ok(Some(_)) => Some(ScriptUser {
+            user: DEFAULT_SCRIPT_ACCOUNT.to_owned(),
+            group: None,
+        }),
+        _ => None,
+    }
+}
+
 /// Starts `spec` now and returns a future that reaps it, sending SIGKILL to its process group
 /// if it is still running after `grace` (`spec.timeout` is ignored). This is how keepalived
 /// runs `notify_stop` at shutdown (`child_killed_thread()`: 1 s, then SIGKILL, no SIGTERM) so
@@ -730,6 +748,21 @@ pub(crate) mod tests {
             Duration::from_secs(5),
         );
         assert_eq!(quick.unwrap().await, Outcome::Exited(0));
+    }
+
+    #[test]
+    fn default_script_user_prefers_script_user() {
+        let u = ScriptUser {
+            user: "alice".into(),
+            group: Some("staff".into()),
+        };
+        assert_eq!(default_script_user(Some(&u)), Some(u));
+        let fallback = default_script_user(None);
+        let exists = matches!(
+            nix::unistd::User::from_name("keepalived_script"),
+            Ok(Some(_))
+        );
+        assert_eq!(fallback.is_some(), exists);
     }
 
     #[tokio::test]
