@@ -336,10 +336,45 @@ fn classify(status: io::Result<ExitStatus>, phase: Phase, pgid: i32) -> Outcome 
 }
 
 /// Waits for `child`, enforcing `timeout` with keepalived's kill sequence.
-async fn supervise(mut child: tokio::process::Child, timeout: Option<Duration>) -> Outcome {
+async fn supervise(
+    mut child: tokio::process::Child,
+    timeout: Option<Duration>,
+    kill_on_drop: bool,
+) -> Outcome {
     let Some(pgid) = child.id().map(|p| p as i32) else {
         return classify(child.wait().await, Phase::Running, 0);
     };
+    // Declared after `child`, so it runs before the child is dropped (and possibly reaped):
+    // the process group id cannot have been reused yet.
+    let mut guard = GroupGuard {
+        pgid,
+        armed: kill_on_drop,
+    };
+    let outcome = wait_with_timeout(&mut child, pgid, timeout).await;
+    guard.armed = false;
+    outcome
+}
+
+/// SIGKILLs a process group when the future waiting for its leader is dropped unfinished
+/// (a runner stopped at reload or shutdown must not leave its check script behind).
+struct GroupGuard {
+    pgid: i32,
+    armed: bool,
+}
+
+impl Drop for GroupGuard {
+    fn drop(&mut self) {
+        if self.armed {
+            kill_group(self.pgid, libc::SIGKILL);
+        }
+    }
+}
+
+async fn wait_with_timeout(
+    child: &mut tokio::process::Child,
+    pgid: i32,
+    timeout: Option<Duration>,
+) -> Outcome {
     let Some(limit) = timeout else {
         return classify(child.wait().await, Phase::Running, pgid);
     };
@@ -368,10 +403,11 @@ async fn supervise(mut child: tokio::process::Child, timeout: Option<Duration>) 
 /// (`setpgid(0, 0)`), uid/gid of `user` (else the daemon's), umask inherited. On timeout: SIGTERM
 /// to the process group, SIGKILL 2 s later if still alive, then every 10 s. An `execve` failure
 /// (e.g. a file without `#!`) is logged and reported as `Exited(0)`, as keepalived does.
+/// Dropping the future before it resolves SIGKILLs the process group.
 /// Must be awaited inside a tokio runtime.
 pub async fn run(spec: ExecSpec<'_>) -> Outcome {
     match spawn_child(&spec) {
-        Ok(child) => supervise(child, spec.timeout).await,
+        Ok(child) => supervise(child, spec.timeout, true).await,
         Err(e @ Error::Exec { .. }) => {
             tracing::error!("{e}");
             Outcome::Exited(0)
@@ -392,7 +428,7 @@ pub fn spawn_detached(spec: ExecSpec<'_>) -> Result<u32, Error> {
         }
     })?;
     let pid = child.id().unwrap_or(0);
-    tokio::spawn(supervise(child, spec.timeout));
+    tokio::spawn(supervise(child, spec.timeout, false));
     Ok(pid)
 }
 
@@ -763,6 +799,45 @@ pub(crate) mod tests {
             Ok(Some(_))
         );
         assert_eq!(fallback.is_some(), exists);
+    }
+
+    #[tokio::test]
+    async fn dropping_a_run_kills_the_script() {
+        let d = Scratch::new("exec");
+        let pidfile = d.path("pid");
+        let s = d.script(
+            "p.sh",
+            &format!("#!/bin/sh\necho $$ > {pidfile}\nexec sleep 30\n"),
+        );
+        let a = argv(&[&s]);
+        let run = run(ExecSpec {
+            argv: &a,
+            user: None,
+            timeout: None,
+        });
+        let pid_text = async {
+            loop {
+                if let Ok(t) = std::fs::read_to_string(&pidfile) {
+                    if t.ends_with('\n') {
+                        return t;
+                    }
+                }
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+        };
+        let pid: i32 = tokio::select! {
+            _ = run => panic!("sleep 30 finished"),
+            t = tokio::time::timeout(Duration::from_secs(10), pid_text) => t.unwrap().trim().parse().unwrap(),
+        };
+        let mut alive = true;
+        for _ in 0..250 {
+            alive = process_alive(pid);
+            if !alive {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        assert!(!alive, "script {pid} survived its dropped run");
     }
 
     #[tokio::test]

@@ -20,9 +20,9 @@ use crate::exec::{self, ExecSpec, Outcome};
 use crate::model::{ScriptUser, TrackEvent, VrrpScript};
 use crate::track::policy::ScriptPolicy;
 
-/// The running script tasks. Dropping it (or calling [`Runners::stop`]) aborts every runner;
-/// a script process already started is still reaped by the runtime (the daemon does this at
-/// reload and shutdown).
+/// The running script tasks. Dropping it (or calling [`Runners::stop`]) aborts every runner and
+/// SIGKILLs the process group of any check still running (the daemon does this at reload and
+/// shutdown).
 #[derive(Debug, Default)]
 pub struct Runners {
     tasks: Vec<JoinHandle<()>>,
