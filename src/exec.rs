@@ -594,7 +594,7 @@ pub(crate) mod tests {
             &format!("#!/bin/sh\ntrap 'echo term >> {marker}' TERM\nwhile :; do sleep 0.1; done\n"),
         );
         assert_eq!(
-            run_argv(&[&s], Some(Duration::from_millis(200))).await,
+            run_argv(&[&s], Some(Duration::from_millis(1000))).await,
             Outcome::TimedOut
         );
         // The script saw the TERM (and survived it), so the KILL is what ended it.
@@ -609,7 +609,7 @@ pub(crate) mod tests {
             "#!/bin/sh\ntrap 'exit 3' TERM\nwhile :; do sleep 0.1; done\n",
         );
         assert_eq!(
-            run_argv(&[&s], Some(Duration::from_millis(200))).await,
+            run_argv(&[&s], Some(Duration::from_millis(1000))).await,
             Outcome::Exited(3)
         );
     }
@@ -624,7 +624,7 @@ pub(crate) mod tests {
             &format!("#!/bin/sh\nsleep 30 &\necho $! > {pidfile}\nwait\n"),
         );
         assert_eq!(
-            run_argv(&[&s], Some(Duration::from_millis(300))).await,
+            run_argv(&[&s], Some(Duration::from_millis(1000))).await,
             Outcome::TimedOut
         );
         let pid: i32 = std::fs::read_to_string(&pidfile)
