@@ -24,6 +24,9 @@ use super::timer::{master_down_interval_us, skew_time_us, us};
 use super::wire::{self, Advert, AdvertAuth, DecodeError};
 use crate::model::{self, Auth, Centis, InitialState, TrackEvent, Version, VirtualAddr};
 
+/// Longest `preempt_delay` keepalived accepts.
+const MAX_PREEMPT_DELAY: Duration = Duration::from_secs(1000);
+
 /// The RFC state of an instance, as keepalived names it in logs, notify argv and dumps.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum State {
@@ -996,7 +999,8 @@ impl Instance {
             self.sands = Some(now + us(self.ms_down_timer));
             return;
         }
-        let delay = self.cfg.preempt_delay;
+        // keepalived accepts 0–1000 s; bounding it here keeps `now + delay` from overflowing.
+        let delay = self.cfg.preempt_delay.min(MAX_PREEMPT_DELAY);
         let in_preempt_delay =
             !delay.is_zero() && self.preempt_time.is_none_or(|until| until > now);
         if self.cfg.nopreempt || p >= e || in_preempt_delay {

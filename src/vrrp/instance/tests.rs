@@ -851,6 +851,31 @@ fn receive_checks_and_counters() {
 }
 
 #[test]
+fn validation_logs_are_rate_limited_until_a_good_packet() {
+    let t0 = Instant::now();
+    let c = cfg(100);
+    let mut i = started(&c, t0, B);
+    let mut p = rx(&c, A, 200);
+    p.ttl = 1;
+    i.handle_packet(t0, &p);
+    assert_eq!(i.logged, Check::Ttl as u32);
+    i.handle_packet(t0, &p);
+    assert_eq!(i.stats().ip_ttl_err, 2, "every bad packet is counted");
+    i.handle_packet(t0, &rx(&c, A, 200));
+    assert_eq!(i.logged, 0, "a good packet re-arms the log line");
+}
+
+#[test]
+fn huge_preempt_delay_does_not_overflow() {
+    let t0 = Instant::now();
+    let mut c = cfg(150);
+    c.preempt_delay = Duration::MAX;
+    let mut i = started(&c, t0, B);
+    i.handle_packet(t0 + ms(10), &rx(&c, A, 100));
+    assert_eq!(i.state(), State::Backup);
+}
+
+#[test]
 fn unicast_mode_skips_ttl_and_rejects_multicast() {
     let t0 = Instant::now();
     let mut c = cfg(100);
