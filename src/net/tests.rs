@@ -78,6 +78,9 @@ fn adverts_cross_a_veth_by_multicast_and_unicast() {
             let hb = connect().unwrap();
             let ib = interface(&hb, "vB").await.unwrap();
             let sb = VrrpSocket::open("vB", ib.index, GROUP, true).unwrap();
+            // A unicast-mode socket on the same interface: it joins nothing, and with
+            // IP_MULTICAST_ALL off it must not inherit the group `sb` joined.
+            let sb_unicast = VrrpSocket::open("vB", ib.index, GROUP, false).unwrap();
             assert_eq!((sb.ifname(), sb.ifindex()), ("vB", ib.index));
 
             let mut buf = [0u8; 2048];
@@ -98,6 +101,15 @@ fn adverts_cross_a_veth_by_multicast_and_unicast() {
                 .expect("unicast advert reaches B")
                 .unwrap();
             assert_eq!(&buf[..n], &ucast[..]);
+            let n = timeout(PATIENCE, sb_unicast.recv(&mut buf))
+                .await
+                .expect("unicast advert reaches the unicast-mode socket")
+                .unwrap();
+            assert_eq!(
+                &buf[..n],
+                &ucast[..],
+                "the unicast-mode socket skips the multicast sent before"
+            );
 
             // With IP_MULTICAST_LOOP off A never hears its own multicast: the first datagram
             // A's receive socket gets is B's reply, not the copy of its own advert sent earlier.
