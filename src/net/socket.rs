@@ -144,7 +144,7 @@ impl VrrpSocket {
                 ifname: self.ifname.clone(),
                 source,
             })?;
-            match guard.try_io(|fd| (&mut &*fd.get_ref()).read(buf)) {
+            match guard.try_io(|fd| (&mut fd.get_ref()).read(buf)) {
                 Ok(Ok(n)) => return Ok(n),
                 Ok(Err(e)) if e.kind() == io::ErrorKind::Interrupted => continue,
                 Ok(Err(source)) => {
