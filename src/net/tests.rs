@@ -200,8 +200,34 @@ fn vip_add_delete_and_presence() {
     });
 }
 
+/// An `AF_PACKET` socket receiving frames of `ethertype` arriving on `ifindex`.
+fn sniffer(ifindex: u32, ethertype: u16) -> Socket {
+    let s = Socket::new(
+        Domain::PACKET,
+        Type::RAW,
+        Some(i32::from(ethertype.to_be()).into()),
+    )
+    .unwrap();
+    s.bind(&garp::link_addr(ifindex, ethertype, [0; 6]))
+        .unwrap();
+    s.set_read_timeout(Some(PATIENCE)).unwrap();
+    s
+}
+
+/// Whether `expected` is among the next frames on `sniffer` (other traffic of the same
+/// EtherType — IPv6 autoconfiguration, MLD — may share the wire; at most 50 are examined).
+fn sees_frame(sniffer: &Socket, expected: &[u8]) -> bool {
+    let mut frame = [0u8; 2048];
+    (0..50).any(|_| {
+        let n = (&mut &*sniffer)
+            .read(&mut frame)
+            .expect("a frame within the timeout");
+        n >= expected.len() && frame[..expected.len()] == *expected
+    })
+}
+
 #[test]
-fn garp_is_seen_on_the_peer() {
+fn garp_and_na_are_seen_on_the_peer() {
     let Some((a, b)) = two_hosts("garp") else {
         return;
     };
@@ -211,31 +237,24 @@ fn garp_is_seen_on_the_peer() {
             let ia = interface(&connect().unwrap(), "vA").await.unwrap();
             assert_ne!(ia.mac, [0; 6], "veth has a MAC");
             let sender = GarpSender::open(ia.index, ia.mac).unwrap();
+            assert!(!ipv6_forwarding("vA"), "a fresh namespace does not forward");
             b.enter();
             let ib = interface(&connect().unwrap(), "vB").await.unwrap();
-            let sniffer = Socket::new(
-                Domain::PACKET,
-                Type::RAW,
-                Some(i32::from(0x0806u16.to_be()).into()),
-            )
-            .unwrap();
-            sniffer
-                .bind(&garp::link_addr(ib.index, 0x0806, [0; 6]))
-                .unwrap();
-            sniffer.set_read_timeout(Some(PATIENCE)).unwrap();
+            let arp = sniffer(ib.index, 0x0806);
+            let ipv6 = sniffer(ib.index, 0x86dd);
 
             let vip = Ipv4Addr::new(198, 51, 100, 50);
             sender.send(vip).unwrap();
-            let expected = garp_frame(ia.mac, vip);
-            let mut frame = [0u8; 128];
-            // Other ARP traffic could share the wire; look at a bounded number of frames.
-            let seen = (0..20).any(|_| {
-                let n = (&sniffer)
-                    .read(&mut frame)
-                    .expect("a frame within the timeout");
-                n >= GARP_FRAME_LEN && frame[..GARP_FRAME_LEN] == expected
-            });
-            assert!(seen, "the gratuitous ARP arrives unchanged on vB");
+            assert!(
+                sees_frame(&arp, &garp_frame(ia.mac, vip)),
+                "the gratuitous ARP arrives unchanged on vB"
+            );
+            let vip6: std::net::Ipv6Addr = "2001:db8::50".parse().unwrap();
+            sender.send_na(vip6, false).unwrap();
+            assert!(
+                sees_frame(&ipv6, &na_frame(ia.mac, vip6, false)),
+                "the unsolicited NA arrives unchanged on vB"
+            );
         })
     });
 }
