@@ -33,7 +33,12 @@ fn checksum(data: &[u8]) -> u16 {
 /// builds it (TOS 0xc0, TTL 255, no DF): this module only carries bytes, so any valid datagram
 /// would do, but a realistic one makes the test meaningful.
 fn advert_datagram(src: Ipv4Addr, dst: Ipv4Addr, vrid: u8, ident: u16) -> Vec<u8> {
-    let mut vrrp = vec![0x21, vrid, 100, 1, 0, 1, 0, 0, 198, 51, 100, 50];
+    advert_with_priority(src, dst, vrid, 100, ident)
+}
+
+/// [`advert_datagram`] with a chosen priority: one VIP 198.51.100.50, no auth, 1 s interval.
+fn advert_with_priority(src: Ipv4Addr, dst: Ipv4Addr, vrid: u8, prio: u8, ident: u16) -> Vec<u8> {
+    let mut vrrp = vec![0x21, vrid, prio, 1, 0, 1, 0, 0, 198, 51, 100, 50];
     vrrp.extend_from_slice(&[0; 8]);
     let c = checksum(&vrrp);
     vrrp[6..8].copy_from_slice(&c.to_be_bytes());
@@ -321,4 +326,139 @@ async fn wait_for(events: &mut tokio::sync::mpsc::Receiver<NetEvent>, want: &Net
         }
     }
     panic!("{want:?} not among 100 events");
+}
+
+/// A real keepalived started by a test inside a namespace; stopped (SIGTERM, then SIGKILL after
+/// a bounded wait) and its files removed on drop.
+struct RealKeepalived {
+    child: std::process::Child,
+    dir: std::path::PathBuf,
+}
+
+impl RealKeepalived {
+    const BIN: &str = "/usr/sbin/keepalived";
+
+    fn start(ns: &Netns, config: &str) -> RealKeepalived {
+        let dir = std::env::temp_dir().join(format!("{}-ka", ns.name()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let conf = dir.join("keepalived.conf");
+        std::fs::write(&conf, config).unwrap();
+        let log = std::fs::File::create(dir.join("log")).unwrap();
+        let p = |f: &str| dir.join(f).to_string_lossy().into_owned();
+        let child = std::process::Command::new("ip")
+            .args([
+                "netns",
+                "exec",
+                ns.name(),
+                Self::BIN,
+                "-n",
+                "-l",
+                "-D",
+                "-P",
+            ])
+            .args(["-f", &p("keepalived.conf"), "-p", &p("ka.pid")])
+            .args(["-r", &p("vrrp.pid"), "-c", &p("checkers.pid")])
+            .stdout(log.try_clone().unwrap())
+            .stderr(log)
+            .spawn()
+            .expect("start keepalived");
+        RealKeepalived { child, dir }
+    }
+
+    fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.join("log")).unwrap_or_default()
+    }
+}
+
+impl Drop for RealKeepalived {
+    fn drop(&mut self) {
+        use nix::sys::signal::{Signal, kill};
+        use nix::unistd::Pid;
+        // `ip netns exec` execs keepalived in place, so the child pid is keepalived's parent
+        // process, which stops its VRRP child on SIGTERM.
+        let pid = Pid::from_raw(self.child.id() as i32);
+        let _ = kill(pid, Signal::SIGTERM);
+        for _ in 0..50 {
+            if matches!(self.child.try_wait(), Ok(Some(_))) {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        if matches!(self.child.try_wait(), Ok(None)) {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// Interop at the socket level with keepalived 2.2.7: its adverts reach a `VrrpSocket`
+/// unchanged (TTL 255, group 224.0.0.18), and adverts sent through a `VrrpSocket` are accepted
+/// by it (a higher priority makes the real MASTER step down and remove its VIP).
+#[test]
+fn real_keepalived_hears_and_is_heard() {
+    if !std::path::Path::new(RealKeepalived::BIN).exists() {
+        eprintln!("skipped: {} not installed", RealKeepalived::BIN);
+        return;
+    }
+    let Some((a, b)) = two_hosts("ka") else {
+        return;
+    };
+    let config = "global_defs {\n  router_id ka_net_test\n}\n\
+        vrrp_instance VI_1 {\n  state BACKUP\n  interface vB\n  virtual_router_id 51\n\
+        priority 100\n  advert_int 1\n  virtual_ipaddress {\n    198.51.100.50\n  }\n}\n";
+    let daemon = RealKeepalived::start(&b, config);
+    on_fresh_thread(move |rt| {
+        rt.block_on(async {
+            a.enter();
+            let ia = interface(&connect().unwrap(), "vA").await.unwrap();
+            let sa = VrrpSocket::open("vA", ia.index, GROUP, true).unwrap();
+
+            // keepalived becomes MASTER after its master-down interval (about 3.6 s) and then
+            // advertises every second.
+            let mut buf = [0u8; 2048];
+            let n = timeout(Duration::from_secs(15), sa.recv(&mut buf))
+                .await
+                .unwrap_or_else(|_| panic!("no advert from keepalived:\n{}", daemon.log()))
+                .unwrap();
+            let d = &buf[..n];
+            assert_eq!(d[0], 0x45, "IPv4 header without options");
+            assert_eq!((d[8], d[9]), (255, 112), "TTL 255, protocol 112");
+            assert_eq!(d[12..16], B_IP.octets(), "source = vB's primary address");
+            assert_eq!(d[16..20], GROUP.octets());
+            assert_eq!(
+                d[20..24],
+                [0x21, 51, 100, 1],
+                "v2 advert, VRID 51, prio 100, 1 VIP"
+            );
+            assert_eq!(d[28..32], [198, 51, 100, 50]);
+
+            // Now outrank it: a valid advert with priority 200 every second. keepalived steps
+            // down to BACKUP and removes the VIP (bounded: at most 10 adverts).
+            let mut demoted = false;
+            for ident in 1..=10u16 {
+                let adv = advert_with_priority(A_IP, GROUP, 51, 200, ident);
+                sa.send(&adv, GROUP).unwrap();
+                tokio::time::sleep(Duration::from_secs(1)).await;
+                // keepalived's own words for having accepted and compared our advert.
+                let accepted = daemon
+                    .log()
+                    .contains("received advert from 198.51.100.1 with higher priority 200");
+                if accepted
+                    && !b
+                        .ip(&["-4", "addr", "show", "dev", "vB"])
+                        .contains("198.51.100.50")
+                {
+                    demoted = true;
+                    break;
+                }
+            }
+            assert!(
+                demoted,
+                "keepalived did not accept our adverts:\n{}",
+                daemon.log()
+            );
+            drop(daemon);
+        })
+    });
 }
