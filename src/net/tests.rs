@@ -201,6 +201,34 @@ fn vip_add_delete_and_presence() {
                 interface(&h, "nosuch0").await,
                 Err(Error::NoSuchInterface(_))
             ));
+
+            // IPv6: a /128 VIP is added deprecated (never a source address) and without DAD.
+            let v6 = VirtualAddr {
+                addr: "2001:db8::50".parse().unwrap(),
+                prefix_len: 128,
+                brd: None,
+                dev: None,
+                scope: 0,
+                label: None,
+            };
+            add_address(&h, idx, &v6).await.unwrap();
+            let out = a.ip(&["-6", "addr", "show", "dev", "vA"]);
+            let line = out
+                .lines()
+                .find(|l| l.contains("inet6 2001:db8::50/128"))
+                .unwrap_or_else(|| panic!("IPv6 VIP missing:\n{out}"));
+            assert!(
+                line.contains("nodad") && line.contains("deprecated"),
+                "{out}"
+            );
+            assert!(out.contains("preferred_lft 0sec"), "{out}");
+            assert!(has_address(&h, idx, v6.addr).await.unwrap());
+            del_address(&h, idx, &v6).await.unwrap();
+            assert!(!has_address(&h, idx, v6.addr).await.unwrap());
+            assert!(matches!(
+                del_address(&h, idx, &v6).await,
+                Err(Error::AddressNotPresent { .. })
+            ));
         })
     });
 }
