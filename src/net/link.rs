@@ -66,6 +66,10 @@ pub enum NetEvent {
     Link(LinkEvent),
     /// An IPv4 or IPv6 address was added or removed.
     Addr(AddrEvent),
+    /// The kernel dropped notifications (netlink receive buffer full, `ENOBUFS`): events were
+    /// lost, so re-read the state of every interface that matters with [`interface`]. Link
+    /// events after this one are reported even if the state looks unchanged.
+    Overrun,
 }
 
 /// Looks up the interface `name` (`RTM_GETLINK`, then an address dump for its primary IPv4).
@@ -122,9 +126,10 @@ pub async fn interface(handle: &rtnetlink::Handle, name: &str) -> Result<Interfa
 /// Subscribes to link and address changes and returns them as a channel.
 ///
 /// Link events are deduplicated: one is sent when an interface is first seen, then only when
-/// its up/down state changes, and when it is deleted. The channel closes if the netlink socket
-/// fails (for instance on a buffer overflow); the daemon should then reopen it and resync with
-/// [`interface`]. Dropping the receiver stops the monitor. Needs a tokio runtime.
+/// its up/down state changes, and when it is deleted. Lost notifications are reported as
+/// [`NetEvent::Overrun`]. The channel closes only if the netlink socket fails; the daemon should
+/// then reopen it and resync with [`interface`]. Dropping the receiver stops the monitor.
+/// Needs a tokio runtime.
 pub fn monitor() -> Result<mpsc::Receiver<NetEvent>, Error> {
     let groups = [
         MulticastGroup::Link,
@@ -138,10 +143,7 @@ pub fn monitor() -> Result<mpsc::Receiver<NetEvent>, Error> {
     tokio::spawn(async move {
         let mut seen: HashMap<u32, bool> = HashMap::new();
         while let Some((msg, _)) = messages.next().await {
-            let NetlinkPayload::InnerMessage(msg) = msg.payload else {
-                continue;
-            };
-            let Some(event) = translate(&mut seen, msg) else {
+            let Some(event) = on_payload(&mut seen, msg.payload) else {
                 continue;
             };
             if tx.send(event).await.is_err() {
@@ -151,6 +153,22 @@ pub fn monitor() -> Result<mpsc::Receiver<NetEvent>, Error> {
         conn.abort();
     });
     Ok(rx)
+}
+
+/// One netlink datagram from the multicast socket: a notification or the overrun marker
+/// netlink-proto inserts when the kernel reported `ENOBUFS`.
+fn on_payload(
+    seen: &mut HashMap<u32, bool>,
+    payload: NetlinkPayload<RouteNetlinkMessage>,
+) -> Option<NetEvent> {
+    match payload {
+        NetlinkPayload::InnerMessage(msg) => translate(seen, msg),
+        NetlinkPayload::Overrun(_) => {
+            seen.clear();
+            Some(NetEvent::Overrun)
+        }
+        _ => None,
+    }
 }
 
 /// Turns one rtnetlink notification into an event, or nothing when it changes nothing VRRP
@@ -300,6 +318,24 @@ mod unit {
             "deletion reports down"
         );
         assert!(ev(&mut seen, link(4, "eth1", up)).is_some(), "recreated");
+    }
+
+    #[test]
+    fn overrun_is_reported_and_forgets_states() {
+        let mut seen = HashMap::new();
+        let up = LinkFlags::Up | LinkFlags::Running;
+        let new = |m| NetlinkPayload::InnerMessage(RouteNetlinkMessage::NewLink(m));
+        assert!(on_payload(&mut seen, new(link(3, "eth0", up))).is_some());
+        assert!(on_payload(&mut seen, new(link(3, "eth0", up))).is_none());
+        assert_eq!(
+            on_payload(&mut seen, NetlinkPayload::Overrun(Vec::new())),
+            Some(NetEvent::Overrun)
+        );
+        assert!(
+            on_payload(&mut seen, new(link(3, "eth0", up))).is_some(),
+            "after lost events the state is reported again"
+        );
+        assert_eq!(on_payload(&mut seen, NetlinkPayload::Noop), None);
     }
 
     #[test]
