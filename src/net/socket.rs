@@ -22,10 +22,13 @@ const BPF_RET_DROP: SockFilter = SockFilter::new(0x06, 0, 0, 0);
 
 /// The pair of raw VRRP sockets of one interface.
 ///
-/// The receive socket sees every protocol-112 datagram arriving on the interface addressed to
-/// this host (unicast mode) or to a group it joined (multicast mode); `IP_MULTICAST_ALL` is off
-/// so groups joined by other sockets do not leak in. It is not bound to an address: the daemon
-/// filters on the destination (`vrrp::wire` returns it) and the VRID.
+/// In multicast mode the receive socket joins the group and is bound to it, as keepalived's
+/// is, so it sees only adverts sent to that group: a unicast advert never reaches a multicast
+/// instance (inventory §8.12, "unicast on one side, multicast on the other"). In unicast mode it
+/// joins nothing and is not bound to an address: it sees every protocol-112 datagram addressed
+/// to this host on the interface, and the daemon filters on the destination and VRID.
+/// `IP_MULTICAST_ALL` is off in both modes so groups joined by other sockets do not leak in. An
+/// interface with both multicast and unicast instances needs one `VrrpSocket` of each mode.
 ///
 /// The send socket writes whole IPv4 datagrams (`IP_HDRINCL`: the caller's header, TTL, TOS and
 /// ID go out unchanged; the kernel fills only the header checksum and total length). It never
@@ -40,7 +43,8 @@ pub struct VrrpSocket {
 
 impl VrrpSocket {
     /// Opens both sockets on `ifname` (index `ifindex`); when `join`, the receive socket joins
-    /// the multicast `group` on that interface (multicast mode; `group` is ignored otherwise).
+    /// the multicast `group` on that interface and binds to it (multicast mode; `group` is
+    /// ignored otherwise).
     ///
     /// Needs `CAP_NET_RAW` and a tokio runtime (the receive socket registers with its reactor).
     pub fn open(ifname: &str, ifindex: u32, group: Ipv4Addr, join: bool) -> Result<Self, Error> {
@@ -70,6 +74,8 @@ impl VrrpSocket {
         if join {
             rx.join_multicast_v4_n(&group, &InterfaceIndexOrAddress::Index(ifindex))
                 .map_err(fail("IP_ADD_MEMBERSHIP"))?;
+            rx.bind(&SocketAddrV4::new(group, 0).into())
+                .map_err(fail("bind to the multicast group"))?;
         }
         rx.set_nonblocking(true).map_err(fail("O_NONBLOCK"))?;
         // SAFETY: `rx` is an open socket that the AsyncFd owns from here on; its fd is never
