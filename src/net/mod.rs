@@ -8,11 +8,11 @@
 //!
 //! | Piece | Kernel interface |
 //! |---|---|
-//! | [`VrrpSocket`] | raw `IPPROTO_VRRP` (112) sockets, one receive + one send per interface |
+//! | [`VrrpSocket`], [`VrrpSocket6`] | raw `IPPROTO_VRRP` (112) sockets, one receive + one send per interface and mode |
 //! | [`add_address`], [`del_address`], [`has_address`] | rtnetlink `RTM_NEWADDR` / `RTM_DELADDR` / dump |
 //! | [`interface`] | rtnetlink `RTM_GETLINK` + address dump |
 //! | [`monitor`] | rtnetlink multicast groups `RTNLGRP_LINK`, `RTNLGRP_IPV4_IFADDR`, `RTNLGRP_IPV6_IFADDR` |
-//! | [`GarpSender`], [`garp_frame`] | `AF_PACKET` raw frames |
+//! | [`GarpSender`], [`garp_frame`], [`na_frame`] | `AF_PACKET` raw frames (gratuitous ARP, unsolicited NA) |
 //!
 //! Functions that touch netlink or create async sockets must run inside a tokio runtime (they
 //! spawn the netlink connection or register with the reactor).
@@ -21,6 +21,7 @@ mod addr;
 mod garp;
 mod link;
 mod socket;
+mod socket6;
 
 #[cfg(test)]
 pub(crate) mod testns;
@@ -31,6 +32,7 @@ pub use addr::{AddrOp, add_address, address_message, del_address, has_address};
 pub use garp::{GARP_FRAME_LEN, GarpSender, NA_FRAME_LEN, garp_frame, ipv6_forwarding, na_frame};
 pub use link::{AddrEvent, Interface, LinkEvent, NetEvent, interface, monitor};
 pub use socket::{IPPROTO_VRRP, VrrpSocket};
+pub use socket6::{Received6, VrrpSocket6};
 
 use std::io;
 use std::net::IpAddr;

@@ -2,7 +2,7 @@
 //! Each skips when namespaces are unavailable (see `testns`), and every wait is bounded.
 
 use std::io::Read;
-use std::net::{IpAddr, Ipv4Addr};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::time::Duration;
 
 use socket2::{Domain, Socket, Type};
@@ -290,7 +290,7 @@ fn garp_and_na_are_seen_on_the_peer() {
                 sees_frame(&arp, &garp_frame(ia.mac, vip)),
                 "the gratuitous ARP arrives unchanged on vB"
             );
-            let vip6: std::net::Ipv6Addr = "2001:db8::50".parse().unwrap();
+            let vip6: Ipv6Addr = "2001:db8::50".parse().unwrap();
             sender.send_na(vip6, false).unwrap();
             assert!(
                 sees_frame(&ipv6, &na_frame(ia.mac, vip6, false)),
@@ -495,6 +495,109 @@ fn real_keepalived_hears_and_is_heard() {
                 daemon.log()
             );
             drop(daemon);
+        })
+    });
+}
+
+/// One's complement checksum of a VRRPv3 message over the IPv6 pseudo-header (RFC 5798 §5.2.8);
+/// 0 when the message's own checksum is right.
+fn v3_ipv6_checksum(src: Ipv6Addr, dst: Ipv6Addr, msg: &[u8]) -> u16 {
+    let mut data = Vec::new();
+    data.extend_from_slice(&src.octets());
+    data.extend_from_slice(&dst.octets());
+    data.extend_from_slice(&(msg.len() as u32).to_be_bytes());
+    data.extend_from_slice(&[0, 0, 0, 112]);
+    data.extend_from_slice(msg);
+    checksum(&data)
+}
+
+#[test]
+fn ipv6_adverts_cross_a_veth_with_kernel_checksums() {
+    if !std::path::Path::new("/proc/sys/net/ipv6").exists() {
+        eprintln!("skipped: the kernel has no IPv6");
+        return;
+    }
+    let Some((a, b)) = two_hosts("adv6") else {
+        return;
+    };
+    a.ip(&["addr", "add", "2001:db8::1/64", "dev", "vA", "nodad"]);
+    b.ip(&["addr", "add", "2001:db8::2/64", "dev", "vB", "nodad"]);
+    let (a6, b6): (Ipv6Addr, Ipv6Addr) = (
+        "2001:db8::1".parse().unwrap(),
+        "2001:db8::2".parse().unwrap(),
+    );
+    let group: Ipv6Addr = "ff02::12".parse().unwrap();
+    on_fresh_thread(move |rt| {
+        rt.block_on(async {
+            a.enter();
+            let ia = interface(&connect().unwrap(), "vA").await.unwrap();
+            let sa = VrrpSocket6::open("vA", ia.index, group).unwrap();
+            b.enter();
+            let ib = interface(&connect().unwrap(), "vB").await.unwrap();
+            let sb = VrrpSocket6::open("vB", ib.index, group).unwrap();
+            let sb_unicast = VrrpSocket6::open("vB", ib.index, b6).unwrap();
+
+            // VRRPv3: VRID 60, priority 200, one VIP, 100 cs; checksum left 0 for the kernel.
+            let mut advert = vec![0x31, 60, 200, 1, 0x00, 0x64, 0, 0];
+            advert.extend_from_slice(&"2001:db8::50".parse::<Ipv6Addr>().unwrap().octets());
+            let mut buf = [0u8; 2048];
+
+            sa.send(&advert, Some(a6), group).unwrap();
+            let r = timeout(PATIENCE, sb.recv(&mut buf))
+                .await
+                .expect("multicast v6 advert")
+                .unwrap();
+            assert_eq!(
+                (r.src, r.dst, r.hop_limit, r.len),
+                (a6, group, 255, advert.len())
+            );
+            assert_eq!(buf[..6], advert[..6]);
+            assert_eq!(buf[8..r.len], advert[8..]);
+            assert_eq!(
+                v3_ipv6_checksum(a6, group, &buf[..r.len]),
+                0,
+                "kernel filled the checksum"
+            );
+
+            sa.send(&advert, Some(a6), b6).unwrap();
+            let r = timeout(PATIENCE, sb_unicast.recv(&mut buf))
+                .await
+                .expect("unicast v6 advert")
+                .unwrap();
+            assert_eq!(
+                (r.src, r.dst),
+                (a6, b6),
+                "the unicast socket skips the multicast one"
+            );
+            assert_eq!(v3_ipv6_checksum(a6, b6, &buf[..r.len]), 0);
+
+            // The group-bound socket skipped the unicast advert; A never hears its own.
+            advert[2] = 100;
+            sb.send(&advert, Some(b6), group).unwrap();
+            let r = timeout(PATIENCE, sa.recv(&mut buf))
+                .await
+                .expect("B's v6 advert")
+                .unwrap();
+            assert_eq!(
+                (r.src, buf[2]),
+                (b6, 100),
+                "A must not receive its own multicast"
+            );
+            sa.send(&advert, Some(a6), group).unwrap();
+            let r = timeout(PATIENCE, sb.recv(&mut buf))
+                .await
+                .expect("second v6 advert")
+                .unwrap();
+            assert_eq!(
+                (r.dst, buf[2]),
+                (group, 100),
+                "no unicast on the multicast socket"
+            );
+
+            assert!(matches!(
+                sa.send(&advert[..4], None, group),
+                Err(Error::BadDatagram { len: 4, .. })
+            ));
         })
     });
 }
