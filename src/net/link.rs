@@ -5,7 +5,7 @@
 //! or a NIC without carrier is down even though `ip link` says `UP`.
 
 use std::collections::HashMap;
-use std::net::{IpAddr, Ipv4Addr};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use futures::{StreamExt, TryStreamExt};
 use netlink_packet_route::address::{AddressAttribute, AddressHeaderFlags, AddressMessage};
@@ -32,6 +32,8 @@ pub struct Interface {
     /// The first non-secondary IPv4 address: the advert source when no `unicast_src_ip` /
     /// `mcast_src_ip` is configured (inventory §8.1).
     pub primary_v4: Option<Ipv4Addr>,
+    /// The first IPv6 link-local address: the source of VRRPv3 IPv6 adverts (inventory §8.1).
+    pub link_local_v6: Option<Ipv6Addr>,
 }
 
 /// A change of an interface's VRRP link state, for `TrackEvent::Interface`.
@@ -120,6 +122,7 @@ pub async fn interface(handle: &rtnetlink::Handle, name: &str) -> Result<Interfa
         mac,
         up,
         primary_v4: primary_v4(&addrs),
+        link_local_v6: link_local_v6(&addrs),
     })
 }
 
@@ -239,6 +242,20 @@ fn primary_v4(addrs: &[AddressMessage]) -> Option<Ipv4Addr> {
         .find_map(|m| {
             m.attributes.iter().find_map(|a| match a {
                 AddressAttribute::Local(IpAddr::V4(ip)) => Some(*ip),
+                _ => None,
+            })
+        })
+}
+
+fn link_local_v6(addrs: &[AddressMessage]) -> Option<Ipv6Addr> {
+    addrs
+        .iter()
+        .filter(|m| m.header.family == AddressFamily::Inet6)
+        .find_map(|m| {
+            m.attributes.iter().find_map(|a| match a {
+                AddressAttribute::Address(IpAddr::V6(ip)) if ip.is_unicast_link_local() => {
+                    Some(*ip)
+                }
                 _ => None,
             })
         })
@@ -366,5 +383,23 @@ mod unit {
         ];
         assert_eq!(primary_v4(&addrs), Some(Ipv4Addr::new(198, 51, 100, 1)));
         assert_eq!(primary_v4(&addrs[..1]), None);
+    }
+
+    #[test]
+    fn link_local_is_the_fe80_address() {
+        let v6 = |ip: &str| {
+            let mut m = AddressMessage::default();
+            m.header.family = AddressFamily::Inet6;
+            m.attributes
+                .push(AddressAttribute::Address(ip.parse().unwrap()));
+            m
+        };
+        let addrs = [
+            v4(2, [198, 51, 100, 1], AddressHeaderFlags::empty()),
+            v6("2001:db8::1"),
+            v6("fe80::1"),
+        ];
+        assert_eq!(link_local_v6(&addrs), Some("fe80::1".parse().unwrap()));
+        assert_eq!(link_local_v6(&addrs[..2]), None);
     }
 }
