@@ -1,7 +1,9 @@
-//! The only module with sockets: VRRP raw sockets, netlink addresses and links, gratuitous ARP.
+//! The only module with sockets: VRRP raw sockets, netlink addresses and links, gratuitous ARP
+//! and unsolicited neighbour advertisements.
 //!
 //! It moves bytes and kernel state, never VRRP meaning: adverts are encoded and decoded by
-//! `vrrp::wire` (whole IPv4 datagrams, since keepalived sends with `IP_HDRINCL`), and the daemon
+//! `vrrp::wire` (whole IPv4 datagrams, since keepalived sends with `IP_HDRINCL`; bare VRRP
+//! messages over IPv6, whose header the kernel builds), and the daemon
 //! decides when to add an address or send a GARP. Everything here follows what keepalived does
 //! to the kernel (inventory §8.1, §8.2, §8.9, §8.13, §4.3), so that `ip addr`, `tcpdump` and a
 //! real keepalived peer cannot tell the difference.

@@ -1,5 +1,5 @@
-//! Raw `IPPROTO_VRRP` sockets: one receive and one send socket per interface, shared by every
-//! VRID on it, set up with the options keepalived's `open_vrrp_read_socket()` /
+//! Raw `IPPROTO_VRRP` sockets over IPv4: one receive and one send socket per interface and mode
+//! (multicast or unicast), shared by every VRID on it, set up with the options keepalived's `open_vrrp_read_socket()` /
 //! `open_vrrp_send_socket()` use (inventory §8.2).
 
 use std::io::{self, Read};
@@ -31,7 +31,8 @@ const BPF_RET_DROP: SockFilter = SockFilter::new(0x06, 0, 0, 0);
 /// interface with both multicast and unicast instances needs one `VrrpSocket` of each mode.
 ///
 /// The send socket writes whole IPv4 datagrams (`IP_HDRINCL`: the caller's header, TTL, TOS and
-/// ID go out unchanged; the kernel fills only the header checksum and total length). It never
+/// ID go out unchanged; the kernel fills the header checksum and total length, and the ID or
+/// source only when they are 0). It never
 /// loops multicast back to this host and drops everything it would receive.
 #[derive(Debug)]
 pub struct VrrpSocket {
