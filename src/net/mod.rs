@@ -1,1 +1,142 @@
-//! The only module with sockets: VRRP raw sockets, netlink addresses and links, gratuitous ARP.
+//! The only module with sockets: VRRP raw sockets, netlink addresses and links, gratuitous ARP
+//! and unsolicited neighbour advertisements.
+//!
+//! It moves bytes and kernel state, never VRRP meaning: adverts are encoded and decoded by
+//! `vrrp::wire` (whole IPv4 datagrams, since keepalived sends with `IP_HDRINCL`; bare VRRP
+//! messages over IPv6, whose header the kernel builds), and the daemon
+//! decides when to add an address or send a GARP. Everything here follows what keepalived does
+//! to the kernel (inventory §8.1, §8.2, §8.9, §8.13, §4.3), so that `ip addr`, `tcpdump` and a
+//! real keepalived peer cannot tell the difference.
+//!
+//! | Piece | Kernel interface |
+//! |---|---|
+//! | [`VrrpSocket`], [`VrrpSocket6`] | raw `IPPROTO_VRRP` (112) sockets, one receive + one send per interface and mode |
+//! | [`add_address`], [`del_address`], [`has_address`] | rtnetlink `RTM_NEWADDR` / `RTM_DELADDR` / dump |
+//! | [`interface`] | rtnetlink `RTM_GETLINK` + address dump |
+//! | [`monitor`] | rtnetlink multicast groups `RTNLGRP_LINK`, `RTNLGRP_IPV4_IFADDR`, `RTNLGRP_IPV6_IFADDR` |
+//! | [`GarpSender`], [`garp_frame`], [`na_frame`] | `AF_PACKET` raw frames (gratuitous ARP, unsolicited NA) |
+//!
+//! Functions that touch netlink or create async sockets must run inside a tokio runtime (they
+//! spawn the netlink connection or register with the reactor).
+
+mod addr;
+mod garp;
+mod link;
+mod socket;
+mod socket6;
+
+#[cfg(test)]
+pub(crate) mod testns;
+#[cfg(test)]
+mod tests;
+
+pub use addr::{AddrOp, add_address, address_message, del_address, has_address};
+pub use garp::{GARP_FRAME_LEN, GarpSender, NA_FRAME_LEN, garp_frame, ipv6_forwarding, na_frame};
+pub use link::{AddrEvent, Interface, LinkEvent, NetEvent, interface, monitor};
+pub use socket::{IPPROTO_VRRP, VrrpSocket};
+pub use socket6::{Received6, VrrpSocket6};
+
+use std::io;
+use std::net::IpAddr;
+
+/// Errors of the network plane. Each says what was attempted and on which interface or address,
+/// so the daemon can log it as is.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A socket call failed (`what` names the call, e.g. `"SO_BINDTODEVICE"`).
+    #[error("{what} on {ifname}: {source}")]
+    Socket {
+        /// The operation that failed.
+        what: &'static str,
+        /// Interface name, or `ifindex N` when only the index is known.
+        ifname: String,
+        /// The OS error.
+        source: io::Error,
+    },
+    /// A netlink request was refused or the netlink socket failed.
+    #[error("netlink {what}: {source}")]
+    Netlink {
+        /// The request, e.g. `"add address 198.51.100.10/32 on ifindex 3"`.
+        what: String,
+        /// The error from rtnetlink (a kernel NACK carries the errno).
+        source: rtnetlink::Error,
+    },
+    /// Opening the netlink socket itself failed.
+    #[error("netlink socket: {0}")]
+    NetlinkSocket(#[source] io::Error),
+    /// `RTM_NEWADDR` answered `EEXIST`: the address is already on the interface.
+    #[error("address {addr}/{prefix_len} already present on ifindex {ifindex}")]
+    AddressExists {
+        /// The address.
+        addr: IpAddr,
+        /// Its prefix length.
+        prefix_len: u8,
+        /// The interface.
+        ifindex: u32,
+    },
+    /// `RTM_DELADDR` answered `EADDRNOTAVAIL`: the address was not on the interface.
+    #[error("address {addr}/{prefix_len} not present on ifindex {ifindex}")]
+    AddressNotPresent {
+        /// The address.
+        addr: IpAddr,
+        /// Its prefix length.
+        prefix_len: u8,
+        /// The interface.
+        ifindex: u32,
+    },
+    /// The virtual address cannot be expressed to the kernel (prefix too long, label on IPv6…).
+    #[error("invalid virtual address {addr}: {reason}")]
+    InvalidAddress {
+        /// The address.
+        addr: IpAddr,
+        /// Why.
+        reason: &'static str,
+    },
+    /// No interface with that name exists (in this network namespace).
+    #[error("interface {0} does not exist")]
+    NoSuchInterface(String),
+    /// The interface name cannot be passed to the kernel (empty, too long, NUL inside).
+    #[error("invalid interface name {0:?}: must be 1 to 15 bytes without NUL")]
+    InvalidInterfaceName(String),
+    /// The interface index is 0 (no interface).
+    #[error("invalid interface index 0 for {0}")]
+    InvalidInterfaceIndex(String),
+    /// The buffer handed to [`VrrpSocket::send`] is not an IPv4 datagram with a complete header.
+    #[error("not a complete IPv4 datagram ({len} bytes): {reason}")]
+    BadDatagram {
+        /// Length of the buffer.
+        len: usize,
+        /// What is wrong with it.
+        reason: &'static str,
+    },
+}
+
+impl Error {
+    /// The errno of a kernel NACK, if this is one.
+    pub fn netlink_errno(&self) -> Option<i32> {
+        match self {
+            Error::Netlink {
+                source: rtnetlink::Error::NetlinkError(msg),
+                ..
+            } => Some(msg.raw_code().abs()),
+            _ => None,
+        }
+    }
+}
+
+/// Opens an rtnetlink connection for requests and spawns its driver on the current tokio
+/// runtime. The returned handle is cheap to clone; the connection lives until every clone is
+/// dropped.
+pub fn connect() -> Result<rtnetlink::Handle, Error> {
+    let (conn, handle, _) = rtnetlink::new_connection().map_err(Error::NetlinkSocket)?;
+    tokio::spawn(conn);
+    Ok(handle)
+}
+
+/// Checks an interface name the way the kernel will (`IFNAMSIZ` is 16 including the NUL).
+fn check_ifname(name: &str) -> Result<(), Error> {
+    if name.is_empty() || name.len() > 15 || name.contains('\0') {
+        return Err(Error::InvalidInterfaceName(name.to_owned()));
+    }
+    Ok(())
+}
