@@ -184,7 +184,10 @@ mod tests {
             5
         );
         assert_eq!(
-            test_exit_code(&[d(Some(Level::SecurityError)), d(Some(Level::UnknownKeyword))]),
+            test_exit_code(&[
+                d(Some(Level::SecurityError)),
+                d(Some(Level::UnknownKeyword))
+            ]),
             6
         );
     }
@@ -199,9 +202,17 @@ mod tests {
     #[test]
     fn display_has_caret_under_token() {
         let mut x = Diagnostic::new(Severity::Error, Some(Level::InvalidNumber), "bad");
-        x.span = Some(Span { file: "k.conf".into(), line: 3, col: 11, len: 3 });
+        x.span = Some(Span {
+            file: "k.conf".into(),
+            line: 3,
+            col: 11,
+            len: 3,
+        });
         x.source_line = Some("\tpriority 300".into());
         let s = x.to_string();
-        assert_eq!(s, "k.conf:3:11: error: bad\n  |\n3 | \tpriority 300\n  | \t         ^^^");
+        assert_eq!(
+            s,
+            "k.conf:3:11: error: bad\n  |\n3 | \tpriority 300\n  | \t         ^^^"
+        );
     }
 }

@@ -34,7 +34,10 @@ impl Mapped {
     fn slice(&self, start: usize, end: usize) -> Mapped {
         let mut cols = self.cols[start..end].to_vec();
         cols.push(self.col_at(end));
-        Mapped { text: self.text[start..end].to_string(), cols }
+        Mapped {
+            text: self.text[start..end].to_string(),
+            cols,
+        }
     }
 }
 
@@ -89,7 +92,10 @@ pub(crate) fn decomment(raw: &str) -> Decommented {
         cols.truncate(trimmed);
     }
     cols.push(end_col);
-    Decommented { line: Mapped { text, cols }, unterminated_quote: in_quote }
+    Decommented {
+        line: Mapped { text, cols },
+        unterminated_quote: in_quote,
+    }
 }
 
 fn push_char(text: &mut String, cols: &mut Vec<u32>, c: char, col: u32) {
@@ -158,7 +164,11 @@ pub(crate) fn words(line: &Mapped) -> (Vec<Word>, bool) {
                 } else {
                     line.col_at(end - 1) + 1
                 };
-                out.push(Word { text: text.to_string(), col, len: end_col.saturating_sub(col) });
+                out.push(Word {
+                    text: text.to_string(),
+                    col,
+                    len: end_col.saturating_sub(col),
+                });
                 rest = r;
             }
             // Only an opening quote without its partner gets here.
@@ -195,9 +205,15 @@ mod tests {
     fn comments_anywhere_outside_double_quotes() {
         assert_eq!(texts("  priority 100 # c"), vec![vec!["priority", "100"]]);
         assert_eq!(texts("priority 100! c"), vec![vec!["priority", "100"]]);
-        assert_eq!(texts(r#"script "/a.sh '#x' !y""#), vec![vec!["script", "/a.sh '#x' !y"]]);
+        assert_eq!(
+            texts(r#"script "/a.sh '#x' !y""#),
+            vec![vec!["script", "/a.sh '#x' !y"]]
+        );
         assert_eq!(texts(r"router_id a\#b"), vec![vec!["router_id", "a#b"]]);
-        assert_eq!(texts("notify /x.sh 'x#y'"), vec![vec!["notify", "/x.sh", "'x"]]);
+        assert_eq!(
+            texts("notify /x.sh 'x#y'"),
+            vec![vec!["notify", "/x.sh", "'x"]]
+        );
         assert!(texts("# only").is_empty());
     }
 
@@ -205,16 +221,30 @@ mod tests {
     fn braces_are_their_own_lines() {
         assert_eq!(
             texts("virtual_ipaddress { 198.51.100.1 }"),
-            vec![vec!["virtual_ipaddress"], vec!["{"], vec!["198.51.100.1"], vec!["}"]]
+            vec![
+                vec!["virtual_ipaddress"],
+                vec!["{"],
+                vec!["198.51.100.1"],
+                vec!["}"]
+            ]
         );
         assert_eq!(texts("} nopreempt"), vec![vec!["}"], vec!["nopreempt"]]);
-        assert_eq!(texts(r#"router_id "a{b}""#), vec![vec!["router_id", "a{b}"]]);
+        assert_eq!(
+            texts(r#"router_id "a{b}""#),
+            vec![vec!["router_id", "a{b}"]]
+        );
     }
 
     #[test]
     fn non_ascii_comment_after_brace_and_value() {
-        assert_eq!(texts("authentication { # 心跳检测需要的密码"), vec![vec!["authentication"], vec!["{"]]);
-        assert_eq!(texts("smtp_server 198.51.100.129   # 当前主机ip"), vec![vec!["smtp_server", "198.51.100.129"]]);
+        assert_eq!(
+            texts("authentication { # 心跳检测需要的密码"),
+            vec![vec!["authentication"], vec!["{"]]
+        );
+        assert_eq!(
+            texts("smtp_server 198.51.100.129   # 当前主机ip"),
+            vec![vec!["smtp_server", "198.51.100.129"]]
+        );
     }
 
     #[test]

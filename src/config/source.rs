@@ -86,18 +86,31 @@ pub(crate) struct Reader<'a> {
 
 impl<'a> Reader<'a> {
     pub fn new(rep: &'a mut Reporter, config_id: &'a str) -> Self {
-        Self { rep, config_id, lines: Vec::new(), defs: HashMap::new(), depth: 0 }
+        Self {
+            rep,
+            config_id,
+            lines: Vec::new(),
+            defs: HashMap::new(),
+            depth: 0,
+        }
     }
 
     /// Reads `text` as file `name`; relative includes resolve against `dir`.
     pub fn read_text(&mut self, name: &str, text: &str, dir: Option<&Path>) {
         let file: Arc<str> = Arc::from(name);
-        let physical: Vec<String> =
-            text.split('\n').map(|l| l.trim_end_matches(['\r', '\n']).to_string()).collect();
+        let physical: Vec<String> = text
+            .split('\n')
+            .map(|l| l.trim_end_matches(['\r', '\n']).to_string())
+            .collect();
         self.rep.add_file(&file, physical.clone());
         for (idx, raw) in physical.iter().enumerate() {
             let lineno = idx as u32 + 1;
-            let whole = Span { file: file.clone(), line: lineno, col: 1, len: 1 };
+            let whole = Span {
+                file: file.clone(),
+                line: lineno,
+                col: 1,
+                len: 1,
+            };
             if raw.len() >= MAX_LINE {
                 self.rep.at(
                     Severity::Error,
@@ -128,7 +141,9 @@ impl<'a> Reader<'a> {
                     format!("Unterminated quote '{}'", d.line.text),
                 );
             }
-            let Some(mut line) = self.conditional(d.line) else { continue };
+            let Some(mut line) = self.conditional(d.line) else {
+                continue;
+            };
             if self.definition(&line.text) {
                 continue;
             }
@@ -153,11 +168,19 @@ impl<'a> Reader<'a> {
                 let tokens: Vec<Token> = words
                     .into_iter()
                     .map(|w| Token {
-                        span: Span { file: file.clone(), line: lineno, col: w.col, len: w.len },
+                        span: Span {
+                            file: file.clone(),
+                            line: lineno,
+                            col: w.col,
+                            len: w.len,
+                        },
                         text: w.text,
                     })
                     .collect();
-                let span = tokens.first().map(|t| t.span.clone()).unwrap_or_else(|| whole.clone());
+                let span = tokens
+                    .first()
+                    .map(|t| t.span.clone())
+                    .unwrap_or_else(|| whole.clone());
                 if cut {
                     self.rep.at(
                         Severity::Error,
@@ -167,7 +190,11 @@ impl<'a> Reader<'a> {
                     );
                 }
                 if !tokens.is_empty() {
-                    self.lines.push(Line { words: tokens, text: seg.text, span });
+                    self.lines.push(Line {
+                        words: tokens,
+                        text: seg.text,
+                        span,
+                    });
                 }
             }
         }
@@ -175,7 +202,9 @@ impl<'a> Reader<'a> {
 
     /// `@ID text` / `@^ID text` (§1.7): keeps or drops the line, stripping the prefix.
     fn conditional(&self, line: Mapped) -> Option<Mapped> {
-        let Some(rest) = line.text.strip_prefix('@') else { return Some(line) };
+        let Some(rest) = line.text.strip_prefix('@') else {
+            return Some(line);
+        };
         let (negate, rest) = match rest.strip_prefix('^') {
             Some(r) => (true, r),
             None => (false, rest),
@@ -189,16 +218,25 @@ impl<'a> Reader<'a> {
         let body = &line.text[prefix..];
         let lead = body.len() - body.trim_start_matches(lexer::is_blank).len();
         let start = prefix + lead;
-        Some(Mapped { text: line.text[start..].to_string(), cols: line.cols[start..].to_vec() })
+        Some(Mapped {
+            text: line.text[start..].to_string(),
+            cols: line.cols[start..].to_vec(),
+        })
     }
 
     /// `$NAME=VALUE` (§1.6, single-line form).
     fn definition(&mut self, text: &str) -> bool {
-        let Some(rest) = text.strip_prefix('$') else { return false };
-        let Some(eq) = rest.find('=') else { return false };
+        let Some(rest) = text.strip_prefix('$') else {
+            return false;
+        };
+        let Some(eq) = rest.find('=') else {
+            return false;
+        };
         let name = &rest[..eq];
         let mut chars = name.chars();
-        let valid = chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        let valid = chars
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
             && chars.all(|c| c.is_ascii_alphanumeric() || c == '_');
         if !valid {
             return false;
@@ -247,13 +285,20 @@ impl<'a> Reader<'a> {
     /// `include PATTERN` and its checked variants (§1.5). Returns true when the line was one.
     fn include(&mut self, line: &Mapped, file: &Arc<str>, lineno: u32, dir: Option<&Path>) -> bool {
         let (words, _) = lexer::words(line);
-        let Some(first) = words.first() else { return false };
+        let Some(first) = words.first() else {
+            return false;
+        };
         let strict = match first.text.as_str() {
             "include" | "includer" => false,
             "includem" | "includew" | "includeb" | "includea" => true,
             _ => return false,
         };
-        let span = Span { file: file.clone(), line: lineno, col: first.col, len: first.len };
+        let span = Span {
+            file: file.clone(),
+            line: lineno,
+            col: first.col,
+            len: first.len,
+        };
         let Some(pattern) = words.get(1) else {
             self.rep
                 .at(
@@ -277,7 +322,9 @@ impl<'a> Reader<'a> {
         if matches.is_empty() {
             let msg = format!("Config files missing '{}'.", pattern.text);
             if strict {
-                let d = self.rep.at(Severity::Fatal, Some(Level::FileNotFound), &span, msg);
+                let d = self
+                    .rep
+                    .at(Severity::Fatal, Some(Level::FileNotFound), &span, msg);
                 d.abort = Some(6);
             } else {
                 self.rep.at(Severity::Warning, None, &span, msg);
@@ -337,7 +384,9 @@ fn param_at(s: &str) -> Option<(&str, usize)> {
         let end = body.find('}')?;
         return Some((&body[..end], end + 2));
     }
-    let end = s.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).unwrap_or(s.len());
+    let end = s
+        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .unwrap_or(s.len());
     let next = s[end..].chars().next();
     if end == 0 || !matches!(next, None | Some(' ' | '\t' | ',' | ')')) {
         return None;
@@ -375,10 +424,18 @@ pub(crate) fn glob(pattern: &Path) -> Vec<PathBuf> {
         let mut next = Vec::new();
         for base in &found {
             if part.contains(['*', '?', '[']) {
-                let dir = if base.as_os_str().is_empty() { Path::new(".") } else { base };
-                let Ok(rd) = std::fs::read_dir(dir) else { continue };
-                let mut names: Vec<String> =
-                    rd.flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect();
+                let dir = if base.as_os_str().is_empty() {
+                    Path::new(".")
+                } else {
+                    base
+                };
+                let Ok(rd) = std::fs::read_dir(dir) else {
+                    continue;
+                };
+                let mut names: Vec<String> = rd
+                    .flatten()
+                    .map(|e| e.file_name().to_string_lossy().into_owned())
+                    .collect();
                 names.sort();
                 for n in names {
                     if (n.starts_with('.') && !part.starts_with('.')) || !wild_match(&part, &n) {
@@ -391,7 +448,13 @@ pub(crate) fn glob(pattern: &Path) -> Vec<PathBuf> {
                 }
             } else {
                 let p = base.join(comp.as_os_str());
-                if last { if p.exists() { next.push(p) } } else { next.push(p) }
+                if last {
+                    if p.exists() {
+                        next.push(p)
+                    }
+                } else {
+                    next.push(p)
+                }
             }
         }
         found = next;
@@ -445,7 +508,11 @@ mod tests {
         let mut rep = Reporter::default();
         let mut r = Reader::new(&mut rep, id);
         r.read_text("t.conf", text, None);
-        let lines = r.lines.iter().map(|l| l.words.iter().map(|w| w.text.clone()).collect()).collect();
+        let lines = r
+            .lines
+            .iter()
+            .map(|l| l.words.iter().map(|w| w.text.clone()).collect())
+            .collect();
         (lines, rep.diags)
     }
 
@@ -468,8 +535,19 @@ mod tests {
 
     #[test]
     fn parameters_substituted() {
-        let (l, _) = read("$PRIO=150\npriority $PRIO\nx ${PRIO}0\ny $UNKNOWN\nz ${_HASH}\n", "m");
-        assert_eq!(l, vec![vec!["priority", "150"], vec!["x", "1500"], vec!["y", "$UNKNOWN"], vec!["z"]]);
+        let (l, _) = read(
+            "$PRIO=150\npriority $PRIO\nx ${PRIO}0\ny $UNKNOWN\nz ${_HASH}\n",
+            "m",
+        );
+        assert_eq!(
+            l,
+            vec![
+                vec!["priority", "150"],
+                vec!["x", "1500"],
+                vec!["y", "$UNKNOWN"],
+                vec!["z"]
+            ]
+        );
     }
 
     #[test]
