@@ -51,6 +51,7 @@ struct RawInstance {
     version: Option<Version>,
     auth_type: Option<()>,
     auth_pass: Option<[u8; 8]>,
+    auth_ah: bool,
     vips: Vec<VirtualAddr>,
     track_scripts: Vec<TrackScript>,
     track_interfaces: Vec<TrackInterface>,
@@ -183,6 +184,22 @@ impl Validator<'_> {
             Status::ParsedIgnored => {
                 if stmt.line.words.len() <= k.min_args() {
                     self.missing(stmt, stmt.line.words.len());
+                }
+                if block == "vrrp_instance" && k.name == "lvs_sync_daemon_interface" {
+                    self.rep.at(
+                        Severity::Warning,
+                        Some(Level::Deprecated),
+                        &stmt.line.span,
+                        "Specifying lvs_sync_daemon_interface against a vrrp is deprecated. Please use global lvs_sync_daemon",
+                    );
+                }
+                if matches!(k.name, "vrrp_garp_interval" | "vrrp_gna_interval") {
+                    // keepalived rejects 0 here (the shipped sample config uses it).
+                    if let Some(t) = stmt.line.words.get(1) {
+                        if self.decimal(t, 6, 1, u64::from(u32::MAX)).is_none() {
+                            self.error(&t.span, format!("{} '{}' is invalid", k.name, t.text));
+                        }
+                    }
                 }
                 let msg = format!(
                     "`{}` is recognised but not acted on by keepalived-rs",
@@ -784,13 +801,19 @@ impl Validator<'_> {
                             let Some(t) = self.arg(a, 1) else { continue };
                             match t.text.as_str() {
                                 "PASS" => r.auth_type = Some(()),
-                                "AH" => self.rep.at(
+                                "AH" => {
+                                    r.auth_ah = true;
+                                    self.rep.at(
                                     Severity::Warning,
                                     None,
                                     &t.span,
                                     format!("({name}) AH authentication is not supported by keepalived-rs - ignoring"),
-                                ).help = Some("use auth_type PASS, or no authentication".into()),
-                                other => self.error(&t.span, format!("({name}) unknown authentication type '{other}'")),
+                                ).help = Some("use auth_type PASS, or no authentication".into())
+                                }
+                                other => self.error(
+                                    &t.span,
+                                    format!("({name}) unknown authentication type '{other}'"),
+                                ),
                             }
                         }
                         "auth_pass" => {
@@ -1092,11 +1115,11 @@ impl Validator<'_> {
             }
             i += 2;
         }
-        if r.vips
-            .iter()
-            .any(|x| x.addr == v.addr && x.prefix_len == v.prefix_len)
-        {
-            self.error(
+        if r.vips.iter().any(|x| x.addr == v.addr) {
+            // keepalived 2.2.7 keeps duplicates silently; the kernel holds an address once.
+            self.rep.at(
+                Severity::Note,
+                None,
                 &first.span,
                 format!("({name}) duplicate VIP {} - ignoring", first.text),
             );
@@ -1342,11 +1365,18 @@ impl Validator<'_> {
             } else {
                 100
             });
-        let initial_state = r.state.unwrap_or(if priority == 255 {
+        let mut initial_state = r.state.unwrap_or(if priority == 255 {
             InitialState::Master
         } else {
             InitialState::Backup
         });
+        if r.auth_ah && initial_state == InitialState::Master && priority != 255 {
+            self.error(
+                &span,
+                format!("({name}) Initial state master is incompatible with AH authentication - clearing"),
+            );
+            initial_state = InitialState::Backup;
+        }
 
         let auth = match (r.auth_type, r.auth_pass) {
             (None, _) => None,
@@ -1497,9 +1527,7 @@ impl Validator<'_> {
         let mut track_interfaces = r.track_interfaces;
         if let Some((ifname, _)) = &r.interface {
             if track_interfaces.iter().any(|t| &t.name == ifname) {
-                self.rep.at(
-                    Severity::Note,
-                    None,
+                self.error(
                     &span,
                     format!("({name}) Ignoring track_interface {ifname} since own interface"),
                 );
