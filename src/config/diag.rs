@@ -147,7 +147,8 @@ impl fmt::Display for Diagnostic {
             write!(f, "{}", "^".repeat(s.len.max(1) as usize))?;
         }
         if let Some(h) = &self.help {
-            write!(f, "\n  = help: {h}")?;
+            let width = self.span.as_ref().map_or(1, |s| s.line.to_string().len());
+            write!(f, "\n{}= help: {h}", " ".repeat(width + 1))?;
         }
         Ok(())
     }
