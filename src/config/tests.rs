@@ -430,7 +430,7 @@ fn lvs_blocks_skipped_once_per_kind() {
 
 #[test]
 fn parsed_ignored_keywords_are_quiet_but_need_their_arguments() {
-    let (_, l) = inst("strict_mode\nuse_vmac\naccept");
+    let (_, l) = inst("strict_mode off\nuse_vmac\naccept\npromote_secondaries");
     assert_eq!(l.test_exit_code(), 0);
     assert!(l.diagnostics.iter().all(|d| d.severity == Severity::Note));
     let (_, l) = inst("mcast_dst_ip");
@@ -566,4 +566,51 @@ fn dump_is_stable() {
     assert_eq!(d, dump(&c.clone()));
     assert!(d.contains("vrrp_instance VI_1\n  state MASTER\n  interface eth0\n  virtual_router_id 51\n  priority 100\n"));
     assert!(d.contains("    vip 198.51.100.50/32 dev eth0 scope 0\n"));
+}
+
+#[test]
+fn strict_mode_checks() {
+    let l = load(
+        "global_defs {\nvrrp_strict\n}\nvrrp_instance A {\ninterface eth0\nvirtual_router_id 5\nstate MASTER\npriority 100\npreempt_delay 3\nvirtual_ipaddress {\n198.51.100.1\n}\nauthentication {\nauth_type PASS\nauth_pass x\n}\n}\n",
+    );
+    assert_eq!(l.test_exit_code(), 5);
+    let i = &l.config.as_ref().unwrap().instances[0];
+    assert_eq!(i.auth, None);
+    assert_eq!(i.initial_state, InitialState::Backup);
+    assert_eq!(i.preempt_delay, Duration::ZERO);
+    let m = messages(&l);
+    assert!(m.contains(&"(A) Strict mode does not support authentication. Ignoring.".to_string()));
+    assert!(m.contains(&"(A) State MASTER must match being address owner".to_string()));
+    // strict: no VIP is fatal; unicast on a multicast interface is fatal
+    let l = load("vrrp_instance A {\nstrict_mode on\ninterface eth0\nvirtual_router_id 5\n}\n");
+    assert!(l.is_fatal());
+    let l = load(
+        "vrrp_instance A {\nstrict_mode\ninterface eth0\nvirtual_router_id 5\nvirtual_ipaddress {\n198.51.100.1\n}\nunicast_peer {\n198.51.100.2\n}\n}\n",
+    );
+    assert!(l.is_fatal());
+    let (_, l) = inst("strict_mode off\nauthentication {\nauth_type PASS\nauth_pass x\n}");
+    assert_eq!(l.test_exit_code(), 0);
+}
+
+#[test]
+fn routes_and_rules_items_checked_like_keepalived() {
+    let (_, l) =
+        inst("virtual_routes {\n203.0.113.0/24 via 198.51.100.254\n203.0.113.128/25 dev eth0\n}");
+    assert_eq!(l.test_exit_code(), 5);
+    assert_eq!(
+        l.diagnostics.iter().filter(|d| d.level.is_some()).count(),
+        1
+    );
+    let (_, l) = inst("virtual_rules {\nfrom 198.51.100.0/24 table 100 preference 100\n}");
+    assert_eq!(l.test_exit_code(), 0);
+    let (_, l) = inst("virtual_rules {\nfrom 198.51.100.0/24 table 100\n}");
+    assert_eq!(l.test_exit_code(), 5);
+}
+
+#[test]
+fn garp_interval_zero_rejected() {
+    let l = load("global_defs {\nvrrp_garp_interval 0\n}\n");
+    assert_eq!(l.test_exit_code(), 5);
+    let l = load("global_defs {\nvrrp_garp_interval 0.001\n}\n");
+    assert_eq!(l.test_exit_code(), 0);
 }

@@ -25,6 +25,8 @@ pub(crate) fn validate(stmts: &[Stmt], rep: &mut Reporter, opts: &LoadOptions) -
         opts,
         config: Config::default(),
         noted: HashSet::new(),
+        strict: false,
+        default_user_fail: None,
     };
     v.top(stmts);
     v.finish()
@@ -36,6 +38,11 @@ struct Validator<'a> {
     config: Config,
     /// Keywords already reported as skipped/ignored: one message per keyword, no cascade.
     noted: HashSet<(&'static str, &'static str)>,
+    /// `vrrp_strict`: only its configuration checks are applied (§4.5).
+    strict: bool,
+    /// keepalived's `default_user_fail`: the default script user could not be set, so every
+    /// vrrp_script without its own `user` is removed. `None` = not looked up yet.
+    default_user_fail: Option<bool>,
 }
 
 /// An instance while its block is read; `None` = not configured (defaults derived later).
@@ -52,6 +59,10 @@ struct RawInstance {
     auth_type: Option<()>,
     auth_pass: Option<[u8; 8]>,
     auth_ah: bool,
+    /// `strict_mode`, else `vrrp_strict`.
+    strict: Option<bool>,
+    /// Parsed-but-ignored keywords and their first argument: strict-mode checks read them.
+    ignored: Vec<(String, Option<String>)>,
     vips: Vec<VirtualAddr>,
     track_scripts: Vec<TrackScript>,
     track_interfaces: Vec<TrackInterface>,
@@ -462,12 +473,24 @@ impl Validator<'_> {
                 }
                 "script_user" => match w.get(1) {
                     Some(u) => {
-                        self.config.global.script_user =
-                            Some(script_user(&u.text, w.get(2).map(|g| g.text.as_str())));
+                        let su = script_user(&u.text, w.get(2).map(|g| g.text.as_str()));
+                        if self.opts.check_interfaces && !user_exists(&su) {
+                            self.error(&u.span, "Error setting global script uid/gid");
+                            self.default_user_fail = Some(true);
+                        } else {
+                            self.default_user_fail = Some(false);
+                        }
+                        self.config.global.script_user = Some(su);
                     }
                     None => self.error(&stmt.line.span, "No script username specified"),
                 },
                 "enable_script_security" => self.config.global.enable_script_security = true,
+                "vrrp_strict" => {
+                    if let Some(b) = self.boolean(stmt, "vrrp_strict") {
+                        self.strict = b;
+                    }
+                    self.not_supported("global_defs", stmt);
+                }
                 "vrrp_version" => {
                     let Some(t) = self.arg(stmt, 1) else { continue };
                     match self.int(t, 2, 3) {
@@ -664,6 +687,13 @@ impl Validator<'_> {
             self.error(
                 &stmt.line.span,
                 format!("No script set for vrrp_script {name} - removing"),
+            );
+            return;
+        }
+        if self.opts.check_interfaces && s.command.user.is_none() && self.default_user_failed() {
+            self.error(
+                &stmt.line.span,
+                format!("Unable to set default user for vrrp script {name} - removing"),
             );
             return;
         }
@@ -927,11 +957,40 @@ impl Validator<'_> {
                 r.garp_master_refresh_repeat = self.repeat(st, kw).or(r.garp_master_refresh_repeat)
             }
             "dont_track_primary" => r.dont_track_primary = true,
-            _ if self.not_supported("vrrp_instance", st) => {}
-            _ => {
-                let _ = w;
-                self.unknown("vrrp_instance", st)
+            "strict_mode" => {
+                if let Some(b) = self.boolean(st, "strict_mode") {
+                    r.strict = Some(b);
+                }
+                self.not_supported("vrrp_instance", st);
             }
+            "virtual_routes" | "virtual_rules" => {
+                // Not acted on yet, but keepalived's per-item complaints decide `-t`.
+                for item in st.block.as_deref().unwrap_or(&[]) {
+                    let has =
+                        |k: &[&str]| item.line.words.iter().any(|t| k.contains(&t.text.as_str()));
+                    if kw == "virtual_routes" && !has(&["dev", "no_track"]) {
+                        let dest = item
+                            .line
+                            .words
+                            .iter()
+                            .find(|t| !matches!(t.text.as_str(), "src" | "to"))
+                            .map_or("", |t| t.text.as_str());
+                        self.error(&item.line.span, format!("Warning - cannot track route {dest} with no interface specified, not tracking"));
+                    }
+                    if kw == "virtual_rules" && !has(&["preference", "order", "priority"]) {
+                        self.error(
+                            &item.line.span,
+                            "Rule has no preference specified. This is probably not what you want.",
+                        );
+                    }
+                }
+                self.not_supported("vrrp_instance", st);
+            }
+            _ if self.not_supported("vrrp_instance", st) => {
+                r.ignored
+                    .push((kw.to_string(), w.get(1).map(|t| t.text.clone())));
+            }
+            _ => self.unknown("vrrp_instance", st),
         }
     }
 
@@ -1378,8 +1437,37 @@ impl Validator<'_> {
             initial_state = InitialState::Backup;
         }
 
+        let strict = r.strict.unwrap_or(self.strict);
+        if strict
+            && r.state.is_some()
+            && (initial_state == InitialState::Master) != (priority == 255)
+        {
+            self.error(
+                &span,
+                format!("({name}) State MASTER must match being address owner"),
+            );
+            initial_state = if priority == 255 {
+                InitialState::Master
+            } else {
+                InitialState::Backup
+            };
+        }
+        let ignored = |k: &str| {
+            r.ignored
+                .iter()
+                .rev()
+                .find(|(n, _)| n == k)
+                .map(|(_, v)| v.clone())
+        };
         let auth = match (r.auth_type, r.auth_pass) {
             (None, _) => None,
+            (Some(()), _) if strict => {
+                self.error(
+                    &span,
+                    format!("({name}) Strict mode does not support authentication. Ignoring."),
+                );
+                None
+            }
             (Some(()), _) if version == Version::V3 => {
                 self.error(
                     &span,
@@ -1416,6 +1504,58 @@ impl Validator<'_> {
             if preempt_delay > 0 {
                 self.error(&span, format!("({name}) Warning - preempt delay will not work with initial state MASTER - clearing"));
                 preempt_delay = 0;
+            }
+        }
+        if preempt_delay > 0 && strict {
+            self.error(
+                &span,
+                format!("({name}) preempt_delay is incompatible with strict mode - resetting"),
+            );
+            preempt_delay = 0;
+        }
+        if strict {
+            let nonzero = |v: Option<Option<String>>| {
+                v.is_some_and(|a| {
+                    a.as_deref()
+                        .is_some_and(|x| x.parse::<f64>().map_or(true, |n| n != 0.0))
+                })
+            };
+            let is_false =
+                |v: &Option<String>| matches!(v.as_deref(), Some("false" | "off" | "no"));
+            if ignored("down_timer_adverts")
+                .flatten()
+                .is_some_and(|v| v != "3")
+            {
+                self.error(
+                    &span,
+                    format!(
+                        "({name}) down_timer_adverts is incompatible with strict mode - resetting"
+                    ),
+                );
+            }
+            if nonzero(ignored("garp_lower_prio_repeat")) {
+                self.error(
+                    &span,
+                    format!("({name}) Strict mode requires no repeat garps. resetting"),
+                );
+            }
+            if nonzero(ignored("garp_lower_prio_delay")) {
+                self.error(
+                    &span,
+                    format!("({name}) Strict mode requires no repeat garp delay. resetting"),
+                );
+            }
+            if ignored("lower_prio_no_advert").is_some_and(|v| is_false(&v)) {
+                self.error(
+                    &span,
+                    format!("({name}) Strict mode requires no lower priority advert. resetting"),
+                );
+            }
+            if ignored("higher_prio_send_advert").is_some_and(|v| !is_false(&v)) {
+                self.error(&span, format!("({name}) strict mode requires higher_prio_send_advert to be clear. resetting"));
+            }
+            if ignored("accept").is_some() && priority != 255 && version == Version::V2 {
+                self.error(&span, format!("({name}) warning - accept mode for VRRP version 2 does not comply with RFC3768 - resetting"));
             }
         }
         if preempt_delay > 0 && nopreempt {
@@ -1465,7 +1605,7 @@ impl Validator<'_> {
         }
 
         if r.vips.is_empty() {
-            if version == Version::V3 {
+            if version == Version::V3 || strict {
                 self.rep.at(
                     Severity::Fatal,
                     Some(Level::GeneralError),
@@ -1483,6 +1623,22 @@ impl Validator<'_> {
             }
         }
 
+        if strict && !r.unicast_peers.is_empty() {
+            // Without host checks assume the usual multicast-capable Ethernet interface.
+            let mcast = r
+                .interface
+                .as_ref()
+                .is_some_and(|(i, _)| !self.opts.check_interfaces || interface_multicast(i));
+            if mcast {
+                self.rep.at(
+                    Severity::Fatal,
+                    Some(Level::GeneralError),
+                    &span,
+                    format!("({name}) Unicast peers are not supported in strict mode"),
+                );
+                fatal = true;
+            }
+        }
         let unicast_peers = if r.unicast_configured && r.unicast_peers.is_empty() {
             if r.src_ip.is_some() && r.interface.is_some() {
                 self.rep.at(
@@ -1673,6 +1829,51 @@ impl Validator<'_> {
         }
         self.config.scripts.retain(|s| used.contains(&s.name));
         self.config
+    }
+}
+
+impl Validator<'_> {
+    /// `get_default_script_user()`: with `enable_script_security` and no `script_user`, the
+    /// `keepalived_script` account must exist (reported once), else scripts lose their user.
+    fn default_user_failed(&mut self) -> bool {
+        if let Some(f) = self.default_user_fail {
+            return f;
+        }
+        let missing = !user_exists(&ScriptUser {
+            user: "keepalived_script".into(),
+            group: None,
+        });
+        let fail = missing && self.config.global.enable_script_security;
+        if fail {
+            self.rep.global(
+                Severity::Error,
+                Some(Level::GeneralError),
+                "Unable to set default user keepalived_script for script",
+            );
+        }
+        self.default_user_fail = Some(fail);
+        fail
+    }
+}
+
+/// The user (and group, when given) exist in the system databases.
+fn user_exists(u: &ScriptUser) -> bool {
+    use nix::unistd::{Group, User};
+    let user_ok = matches!(User::from_name(&u.user), Ok(Some(_)));
+    let group_ok = u
+        .group
+        .as_ref()
+        .is_none_or(|g| matches!(Group::from_name(g), Ok(Some(_))));
+    user_ok && group_ok
+}
+
+/// `IFF_MULTICAST` in `/sys/class/net/IF/flags`; unknown interfaces count as multicast-capable.
+fn interface_multicast(name: &str) -> bool {
+    let p = Path::new("/sys/class/net").join(name).join("flags");
+    match std::fs::read_to_string(p) {
+        Ok(s) => u32::from_str_radix(s.trim().trim_start_matches("0x"), 16)
+            .map_or(true, |f| f & 0x1000 != 0),
+        Err(_) => true,
     }
 }
 
