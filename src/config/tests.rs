@@ -614,3 +614,14 @@ fn garp_interval_zero_rejected() {
     let l = load("global_defs {\nvrrp_garp_interval 0.001\n}\n");
     assert_eq!(l.test_exit_code(), 0);
 }
+
+#[test]
+fn extra_words_get_a_note_that_does_not_count() {
+    let (i, l) = inst("priority 100 advert_int 3");
+    assert_eq!(i.unwrap().priority, 100);
+    assert_eq!(l.test_exit_code(), 0);
+    let d = &l.diagnostics[0];
+    assert_eq!(d.severity, Severity::Note);
+    assert_eq!(d.message, "ignored extra words after `priority`: advert_int 3");
+    assert_eq!(d.span.as_ref().unwrap().col, 14);
+}

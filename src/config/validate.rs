@@ -151,6 +151,35 @@ impl Validator<'_> {
         }
     }
 
+    /// keepalived ignores words beyond those a keyword takes (`priority 100 advert_int 3`
+    /// sets only the priority); we say so in a note, which leaves the exit code alone.
+    fn extra_words(&mut self, block: &'static str, stmt: &Stmt) {
+        let Some(k) = keywords::find(block, stmt.keyword()) else {
+            return;
+        };
+        let max = match k.args {
+            "0" => 0,
+            "1" | "0-1" => 1,
+            "1-2" => 2,
+            _ => return,
+        };
+        let w = &stmt.line.words;
+        if w.len() > max + 1 {
+            let extra = &w[max + 1];
+            let rest: Vec<&str> = w[max + 1..].iter().map(|t| t.text.as_str()).collect();
+            self.rep
+                .at(
+                    Severity::Note,
+                    None,
+                    &extra.span,
+                    format!("ignored extra words after `{}`: {}", k.name, rest.join(" ")),
+                )
+                .help = Some(
+                "keepalived reads one statement per line; put each keyword on its own line".into(),
+            );
+        }
+    }
+
     fn no_block(&mut self, stmt: &Stmt) {
         if stmt.block.is_some() {
             self.rep.at(
@@ -397,6 +426,7 @@ impl Validator<'_> {
                 && kw != "notification_email"
             {
                 self.no_block(stmt);
+                self.extra_words("global_defs", stmt);
             }
             let w = &stmt.line.words;
             match kw {
@@ -605,6 +635,7 @@ impl Validator<'_> {
         };
         for st in body {
             self.no_block(st);
+            self.extra_words("vrrp_script", st);
             let kw = st.keyword();
             let w = &st.line.words;
             match kw {
@@ -740,6 +771,7 @@ impl Validator<'_> {
         ) && keywords::find("vrrp_instance", kw).is_some_and(|k| k.status == Status::Supported)
         {
             self.no_block(st);
+            self.extra_words("vrrp_instance", st);
         }
         match kw {
             "state" => {
