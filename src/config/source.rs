@@ -149,13 +149,21 @@ impl<'a> Reader<'a> {
             }
             if line.text.contains('$') {
                 line = self.substitute(line);
+                // keepalived re-decomments after substitution: a value holding `#` starts a
+                // comment. The second pass maps to characters of the substituted text; chain
+                // that through the first map so columns still point into the source line.
                 let again = lexer::decomment(&line.text);
-                // Re-decommenting loses the column map; keep the substituted one when nothing
-                // was cut (a value containing `#` starts a comment, as in keepalived).
-                if again.line.text.len() < line.text.len() {
-                    line.text.truncate(again.line.text.len());
-                    line.cols.truncate(again.line.text.len() + 1);
-                }
+                let mut char_cols: Vec<u32> = line
+                    .text
+                    .char_indices()
+                    .map(|(b, _)| line.cols[b])
+                    .collect();
+                char_cols.push(*line.cols.last().expect("end column"));
+                let remap = |c: u32| char_cols[(c as usize - 1).min(char_cols.len() - 1)];
+                line = Mapped {
+                    cols: again.line.cols.iter().map(|&c| remap(c)).collect(),
+                    text: again.line.text,
+                };
                 if line.text.is_empty() {
                     continue;
                 }
@@ -399,8 +407,9 @@ fn builtin(name: &str) -> Option<&'static String> {
     static HASH: OnceLock<String> = OnceLock::new();
     static BANG: OnceLock<String> = OnceLock::new();
     match name {
-        "_HASH" => Some(HASH.get_or_init(|| "#".into())),
-        "_BANG" => Some(BANG.get_or_init(|| "!".into())),
+        // Escaped so that the re-decomment after substitution leaves a literal mark.
+        "_HASH" => Some(HASH.get_or_init(|| "\\#".into())),
+        "_BANG" => Some(BANG.get_or_init(|| "\\!".into())),
         _ => None,
     }
 }
@@ -545,7 +554,7 @@ mod tests {
                 vec!["priority", "150"],
                 vec!["x", "1500"],
                 vec!["y", "$UNKNOWN"],
-                vec!["z"]
+                vec!["z", "#"]
             ]
         );
     }

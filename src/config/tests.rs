@@ -622,6 +622,121 @@ fn extra_words_get_a_note_that_does_not_count() {
     assert_eq!(l.test_exit_code(), 0);
     let d = &l.diagnostics[0];
     assert_eq!(d.severity, Severity::Note);
-    assert_eq!(d.message, "ignored extra words after `priority`: advert_int 3");
+    assert_eq!(
+        d.message,
+        "ignored extra words after `priority`: advert_int 3"
+    );
     assert_eq!(d.span.as_ref().unwrap().col, 14);
+}
+
+/// A deterministic stream of random configurations built from keepalived's own vocabulary:
+/// loading must never panic and every diagnostic must render.
+#[test]
+fn random_configs_never_panic() {
+    let vocab = [
+        "global_defs",
+        "vrrp_instance",
+        "vrrp_script",
+        "{",
+        "}",
+        "\"",
+        "'",
+        "#",
+        "!",
+        "\\",
+        "$A",
+        "${A}",
+        "$A=",
+        "@main",
+        "@^main",
+        "include",
+        "priority",
+        "state",
+        "MASTER",
+        "interface",
+        "eth0",
+        "virtual_router_id",
+        "51",
+        "0",
+        "-1",
+        "300",
+        "1.5",
+        "virtual_ipaddress",
+        "198.51.100.1/24",
+        "2001:db8::1",
+        "brd",
+        "+",
+        "dev",
+        "label",
+        "scope",
+        "track_script",
+        "weight",
+        "reverse",
+        "authentication",
+        "auth_type",
+        "PASS",
+        "auth_pass",
+        "notify",
+        "script",
+        "/bin/true",
+        "unicast_peer",
+        "virtual_server",
+        "中文",
+        "\t",
+        " ",
+        "\n",
+        "\r\n",
+        "advert_int",
+        "version",
+        "3",
+        "nopreempt",
+        "smtp_alert",
+        "yes",
+        "vrrp_strict",
+        "x\\#y",
+    ];
+    let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
+    let mut next = || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    for _ in 0..3000 {
+        let n = (next() % 60) as usize;
+        let mut text = String::new();
+        for _ in 0..n {
+            text.push_str(vocab[(next() % vocab.len() as u64) as usize]);
+            if next() % 3 == 0 {
+                text.push(' ');
+            }
+        }
+        let l = load(&text);
+        let _ = l.test_exit_code();
+        let _ = l.is_fatal();
+        for d in &l.diagnostics {
+            let _ = d.to_string();
+        }
+        if let Some(c) = &l.config {
+            let _ = dump(c);
+        }
+    }
+}
+
+#[test]
+fn substituted_comment_keeps_columns() {
+    let l = load(
+        "$A=1 # c\n$B=x\\#y\nvrrp_instance V {\ninterface eth0\nvirtual_router_id 5\nvirtual_ipaddress {\n198.51.100.1\n}\nprioritx $A\n}\n",
+    );
+    let d = l
+        .diagnostics
+        .iter()
+        .find(|d| d.message.contains("prioritx"))
+        .unwrap();
+    assert_eq!(d.span.as_ref().unwrap().col, 1);
+    let l = load("$B=x\\#y\nglobal_defs {\nrouter_id  $B\n}\n");
+    // keepalived: the stored value is `x#y`, and the re-decomment cuts at its `#`.
+    assert_eq!(l.config.unwrap().global.router_id.as_deref(), Some("x"));
+    let l = load("global_defs {\nrouter_id a${_HASH}b\n}\n");
+    assert_eq!(l.config.unwrap().global.router_id.as_deref(), Some("a#b"));
 }

@@ -1549,7 +1549,7 @@ impl Validator<'_> {
             let nonzero = |v: Option<Option<String>>| {
                 v.is_some_and(|a| {
                     a.as_deref()
-                        .is_some_and(|x| x.parse::<f64>().map_or(true, |n| n != 0.0))
+                        .is_some_and(|x| x.parse::<f64>().ok() != Some(0.0))
                 })
             };
             let is_false =
