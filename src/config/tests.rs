@@ -277,7 +277,8 @@ fn vrrp_script_keywords() {
     let l = load(
         "global_defs {\nenable_script_security\nscript_user nobody nogroup\n}\nvrrp_script s {\nscript \"/bin/check 'a b' c\\x41\" extra\ninterval 0.5\ntimeout 3\nrise 2\nfall 3\nuser alice:staff\ninit_fail\n}\nvrrp_instance A {\ninterface eth0\nvirtual_router_id 5\nvirtual_ipaddress {\n198.51.100.1\n}\ntrack_script {\ns\n}\n}\n",
     );
-    assert_eq!(l.test_exit_code(), 0, "{:?}", messages(&l));
+    // The fractional interval is kept but weighs like keepalived 2.2.7's rejection of it.
+    assert_eq!(l.test_exit_code(), 5, "{:?}", messages(&l));
     let c = l.config.unwrap();
     let s = &c.scripts[0];
     assert_eq!(s.command.argv, vec!["/bin/check", "a b", "cA"]);
@@ -739,4 +740,31 @@ fn substituted_comment_keeps_columns() {
     assert_eq!(l.config.unwrap().global.router_id.as_deref(), Some("x"));
     let l = load("global_defs {\nrouter_id a${_HASH}b\n}\n");
     assert_eq!(l.config.unwrap().global.router_id.as_deref(), Some("a#b"));
+}
+
+#[test]
+fn keepalived_2_2_7_quirks() {
+    // IPv6 keeps an explicit `version 2` unless strict.
+    let l = load(
+        "vrrp_instance A {\ninterface eth0\nvirtual_router_id 5\nversion 2\nvirtual_ipaddress {\n2001:db8::5/64\n}\n}\n",
+    );
+    assert_eq!(l.test_exit_code(), 0);
+    assert_eq!(l.config.unwrap().instances[0].version, Version::V2);
+    let l = load(
+        "vrrp_instance A {\ninterface eth0\nvirtual_router_id 5\nvirtual_ipaddress {\n2001:db8::5/64\n}\n}\n",
+    );
+    let i = &l.config.unwrap().instances[0];
+    assert_eq!(i.version, Version::V3);
+    assert_eq!(i.mcast_group, "ff02::12".parse::<IpAddr>().unwrap());
+    // A unicast keyword without peers: multicast, with keepalived's deprecation error.
+    let (i, l) = inst("unicast_src_ip 198.51.100.2");
+    assert!(!i.unwrap().is_unicast());
+    assert_eq!(l.test_exit_code(), 5);
+    // An empty notification_email block is an error; a duplicate vrrp_script is not.
+    let l = load("global_defs {\nnotification_email {\n}\n}\n");
+    assert_eq!(l.test_exit_code(), 5);
+    let l = load(
+        "global_defs {\nenable_script_security\n}\nvrrp_script s {\nscript /bin/true\n}\nvrrp_script s {\nscript /bin/false\n}\n",
+    );
+    assert_eq!(l.test_exit_code(), 0);
 }

@@ -436,6 +436,9 @@ impl Validator<'_> {
                 },
                 "notification_email" => {
                     let items = self.block(stmt);
+                    if items.is_empty() && stmt.block.is_some() {
+                        self.error(&stmt.line.span, "Warning - empty notification_email block");
+                    }
                     for item in items {
                         for t in &item.line.words {
                             self.config.global.notification_email.push(t.text.clone());
@@ -612,7 +615,10 @@ impl Validator<'_> {
             return;
         };
         if self.config.scripts.iter().any(|s| s.name == name) {
-            self.error(
+            // keepalived 2.2.7 says nothing and tracks the first definition.
+            self.rep.at(
+                Severity::Note,
+                None,
                 &stmt.line.span,
                 format!("vrrp script {name} already defined - skipping"),
             );
@@ -658,6 +664,15 @@ impl Validator<'_> {
                             }
                         }
                         Some(ms) => {
+                            if ms % 1000 != 0 {
+                                // keepalived >= 2.3 takes fractions; 2.2.7 rejects them.
+                                self.rep.at(
+                                    Severity::Warning,
+                                    Some(Level::InvalidNumber),
+                                    &t.span,
+                                    format!("fractional vrrp script {kw} '{}' used as given; keepalived 2.2.7 rejects it (whole seconds only)", t.text),
+                                );
+                            }
                             let d = Duration::from_millis(ms);
                             if kw == "interval" {
                                 s.interval = d
@@ -805,6 +820,14 @@ impl Validator<'_> {
                     self.error(
                         &t.span,
                         format!("Interface name '{}' too long - ignoring", t.text),
+                    );
+                } else if self.opts.check_interfaces && interface_is_loopback(&t.text) {
+                    self.error(
+                        &t.span,
+                        format!(
+                            "({name}) cannot use a loopback interface ({}) for vrrp - ignoring",
+                            t.text
+                        ),
                     );
                 } else {
                     r.interface = Some((t.text.clone(), t.span.clone()));
@@ -1438,14 +1461,20 @@ impl Validator<'_> {
             }
         }
         let v6 = r.family_v6().unwrap_or(false);
+        let strict = r.strict.unwrap_or(self.strict);
         let version = if v6 {
-            if r.version == Some(Version::V2) {
-                self.error(
-                    &span,
-                    format!("({name}) cannot use IPv6 with VRRP version 2; setting version 3"),
-                );
+            // keepalived keeps an explicit `version 2` on IPv6 unless strict.
+            if r.version == Some(Version::V2) && !strict {
+                Version::V2
+            } else {
+                if r.version == Some(Version::V2) {
+                    self.error(
+                        &span,
+                        format!("({name}) cannot use IPv6 with VRRP version 2; setting version 3"),
+                    );
+                }
+                Version::V3
             }
-            Version::V3
         } else {
             r.version.unwrap_or(g.vrrp_version)
         };
@@ -1469,7 +1498,6 @@ impl Validator<'_> {
             initial_state = InitialState::Backup;
         }
 
-        let strict = r.strict.unwrap_or(self.strict);
         if strict
             && r.state.is_some()
             && (initial_state == InitialState::Master) != (priority == 255)
@@ -1672,14 +1700,12 @@ impl Validator<'_> {
             }
         }
         let unicast_peers = if r.unicast_configured && r.unicast_peers.is_empty() {
-            if r.src_ip.is_some() && r.interface.is_some() {
-                self.rep.at(
-                    Severity::Note,
-                    None,
-                    &span,
-                    format!("({name}) unicast_src_ip without unicast_peer: using multicast"),
-                );
-            }
+            self.rep.at(
+                Severity::Warning,
+                Some(Level::GeneralError),
+                &span,
+                format!("({name}) A unicast keyword has been specified without any unicast peers. Defaulting to multicast. This usage is deprecated - please update your configuration."),
+            );
             Vec::new()
         } else {
             r.unicast_peers
@@ -1886,6 +1912,12 @@ impl Validator<'_> {
         self.default_user_fail = Some(fail);
         fail
     }
+}
+
+/// `ARPHRD_LOOPBACK` (772) in `/sys/class/net/IF/type`.
+fn interface_is_loopback(name: &str) -> bool {
+    let p = Path::new("/sys/class/net").join(name).join("type");
+    std::fs::read_to_string(p).is_ok_and(|s| s.trim() == "772")
 }
 
 /// The user (and group, when given) exist in the system databases.
