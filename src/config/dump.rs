@@ -1,0 +1,259 @@
+//! A readable, normalised dump of a validated configuration: one `key value` per line, every
+//! field with its effective value, in a fixed order (golden tests and `-d`).
+
+use std::fmt::Write;
+
+use crate::model::{Auth, Config, InitialState, ScriptCommand, ScriptUser, Version};
+
+/// Renders `config`; equal configurations give byte-identical dumps.
+pub fn dump(config: &Config) -> String {
+    let mut s = String::new();
+    let g = &config.global;
+    let _ = writeln!(s, "global_defs");
+    line(&mut s, 1, "router_id", opt(&g.router_id));
+    line(
+        &mut s,
+        1,
+        "notification_email",
+        &format!("[{}]", g.notification_email.join(", ")),
+    );
+    line(
+        &mut s,
+        1,
+        "notification_email_from",
+        opt(&g.notification_email_from),
+    );
+    let smtp = g
+        .smtp_server
+        .as_ref()
+        .map(|x| format!("{} port {}", x.host, x.port));
+    line(&mut s, 1, "smtp_server", opt(&smtp));
+    line(&mut s, 1, "smtp_helo_name", opt(&g.smtp_helo_name));
+    line(
+        &mut s,
+        1,
+        "smtp_connect_timeout",
+        &format!("{}s", g.smtp_connect_timeout.as_secs()),
+    );
+    line(&mut s, 1, "smtp_alert", &tri(g.smtp_alert));
+    line(&mut s, 1, "smtp_alert_vrrp", &tri(g.smtp_alert_vrrp));
+    line(&mut s, 1, "script_user", &user(&g.script_user));
+    line(
+        &mut s,
+        1,
+        "enable_script_security",
+        &g.enable_script_security.to_string(),
+    );
+    line(&mut s, 1, "vrrp_version", &ver(g.vrrp_version));
+    line(
+        &mut s,
+        1,
+        "vrrp_mcast_group4",
+        &g.vrrp_mcast_group4.to_string(),
+    );
+    line(
+        &mut s,
+        1,
+        "vrrp_garp_master_delay",
+        &format!("{}s", g.vrrp_garp_master_delay),
+    );
+    line(
+        &mut s,
+        1,
+        "vrrp_garp_master_repeat",
+        &g.vrrp_garp_master_repeat.to_string(),
+    );
+    line(
+        &mut s,
+        1,
+        "vrrp_garp_master_refresh",
+        &format!("{}s", g.vrrp_garp_master_refresh),
+    );
+    line(
+        &mut s,
+        1,
+        "vrrp_garp_master_refresh_repeat",
+        &g.vrrp_garp_master_refresh_repeat.to_string(),
+    );
+    for sc in &config.scripts {
+        let _ = writeln!(s, "vrrp_script {}", sc.name);
+        line(&mut s, 1, "script", &cmd(&sc.command));
+        line(
+            &mut s,
+            1,
+            "interval",
+            &format!("{}ms", sc.interval.as_millis()),
+        );
+        let to = sc.timeout.map(|t| format!("{}ms", t.as_millis()));
+        line(&mut s, 1, "timeout", opt(&to));
+        line(
+            &mut s,
+            1,
+            "weight",
+            &format!("{}{}", sc.weight, if sc.reverse { " reverse" } else { "" }),
+        );
+        line(&mut s, 1, "rise", &sc.rise.to_string());
+        line(&mut s, 1, "fall", &sc.fall.to_string());
+        line(&mut s, 1, "init_fail", &sc.init_fail.to_string());
+    }
+    for i in &config.instances {
+        let _ = writeln!(s, "vrrp_instance {}", i.name);
+        let st = match i.initial_state {
+            InitialState::Master => "MASTER",
+            InitialState::Backup => "BACKUP",
+        };
+        line(&mut s, 1, "state", st);
+        line(&mut s, 1, "interface", opt(&i.interface));
+        line(&mut s, 1, "virtual_router_id", &i.vrid.to_string());
+        line(&mut s, 1, "priority", &i.priority.to_string());
+        line(&mut s, 1, "advert_int", &format!("{}s", i.advert_int));
+        line(&mut s, 1, "version", &ver(i.version));
+        let auth = match &i.auth {
+            None => "-".to_string(),
+            Some(Auth::Pass(p)) => {
+                let n = p.iter().position(|&b| b == 0).unwrap_or(8);
+                format!("PASS {:?}", String::from_utf8_lossy(&p[..n]))
+            }
+        };
+        line(&mut s, 1, "authentication", &auth);
+        line(
+            &mut s,
+            1,
+            "virtual_ipaddress",
+            &format!("{} address(es)", i.vips.len()),
+        );
+        for v in &i.vips {
+            let mut l = format!("{}/{}", v.addr, v.prefix_len);
+            if let Some(b) = v.brd {
+                let _ = write!(l, " brd {b}");
+            }
+            let _ = write!(
+                l,
+                " dev {}",
+                v.dev.as_deref().or(i.interface.as_deref()).unwrap_or("-")
+            );
+            let _ = write!(l, " scope {}", v.scope);
+            if let Some(lb) = &v.label {
+                let _ = write!(l, " label {lb}");
+            }
+            line(&mut s, 2, "vip", &l);
+        }
+        for t in &i.track_scripts {
+            let w = t.weight.map_or("script's".to_string(), |w| w.to_string());
+            let r = t
+                .reverse
+                .map_or("script's", |r| if r { "reverse" } else { "noreverse" });
+            line(
+                &mut s,
+                1,
+                "track_script",
+                &format!("{} weight {w} {r}", t.name),
+            );
+        }
+        for t in &i.track_interfaces {
+            line(
+                &mut s,
+                1,
+                "track_interface",
+                &format!(
+                    "{} weight {}{}",
+                    t.name,
+                    t.weight,
+                    if t.reverse { " reverse" } else { "" }
+                ),
+            );
+        }
+        line(
+            &mut s,
+            1,
+            "dont_track_primary",
+            &i.dont_track_primary.to_string(),
+        );
+        line(&mut s, 1, "nopreempt", &i.nopreempt.to_string());
+        line(
+            &mut s,
+            1,
+            "preempt_delay",
+            &format!("{}ms", i.preempt_delay.as_millis()),
+        );
+        for (k, c) in [
+            ("notify_master", &i.notify.master),
+            ("notify_backup", &i.notify.backup),
+            ("notify_fault", &i.notify.fault),
+            ("notify_stop", &i.notify.stop),
+            ("notify", &i.notify.generic),
+        ] {
+            if let Some(c) = c {
+                line(&mut s, 1, k, &cmd(c));
+            }
+        }
+        line(&mut s, 1, "smtp_alert", &i.smtp_alert.to_string());
+        let src = i.src_ip.map(|a| a.to_string());
+        line(&mut s, 1, "src_ip", opt(&src));
+        let peers: Vec<String> = i.unicast_peers.iter().map(ToString::to_string).collect();
+        line(
+            &mut s,
+            1,
+            "unicast_peer",
+            &format!("[{}]", peers.join(", ")),
+        );
+        line(&mut s, 1, "mcast_group", &i.mcast_group.to_string());
+        line(
+            &mut s,
+            1,
+            "garp_master_delay",
+            &format!("{}s", i.garp_master_delay),
+        );
+        line(
+            &mut s,
+            1,
+            "garp_master_repeat",
+            &i.garp_master_repeat.to_string(),
+        );
+        line(
+            &mut s,
+            1,
+            "garp_master_refresh",
+            &format!("{}s", i.garp_master_refresh),
+        );
+        line(
+            &mut s,
+            1,
+            "garp_master_refresh_repeat",
+            &i.garp_master_refresh_repeat.to_string(),
+        );
+    }
+    s
+}
+
+fn line(s: &mut String, depth: usize, k: &str, v: &str) {
+    let _ = writeln!(s, "{}{k} {v}", "  ".repeat(depth));
+}
+
+fn opt(v: &Option<String>) -> &str {
+    v.as_deref().unwrap_or("-")
+}
+
+fn tri(v: Option<bool>) -> String {
+    v.map_or("unset".into(), |b| b.to_string())
+}
+
+fn ver(v: Version) -> String {
+    v.number().to_string()
+}
+
+fn user(u: &Option<ScriptUser>) -> String {
+    match u {
+        None => "-".into(),
+        Some(ScriptUser { user, group: None }) => user.clone(),
+        Some(ScriptUser {
+            user,
+            group: Some(g),
+        }) => format!("{user}:{g}"),
+    }
+}
+
+fn cmd(c: &ScriptCommand) -> String {
+    let argv: Vec<String> = c.argv.iter().map(|a| format!("{a:?}")).collect();
+    format!("[{}] user {}", argv.join(", "), user(&c.user))
+}

@@ -1,0 +1,1156 @@
+//! The keyword table: every keyword we recognise, the block it belongs to and what we do with
+//! it. `grammar/keywords.tsv` is the same table for humans; a test keeps both in step.
+
+/// What the front-end does with a keyword.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    /// Parsed, validated and carried into the model.
+    Supported,
+    /// Recognised (no "unknown keyword"), arguments counted, value not acted on yet.
+    ParsedIgnored,
+    /// A block keepalived acts on but we do not (LVS, BFD, sync groups…): the whole block is
+    /// skipped with one warning per keyword.
+    SkippedBlock,
+}
+
+impl Status {
+    /// The name used in `keywords.tsv`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Supported => "supported",
+            Self::ParsedIgnored => "parsed-ignored",
+            Self::SkippedBlock => "skipped-block",
+        }
+    }
+}
+
+/// One keyword.
+#[derive(Debug, Clone, Copy)]
+pub struct Keyword {
+    /// The keyword as written (case-sensitive).
+    pub name: &'static str,
+    /// The block it is valid in: `top`, `global_defs`, `vrrp_script`, `vrrp_instance`,
+    /// `authentication`.
+    pub block: &'static str,
+    /// Argument shape: `0`, `0-1`, `1`, `1-2`, `1+`, `0+`, `block`.
+    pub args: &'static str,
+    /// Value type.
+    pub ty: &'static str,
+    /// Default, as keepalived documents it.
+    pub default: &'static str,
+    /// What we do with it.
+    pub status: Status,
+}
+
+impl Keyword {
+    /// Minimum number of arguments: fewer is keepalived's fatal "missing parameter".
+    pub fn min_args(&self) -> usize {
+        match self.args {
+            "1" | "1-2" | "1+" => 1,
+            _ => 0,
+        }
+    }
+}
+
+use Status::{ParsedIgnored as I, SkippedBlock as K, Supported as S};
+
+const fn kw(
+    name: &'static str,
+    block: &'static str,
+    args: &'static str,
+    ty: &'static str,
+    default: &'static str,
+    status: Status,
+) -> Keyword {
+    Keyword {
+        name,
+        block,
+        args,
+        ty,
+        default,
+        status,
+    }
+}
+
+/// Every keyword, grouped by block.
+pub const KEYWORDS: &[Keyword] = &[
+    // top level
+    kw("global_defs", "top", "block", "block", "-", S),
+    kw("vrrp_script", "top", "1", "name+block", "-", S),
+    kw("vrrp_instance", "top", "1", "name+block", "-", S),
+    kw("virtual_server", "top", "1+", "block", "-", K),
+    kw("virtual_server_group", "top", "1", "block", "-", K),
+    kw("SSL", "top", "block", "block", "-", K),
+    kw("bfd_instance", "top", "1", "block", "-", K),
+    kw("vrrp_sync_group", "top", "1", "block", "-", K),
+    kw("static_ipaddress", "top", "block", "block", "-", K),
+    kw("static_routes", "top", "block", "block", "-", K),
+    kw("static_rules", "top", "block", "block", "-", K),
+    kw("track_file", "top", "1", "block", "-", K),
+    kw("vrrp_track_file", "top", "1", "block", "-", K),
+    kw("vrrp_track_process", "top", "1", "block", "-", K),
+    kw("track_group", "top", "1", "block", "-", K),
+    kw("garp_group", "top", "block", "block", "-", K),
+    kw("linkbeat_interfaces", "top", "block", "block", "-", K),
+    kw("interface_up_down_delays", "top", "block", "block", "-", K),
+    kw("net_namespace", "top", "1", "string", "none", I),
+    kw("net_namespace_ipvs", "top", "0-1", "string", "none", I),
+    kw("namespace_with_ipsets", "top", "0", "flag", "off", I),
+    kw("use_pid_dir", "top", "0", "flag", "off", I),
+    kw("instance", "top", "1", "string", "none", I),
+    kw("child_wait_time", "top", "1", "integer", "5", I),
+    kw("linkbeat_use_polling", "top", "0", "flag", "off", I),
+    // global_defs
+    kw("router_id", "global_defs", "1", "string", "local name", S),
+    kw(
+        "notification_email",
+        "global_defs",
+        "block",
+        "list",
+        "empty",
+        S,
+    ),
+    kw(
+        "notification_email_from",
+        "global_defs",
+        "1",
+        "string",
+        "user@local name",
+        S,
+    ),
+    kw(
+        "smtp_server",
+        "global_defs",
+        "1-2",
+        "host [port]",
+        "none",
+        S,
+    ),
+    kw(
+        "smtp_helo_name",
+        "global_defs",
+        "1",
+        "string",
+        "local name",
+        S,
+    ),
+    kw(
+        "smtp_connect_timeout",
+        "global_defs",
+        "1",
+        "integer s",
+        "30",
+        S,
+    ),
+    kw("smtp_alert", "global_defs", "0-1", "bool", "unset", S),
+    kw("smtp_alert_vrrp", "global_defs", "0-1", "bool", "unset", S),
+    kw(
+        "script_user",
+        "global_defs",
+        "1-2",
+        "user [group]",
+        "keepalived_script or root",
+        S,
+    ),
+    kw(
+        "enable_script_security",
+        "global_defs",
+        "0",
+        "flag",
+        "off",
+        S,
+    ),
+    kw("vrrp_version", "global_defs", "1", "2|3", "2", S),
+    kw(
+        "vrrp_mcast_group4",
+        "global_defs",
+        "1",
+        "ipv4",
+        "224.0.0.18",
+        S,
+    ),
+    kw(
+        "vrrp_garp_master_delay",
+        "global_defs",
+        "1",
+        "integer s",
+        "5",
+        S,
+    ),
+    kw(
+        "vrrp_garp_master_repeat",
+        "global_defs",
+        "1",
+        "integer",
+        "5",
+        S,
+    ),
+    kw(
+        "vrrp_garp_master_refresh",
+        "global_defs",
+        "1",
+        "integer s",
+        "0",
+        S,
+    ),
+    kw(
+        "vrrp_garp_master_refresh_repeat",
+        "global_defs",
+        "1",
+        "integer",
+        "1",
+        S,
+    ),
+    kw("process_names", "global_defs", "0", "flag", "off", I),
+    kw("process_name", "global_defs", "0-1", "string", "-", I),
+    kw("vrrp_process_name", "global_defs", "0-1", "string", "-", I),
+    kw(
+        "checker_process_name",
+        "global_defs",
+        "0-1",
+        "string",
+        "-",
+        I,
+    ),
+    kw("lvs_process_name", "global_defs", "0-1", "string", "-", I),
+    kw("bfd_process_name", "global_defs", "0-1", "string", "-", I),
+    kw("startup_script", "global_defs", "1+", "script", "none", I),
+    kw(
+        "startup_script_timeout",
+        "global_defs",
+        "1",
+        "integer s",
+        "10",
+        I,
+    ),
+    kw("shutdown_script", "global_defs", "1+", "script", "none", I),
+    kw(
+        "shutdown_script_timeout",
+        "global_defs",
+        "1",
+        "integer s",
+        "10",
+        I,
+    ),
+    kw("max_auto_priority", "global_defs", "0-1", "integer", "-", I),
+    kw(
+        "min_auto_priority_delay",
+        "global_defs",
+        "1",
+        "integer",
+        "-",
+        I,
+    ),
+    kw(
+        "smtp_alert_checker",
+        "global_defs",
+        "0-1",
+        "bool",
+        "unset",
+        I,
+    ),
+    kw(
+        "checker_log_all_failures",
+        "global_defs",
+        "0-1",
+        "bool",
+        "off",
+        I,
+    ),
+    kw("dynamic_interfaces", "global_defs", "0-1", "flag", "off", I),
+    kw("no_email_faults", "global_defs", "0", "flag", "off", I),
+    kw("default_interface", "global_defs", "1", "ifname", "eth0", I),
+    kw("disable_local_igmp", "global_defs", "0", "flag", "off", I),
+    kw("lvs_timeouts", "global_defs", "0+", "list", "-", I),
+    kw("lvs_flush", "global_defs", "0", "flag", "off", I),
+    kw(
+        "lvs_flush_on_stop",
+        "global_defs",
+        "0-1",
+        "string",
+        "off",
+        I,
+    ),
+    kw("lvs_flush_onstop", "global_defs", "0-1", "string", "off", I),
+    kw("lvs_sync_daemon", "global_defs", "0+", "list", "-", I),
+    kw(
+        "vrrp_mcast_group6",
+        "global_defs",
+        "1",
+        "ipv6",
+        "ff02::12",
+        I,
+    ),
+    kw(
+        "vrrp_garp_lower_prio_delay",
+        "global_defs",
+        "1",
+        "integer s",
+        "master delay",
+        I,
+    ),
+    kw(
+        "vrrp_garp_lower_prio_repeat",
+        "global_defs",
+        "1",
+        "integer",
+        "master repeat",
+        I,
+    ),
+    kw(
+        "vrrp_down_timer_adverts",
+        "global_defs",
+        "1",
+        "integer",
+        "3",
+        I,
+    ),
+    kw(
+        "vrrp_garp_interval",
+        "global_defs",
+        "1",
+        "decimal s",
+        "0",
+        I,
+    ),
+    kw("vrrp_gna_interval", "global_defs", "1", "decimal s", "0", I),
+    kw("vrrp_min_garp", "global_defs", "0-1", "bool", "off", I),
+    kw("vrrp_garp_extra_if", "global_defs", "0+", "list", "off", I),
+    kw(
+        "vrrp_vmac_garp_intvl",
+        "global_defs",
+        "0+",
+        "list",
+        "off",
+        I,
+    ),
+    kw(
+        "vrrp_lower_prio_no_advert",
+        "global_defs",
+        "0-1",
+        "bool",
+        "off",
+        I,
+    ),
+    kw(
+        "vrrp_higher_prio_send_advert",
+        "global_defs",
+        "0-1",
+        "bool",
+        "off",
+        I,
+    ),
+    kw("vrrp_iptables", "global_defs", "0+", "list", "-", I),
+    kw("vrrp_ipsets", "global_defs", "0+", "list", "-", I),
+    kw("nftables", "global_defs", "0-1", "string", "-", I),
+    kw("nftables_priority", "global_defs", "1", "integer", "-", I),
+    kw("nftables_ifindex", "global_defs", "0-1", "bool", "-", I),
+    kw("nftables_ipvs", "global_defs", "0-1", "string", "-", I),
+    kw(
+        "nftables_ipvs_priority",
+        "global_defs",
+        "1",
+        "integer",
+        "-",
+        I,
+    ),
+    kw(
+        "nftables_ipvs_start_fwmark",
+        "global_defs",
+        "1",
+        "integer",
+        "-",
+        I,
+    ),
+    kw("nftables_counters", "global_defs", "0", "flag", "off", I),
+    kw(
+        "vrrp_check_unicast_src",
+        "global_defs",
+        "0",
+        "flag",
+        "off",
+        I,
+    ),
+    kw(
+        "vrrp_skip_check_adv_addr",
+        "global_defs",
+        "0-1",
+        "bool",
+        "off",
+        I,
+    ),
+    kw("vrrp_strict", "global_defs", "0-1", "bool", "off", I),
+    kw("vrrp_priority", "global_defs", "1", "integer", "-", I),
+    kw("vrrp_no_swap", "global_defs", "0", "flag", "off", I),
+    kw("vrrp_rt_priority", "global_defs", "1", "integer", "-", I),
+    kw("vrrp_cpu_affinity", "global_defs", "1+", "list", "-", I),
+    kw("vrrp_rlimit_rttime", "global_defs", "1", "integer", "-", I),
+    kw("vrrp_rlimit_rtime", "global_defs", "1", "integer", "-", I),
+    kw("notify_fifo", "global_defs", "1+", "path", "none", I),
+    kw(
+        "notify_fifo_script",
+        "global_defs",
+        "1+",
+        "script",
+        "none",
+        I,
+    ),
+    kw("vrrp_notify_fifo", "global_defs", "1+", "path", "none", I),
+    kw(
+        "vrrp_notify_fifo_script",
+        "global_defs",
+        "1+",
+        "script",
+        "none",
+        I,
+    ),
+    kw(
+        "vrrp_notify_priority_changes",
+        "global_defs",
+        "0-1",
+        "bool",
+        "off",
+        I,
+    ),
+    kw(
+        "fifo_write_vrrp_states_on_reload",
+        "global_defs",
+        "0",
+        "flag",
+        "off",
+        I,
+    ),
+    kw("lvs_notify_fifo", "global_defs", "1+", "path", "none", I),
+    kw(
+        "lvs_notify_fifo_script",
+        "global_defs",
+        "1+",
+        "script",
+        "none",
+        I,
+    ),
+    kw("checker_priority", "global_defs", "1", "integer", "-", I),
+    kw("checker_no_swap", "global_defs", "0", "flag", "off", I),
+    kw("checker_rt_priority", "global_defs", "1", "integer", "-", I),
+    kw("checker_cpu_affinity", "global_defs", "1+", "list", "-", I),
+    kw(
+        "checker_rlimit_rttime",
+        "global_defs",
+        "1",
+        "integer",
+        "-",
+        I,
+    ),
+    kw(
+        "checker_rlimit_rtime",
+        "global_defs",
+        "1",
+        "integer",
+        "-",
+        I,
+    ),
+    kw("bfd_priority", "global_defs", "1", "integer", "-", I),
+    kw("bfd_no_swap", "global_defs", "0", "flag", "off", I),
+    kw("bfd_rt_priority", "global_defs", "1", "integer", "-", I),
+    kw("bfd_cpu_affinity", "global_defs", "1+", "list", "-", I),
+    kw("bfd_rlimit_rttime", "global_defs", "1", "integer", "-", I),
+    kw("bfd_rlimit_rtime", "global_defs", "1", "integer", "-", I),
+    kw("snmp_socket", "global_defs", "1", "string", "-", I),
+    kw("enable_traps", "global_defs", "0", "flag", "off", I),
+    kw("enable_snmp_vrrp", "global_defs", "0", "flag", "off", I),
+    kw(
+        "enable_snmp_keepalived",
+        "global_defs",
+        "0",
+        "flag",
+        "off",
+        I,
+    ),
+    kw("enable_snmp_rfc", "global_defs", "0", "flag", "off", I),
+    kw("enable_snmp_rfcv2", "global_defs", "0", "flag", "off", I),
+    kw("enable_snmp_rfcv3", "global_defs", "0", "flag", "off", I),
+    kw("enable_snmp_checker", "global_defs", "0", "flag", "off", I),
+    kw("enable_dbus", "global_defs", "0", "flag", "off", I),
+    kw("dbus_service_name", "global_defs", "1", "string", "-", I),
+    kw(
+        "vrrp_netlink_cmd_rcv_bufs",
+        "global_defs",
+        "1",
+        "integer",
+        "-",
+        I,
+    ),
+    kw(
+        "vrrp_netlink_cmd_rcv_bufs_force",
+        "global_defs",
+        "0-1",
+        "bool",
+        "-",
+        I,
+    ),
+    kw(
+        "vrrp_netlink_monitor_rcv_bufs",
+        "global_defs",
+        "1",
+        "integer",
+        "-",
+        I,
+    ),
+    kw(
+        "vrrp_netlink_monitor_rcv_bufs_force",
+        "global_defs",
+        "0-1",
+        "bool",
+        "-",
+        I,
+    ),
+    kw(
+        "process_monitor_rcv_bufs",
+        "global_defs",
+        "1",
+        "integer",
+        "-",
+        I,
+    ),
+    kw(
+        "process_monitor_rcv_bufs_force",
+        "global_defs",
+        "0-1",
+        "bool",
+        "-",
+        I,
+    ),
+    kw(
+        "lvs_netlink_cmd_rcv_bufs",
+        "global_defs",
+        "1",
+        "integer",
+        "-",
+        I,
+    ),
+    kw(
+        "lvs_netlink_cmd_rcv_bufs_force",
+        "global_defs",
+        "0-1",
+        "bool",
+        "-",
+        I,
+    ),
+    kw(
+        "lvs_netlink_monitor_rcv_bufs",
+        "global_defs",
+        "1",
+        "integer",
+        "-",
+        I,
+    ),
+    kw(
+        "lvs_netlink_monitor_rcv_bufs_force",
+        "global_defs",
+        "0-1",
+        "bool",
+        "-",
+        I,
+    ),
+    kw("rs_init_notifies", "global_defs", "0", "flag", "off", I),
+    kw("no_checker_emails", "global_defs", "0", "flag", "off", I),
+    kw("vrrp_rx_bufs_policy", "global_defs", "1+", "list", "-", I),
+    kw(
+        "vrrp_rx_bufs_multiplier",
+        "global_defs",
+        "1",
+        "integer",
+        "-",
+        I,
+    ),
+    kw(
+        "vrrp_startup_delay",
+        "global_defs",
+        "1",
+        "decimal s",
+        "0",
+        I,
+    ),
+    kw("log_unknown_vrids", "global_defs", "0", "flag", "off", I),
+    kw("vmac_prefix", "global_defs", "1", "string", "vrrp", I),
+    kw("vmac_addr_prefix", "global_defs", "1", "string", "vrrp", I),
+    kw("umask", "global_defs", "1", "string", "-", I),
+    kw("random_seed", "global_defs", "1", "integer", "-", I),
+    kw("reload_check_config", "global_defs", "0-1", "path", "-", I),
+    kw("reload_time_file", "global_defs", "1", "path", "-", I),
+    kw("reload_repeat", "global_defs", "0", "flag", "off", I),
+    kw("reload_file", "global_defs", "0-1", "path", "-", I),
+    kw("include_check", "global_defs", "0+", "list", "-", I),
+    kw("config_save_dir", "global_defs", "0-1", "path", "-", I),
+    kw("tmp_config_directory", "global_defs", "0-1", "path", "-", I),
+    kw("data_use_instance", "global_defs", "0-1", "bool", "-", I),
+    kw("use_symlink_paths", "global_defs", "0-1", "bool", "off", I),
+    kw(
+        "set_supplementary_groups",
+        "global_defs",
+        "0-1",
+        "bool",
+        "off",
+        I,
+    ),
+    kw(
+        "vrrp_owner_ignore_adverts",
+        "global_defs",
+        "0-1",
+        "bool",
+        "off",
+        I,
+    ),
+    kw(
+        "vrrp_delay_after_boot",
+        "global_defs",
+        "1",
+        "decimal s",
+        "0",
+        I,
+    ),
+    kw("v3_checksum_as_v2", "global_defs", "0-1", "bool", "off", I),
+    kw("state_dump_file", "global_defs", "1", "path", "-", I),
+    kw("stats_dump_file", "global_defs", "1", "path", "-", I),
+    kw("json_dump_file", "global_defs", "1", "path", "-", I),
+    kw("json_version", "global_defs", "1", "integer", "1", I),
+    // vrrp_script
+    kw("script", "vrrp_script", "1", "script", "required", S),
+    kw("interval", "vrrp_script", "1", "decimal s", "1", S),
+    kw("timeout", "vrrp_script", "1", "decimal s", "interval", S),
+    kw("weight", "vrrp_script", "1-2", "integer [reverse]", "0", S),
+    kw("rise", "vrrp_script", "1", "integer", "1", S),
+    kw("fall", "vrrp_script", "1", "integer", "1", S),
+    kw(
+        "user",
+        "vrrp_script",
+        "1-2",
+        "user [group]",
+        "script_user",
+        S,
+    ),
+    kw("init_fail", "vrrp_script", "0", "flag", "off", S),
+    // vrrp_instance
+    kw("state", "vrrp_instance", "1", "MASTER|BACKUP", "derived", S),
+    kw("interface", "vrrp_instance", "1", "ifname", "none", S),
+    kw(
+        "virtual_router_id",
+        "vrrp_instance",
+        "1",
+        "1..255",
+        "required",
+        S,
+    ),
+    kw("priority", "vrrp_instance", "1", "1..255", "100", S),
+    kw("advert_int", "vrrp_instance", "1", "decimal s", "1", S),
+    kw(
+        "authentication",
+        "vrrp_instance",
+        "block",
+        "block",
+        "none",
+        S,
+    ),
+    kw(
+        "virtual_ipaddress",
+        "vrrp_instance",
+        "block",
+        "vip lines",
+        "none",
+        S,
+    ),
+    kw(
+        "track_script",
+        "vrrp_instance",
+        "block",
+        "name lines",
+        "none",
+        S,
+    ),
+    kw(
+        "track_interface",
+        "vrrp_instance",
+        "block",
+        "ifname lines",
+        "none",
+        S,
+    ),
+    kw("nopreempt", "vrrp_instance", "0", "flag", "off", S),
+    kw("preempt", "vrrp_instance", "0", "flag", "on", S),
+    kw("preempt_delay", "vrrp_instance", "1", "decimal s", "0", S),
+    kw(
+        "notify",
+        "vrrp_instance",
+        "1+",
+        "script [user [group]]",
+        "none",
+        S,
+    ),
+    kw(
+        "notify_master",
+        "vrrp_instance",
+        "1+",
+        "script [user [group]]",
+        "none",
+        S,
+    ),
+    kw(
+        "notify_backup",
+        "vrrp_instance",
+        "1+",
+        "script [user [group]]",
+        "none",
+        S,
+    ),
+    kw(
+        "notify_fault",
+        "vrrp_instance",
+        "1+",
+        "script [user [group]]",
+        "none",
+        S,
+    ),
+    kw(
+        "notify_stop",
+        "vrrp_instance",
+        "1+",
+        "script [user [group]]",
+        "none",
+        S,
+    ),
+    kw("smtp_alert", "vrrp_instance", "0-1", "bool", "global", S),
+    kw(
+        "unicast_src_ip",
+        "vrrp_instance",
+        "1",
+        "ip",
+        "interface address",
+        S,
+    ),
+    kw(
+        "mcast_src_ip",
+        "vrrp_instance",
+        "1",
+        "ip",
+        "interface address",
+        S,
+    ),
+    kw(
+        "unicast_peer",
+        "vrrp_instance",
+        "block",
+        "ip lines",
+        "none",
+        S,
+    ),
+    kw("version", "vrrp_instance", "1", "2|3", "vrrp_version", S),
+    kw(
+        "garp_master_delay",
+        "vrrp_instance",
+        "1",
+        "integer s",
+        "global",
+        S,
+    ),
+    kw(
+        "garp_master_repeat",
+        "vrrp_instance",
+        "1",
+        "integer",
+        "global",
+        S,
+    ),
+    kw(
+        "garp_master_refresh",
+        "vrrp_instance",
+        "1",
+        "integer s",
+        "global",
+        S,
+    ),
+    kw(
+        "garp_master_refresh_repeat",
+        "vrrp_instance",
+        "1",
+        "integer",
+        "global",
+        S,
+    ),
+    kw("dont_track_primary", "vrrp_instance", "0", "flag", "off", S),
+    kw("use_vmac", "vrrp_instance", "0+", "list", "off", I),
+    kw("use_vmac_addr", "vrrp_instance", "0", "flag", "off", I),
+    kw("vmac_xmit_base", "vrrp_instance", "0", "flag", "off", I),
+    kw("use_ipvlan", "vrrp_instance", "0+", "list", "off", I),
+    kw(
+        "unicast_fault_no_peer",
+        "vrrp_instance",
+        "0",
+        "flag",
+        "off",
+        I,
+    ),
+    kw("check_unicast_src", "vrrp_instance", "0", "flag", "off", I),
+    kw(
+        "old_unicast_checksum",
+        "vrrp_instance",
+        "0-1",
+        "string",
+        "auto",
+        I,
+    ),
+    kw("native_ipv6", "vrrp_instance", "0", "flag", "off", I),
+    kw("vrf", "vrrp_instance", "1", "ifname", "none", I),
+    kw(
+        "track_file",
+        "vrrp_instance",
+        "block",
+        "name lines",
+        "none",
+        I,
+    ),
+    kw(
+        "track_process",
+        "vrrp_instance",
+        "block",
+        "name lines",
+        "none",
+        I,
+    ),
+    kw(
+        "track_bfd",
+        "vrrp_instance",
+        "block",
+        "name lines",
+        "none",
+        I,
+    ),
+    kw(
+        "mcast_dst_ip",
+        "vrrp_instance",
+        "1",
+        "ip",
+        "global group",
+        I,
+    ),
+    kw("track_src_ip", "vrrp_instance", "0", "flag", "off", I),
+    kw("unicast_ttl", "vrrp_instance", "1", "0..255", "255", I),
+    kw(
+        "virtual_ipaddress_excluded",
+        "vrrp_instance",
+        "block",
+        "vip lines",
+        "none",
+        I,
+    ),
+    kw(
+        "no_virtual_ipaddress",
+        "vrrp_instance",
+        "0",
+        "flag",
+        "off",
+        I,
+    ),
+    kw(
+        "promote_secondaries",
+        "vrrp_instance",
+        "0",
+        "flag",
+        "off",
+        I,
+    ),
+    kw(
+        "linkbeat_use_polling",
+        "vrrp_instance",
+        "0",
+        "flag",
+        "off",
+        I,
+    ),
+    kw(
+        "virtual_routes",
+        "vrrp_instance",
+        "block",
+        "route lines",
+        "none",
+        I,
+    ),
+    kw(
+        "virtual_rules",
+        "vrrp_instance",
+        "block",
+        "rule lines",
+        "none",
+        I,
+    ),
+    kw("accept", "vrrp_instance", "0", "flag", "on", I),
+    kw("no_accept", "vrrp_instance", "0", "flag", "off", I),
+    kw(
+        "skip_check_adv_addr",
+        "vrrp_instance",
+        "0-1",
+        "bool",
+        "global",
+        I,
+    ),
+    kw(
+        "strict_mode",
+        "vrrp_instance",
+        "0-1",
+        "bool",
+        "vrrp_strict",
+        I,
+    ),
+    kw("debug", "vrrp_instance", "0-1", "0..4", "0", I),
+    kw(
+        "notify_deleted",
+        "vrrp_instance",
+        "0+",
+        "script [user [group]]",
+        "off",
+        I,
+    ),
+    kw(
+        "notify_master_rx_lower_pri",
+        "vrrp_instance",
+        "1+",
+        "script [user [group]]",
+        "none",
+        I,
+    ),
+    kw(
+        "notify_priority_changes",
+        "vrrp_instance",
+        "0-1",
+        "bool",
+        "global",
+        I,
+    ),
+    kw(
+        "lvs_sync_daemon_interface",
+        "vrrp_instance",
+        "1",
+        "ifname",
+        "-",
+        I,
+    ),
+    kw(
+        "garp_lower_prio_delay",
+        "vrrp_instance",
+        "1",
+        "integer s",
+        "global",
+        I,
+    ),
+    kw(
+        "garp_lower_prio_repeat",
+        "vrrp_instance",
+        "1",
+        "integer",
+        "global",
+        I,
+    ),
+    kw("down_timer_adverts", "vrrp_instance", "1", "1..100", "3", I),
+    kw("garp_extra_if", "vrrp_instance", "0+", "list", "global", I),
+    kw(
+        "vmac_garp_intvl",
+        "vrrp_instance",
+        "0+",
+        "list",
+        "global",
+        I,
+    ),
+    kw(
+        "lower_prio_no_advert",
+        "vrrp_instance",
+        "0-1",
+        "bool",
+        "global",
+        I,
+    ),
+    kw(
+        "higher_prio_send_advert",
+        "vrrp_instance",
+        "0-1",
+        "bool",
+        "global",
+        I,
+    ),
+    kw(
+        "owner_ignore_adverts",
+        "vrrp_instance",
+        "0-1",
+        "bool",
+        "global",
+        I,
+    ),
+    kw(
+        "kernel_rx_buf_size",
+        "vrrp_instance",
+        "1",
+        "integer",
+        "0",
+        I,
+    ),
+    kw(
+        "timer_expired_backup",
+        "vrrp_instance",
+        "0-1",
+        "integer",
+        "off",
+        I,
+    ),
+    kw(
+        "v3_checksum_as_v2",
+        "vrrp_instance",
+        "0-1",
+        "bool",
+        "global",
+        I,
+    ),
+    kw("auth_hmac", "vrrp_instance", "block", "block", "off", I),
+    // authentication
+    kw("auth_type", "authentication", "1", "PASS|AH", "none", S),
+    kw(
+        "auth_pass",
+        "authentication",
+        "1",
+        "string (8 bytes)",
+        "none",
+        S,
+    ),
+];
+
+/// Looks a keyword up in a block.
+pub fn find(block: &str, name: &str) -> Option<&'static Keyword> {
+    KEYWORDS.iter().find(|k| k.block == block && k.name == name)
+}
+
+/// The closest keyword of `block` to a misspelt `name` (edit distance ≤ 2 or ≤ a third of its
+/// length), for "did you mean".
+pub fn suggest(block: &str, name: &str) -> Option<&'static str> {
+    let limit = (name.chars().count() / 3).clamp(1, 3);
+    KEYWORDS
+        .iter()
+        .filter(|k| k.block == block)
+        .map(|k| (distance(k.name, name), k.name))
+        .filter(|(d, _)| *d <= limit)
+        .min()
+        .map(|(_, n)| n)
+}
+
+fn distance(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for i in 1..=a.len() {
+        let mut cur = vec![i; b.len() + 1];
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            cur[j] = (prev[j] + 1).min(cur[j - 1] + 1).min(prev[j - 1] + cost);
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+/// Renders the table as `grammar/keywords.tsv`.
+pub fn to_tsv() -> String {
+    let mut s = String::from("keyword\tblock\targs\ttype\tdefault\tstatus\n");
+    for k in KEYWORDS {
+        s.push_str(&format!(
+            "{}\t{}\t{}\t{}\t{}\t{}\n",
+            k.name,
+            k.block,
+            k.args,
+            k.ty,
+            k.default,
+            k.status.as_str()
+        ));
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeSet;
+
+    #[test]
+    fn tsv_and_table_agree_both_ways() {
+        let tsv = include_str!("../../grammar/keywords.tsv");
+        let from_file: BTreeSet<(String, String, String)> = tsv
+            .lines()
+            .skip(1)
+            .filter(|l| !l.trim().is_empty())
+            .map(|l| {
+                let f: Vec<&str> = l.split('\t').collect();
+                assert_eq!(f.len(), 6, "bad tsv row {l:?}");
+                (f[0].to_string(), f[1].to_string(), f[5].to_string())
+            })
+            .collect();
+        let from_table: BTreeSet<(String, String, String)> = KEYWORDS
+            .iter()
+            .map(|k| {
+                (
+                    k.name.to_string(),
+                    k.block.to_string(),
+                    k.status.as_str().to_string(),
+                )
+            })
+            .collect();
+        let missing: Vec<_> = from_table.difference(&from_file).collect();
+        let extra: Vec<_> = from_file.difference(&from_table).collect();
+        assert!(
+            missing.is_empty(),
+            "in the table but not in keywords.tsv: {missing:?}"
+        );
+        assert!(
+            extra.is_empty(),
+            "in keywords.tsv but not in the table: {extra:?}"
+        );
+        assert_eq!(
+            tsv,
+            to_tsv(),
+            "keywords.tsv differs in args/type/default: regenerate it"
+        );
+    }
+
+    #[test]
+    fn no_duplicates() {
+        let mut seen = BTreeSet::new();
+        for k in KEYWORDS {
+            assert!(
+                seen.insert((k.block, k.name)),
+                "duplicate {} in {}",
+                k.name,
+                k.block
+            );
+        }
+    }
+
+    #[test]
+    fn suggestions() {
+        assert_eq!(suggest("vrrp_instance", "prioritx"), Some("priority"));
+        assert_eq!(
+            suggest("vrrp_instance", "virtual_ipaddres"),
+            Some("virtual_ipaddress")
+        );
+        assert_eq!(suggest("vrrp_instance", "zzzzzzzz"), None);
+        assert_eq!(
+            find("global_defs", "router_id").unwrap().status,
+            Status::Supported
+        );
+        assert!(find("global_defs", "Router_id").is_none());
+    }
+}
+
+#[cfg(test)]
+mod regenerate {
+    /// `cargo test --lib config::keywords::regenerate -- --ignored` rewrites keywords.tsv.
+    #[test]
+    #[ignore]
+    fn write_keywords_tsv() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/grammar/keywords.tsv");
+        std::fs::write(path, super::to_tsv()).unwrap();
+    }
+}

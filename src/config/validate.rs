@@ -1,0 +1,1977 @@
+//! Statements -> `model::Config`: keyword dispatch per block, value parsing with keepalived's
+//! ranges and messages, then the post-parse derivations of `vrrp_complete_instance()`
+//! (inventory §2, §3.1, §4).
+
+use std::collections::HashSet;
+use std::net::{IpAddr, Ipv4Addr};
+use std::path::Path;
+use std::time::Duration;
+
+use super::LoadOptions;
+use super::diag::{Level, Severity, Span};
+use super::keywords::{self, Status};
+use super::script;
+use super::source::{Reporter, Token};
+use super::tree::Stmt;
+use crate::model::{
+    Auth, Centis, Config, InitialState, Instance, NotifyScripts, ScriptCommand, ScriptUser,
+    SmtpServer, TrackInterface, TrackScript, Version, VirtualAddr, VrrpScript,
+};
+
+/// Validates a statement tree into a model; every finding goes to `rep`.
+pub(crate) fn validate(stmts: &[Stmt], rep: &mut Reporter, opts: &LoadOptions) -> Config {
+    let mut v = Validator {
+        rep,
+        opts,
+        config: Config::default(),
+        noted: HashSet::new(),
+        strict: false,
+        default_user_fail: None,
+    };
+    v.top(stmts);
+    v.finish()
+}
+
+struct Validator<'a> {
+    rep: &'a mut Reporter,
+    opts: &'a LoadOptions,
+    config: Config,
+    /// Keywords already reported as skipped/ignored: one message per keyword, no cascade.
+    noted: HashSet<(&'static str, &'static str)>,
+    /// `vrrp_strict`: only its configuration checks are applied (§4.5).
+    strict: bool,
+    /// keepalived's `default_user_fail`: the default script user could not be set, so every
+    /// vrrp_script without its own `user` is removed. `None` = not looked up yet.
+    default_user_fail: Option<bool>,
+}
+
+/// An instance while its block is read; `None` = not configured (defaults derived later).
+#[derive(Default)]
+struct RawInstance {
+    name: String,
+    span: Option<Span>,
+    state: Option<InitialState>,
+    interface: Option<(String, Span)>,
+    vrid: Option<u8>,
+    priority: Option<u8>,
+    advert_int: Option<u32>, // microseconds, like keepalived's TIMER_HZ
+    version: Option<Version>,
+    auth_type: Option<()>,
+    auth_pass: Option<[u8; 8]>,
+    auth_ah: bool,
+    /// `strict_mode`, else `vrrp_strict`.
+    strict: Option<bool>,
+    /// Parsed-but-ignored keywords and their first argument: strict-mode checks read them.
+    ignored: Vec<(String, Option<String>)>,
+    vips: Vec<VirtualAddr>,
+    track_scripts: Vec<TrackScript>,
+    track_interfaces: Vec<TrackInterface>,
+    dont_track_primary: bool,
+    nopreempt: bool,
+    preempt_delay: u64, // microseconds
+    notify: NotifyScripts,
+    smtp_alert: Option<bool>,
+    src_ip: Option<IpAddr>,
+    unicast_configured: bool,
+    unicast_peers: Vec<IpAddr>,
+    garp_master_delay: Option<Centis>,
+    garp_master_repeat: Option<u32>,
+    garp_master_refresh: Option<Centis>,
+    garp_master_refresh_repeat: Option<u32>,
+}
+
+impl RawInstance {
+    fn family_v6(&self) -> Option<bool> {
+        self.vips
+            .first()
+            .map(|v| v.addr.is_ipv6())
+            .or(self.src_ip.map(|a| a.is_ipv6()))
+            .or(self.unicast_peers.first().map(|a| a.is_ipv6()))
+    }
+}
+
+const TIMER_HZ: u64 = 1_000_000;
+
+impl Validator<'_> {
+    // ---- reporting helpers -------------------------------------------------------------
+
+    fn error(&mut self, span: &Span, msg: impl Into<String>) {
+        self.rep
+            .at(Severity::Error, Some(Level::GeneralError), span, msg);
+    }
+
+    fn note_once(&mut self, block: &'static str, name: &'static str, span: &Span, msg: String) {
+        if self.noted.insert((block, name)) {
+            self.rep.at(Severity::Note, None, span, msg);
+        }
+    }
+
+    /// keepalived's `null_strvec()`: a keyword without its value stops keepalived (exit 2).
+    fn missing(&mut self, stmt: &Stmt, pos: usize) {
+        let kw = stmt.keyword();
+        let last = stmt.line.words.last().expect("a statement has a keyword");
+        let span = Span {
+            col: last.span.col + last.span.len,
+            len: 1,
+            ..last.span.clone()
+        };
+        let d = self.rep.at(
+            Severity::Fatal,
+            Some(Level::MissingParameter),
+            &span,
+            format!(
+                "*** Configuration line starting `{kw}` is missing a parameter after keyword `{}` at word position {}",
+                last.text,
+                pos + 1
+            ),
+        );
+        d.abort = Some(2);
+    }
+
+    fn arg<'s>(&mut self, stmt: &'s Stmt, i: usize) -> Option<&'s Token> {
+        let t = stmt.line.words.get(i);
+        if t.is_none() {
+            self.missing(stmt, i);
+        }
+        t
+    }
+
+    fn block<'s>(&mut self, stmt: &'s Stmt) -> &'s [Stmt] {
+        match &stmt.block {
+            Some(b) => b,
+            None => {
+                self.rep.at(
+                    Severity::Error,
+                    Some(Level::MissingBob),
+                    &stmt.line.span,
+                    "Missing '{' at beginning of configuration block",
+                );
+                &[]
+            }
+        }
+    }
+
+    /// keepalived ignores words beyond those a keyword takes (`priority 100 advert_int 3`
+    /// sets only the priority); we say so in a note, which leaves the exit code alone.
+    fn extra_words(&mut self, block: &'static str, stmt: &Stmt) {
+        let Some(k) = keywords::find(block, stmt.keyword()) else {
+            return;
+        };
+        let max = match k.args {
+            "0" => 0,
+            "1" | "0-1" => 1,
+            "1-2" => 2,
+            _ => return,
+        };
+        let w = &stmt.line.words;
+        if w.len() > max + 1 {
+            let extra = &w[max + 1];
+            let rest: Vec<&str> = w[max + 1..].iter().map(|t| t.text.as_str()).collect();
+            self.rep
+                .at(
+                    Severity::Note,
+                    None,
+                    &extra.span,
+                    format!("ignored extra words after `{}`: {}", k.name, rest.join(" ")),
+                )
+                .help = Some(
+                "keepalived reads one statement per line; put each keyword on its own line".into(),
+            );
+        }
+    }
+
+    fn no_block(&mut self, stmt: &Stmt) {
+        if stmt.block.is_some() {
+            self.rep.at(
+                Severity::Error,
+                Some(Level::UnexpectedBob),
+                &stmt.line.span,
+                format!("Unexpected '{{' after `{}` - block ignored", stmt.keyword()),
+            );
+        }
+    }
+
+    fn unknown(&mut self, block: &str, stmt: &Stmt) {
+        let kw = &stmt.line.words[0];
+        let d = self.rep.at(
+            Severity::Warning,
+            Some(Level::UnknownKeyword),
+            &kw.span,
+            format!("Unknown keyword '{}'", kw.text),
+        );
+        if let Some(s) = keywords::suggest(block, &kw.text) {
+            d.help = Some(format!("did you mean `{s}`?"));
+        }
+    }
+
+    /// Dispatches the keywords we do not act on; returns true when handled.
+    fn not_supported(&mut self, block: &'static str, stmt: &Stmt) -> bool {
+        let Some(k) = keywords::find(block, stmt.keyword()) else {
+            return false;
+        };
+        match k.status {
+            Status::Supported => false,
+            Status::SkippedBlock => {
+                let msg = format!(
+                    "`{}` is not supported by keepalived-rs yet: block skipped (further `{}` blocks skipped silently)",
+                    k.name, k.name
+                );
+                if self.noted.insert((block, k.name)) {
+                    self.rep.at(Severity::Warning, None, &stmt.line.span, msg);
+                }
+                true
+            }
+            Status::ParsedIgnored => {
+                if stmt.line.words.len() <= k.min_args() {
+                    self.missing(stmt, stmt.line.words.len());
+                }
+                if block == "vrrp_instance" && k.name == "lvs_sync_daemon_interface" {
+                    self.rep.at(
+                        Severity::Warning,
+                        Some(Level::Deprecated),
+                        &stmt.line.span,
+                        "Specifying lvs_sync_daemon_interface against a vrrp is deprecated. Please use global lvs_sync_daemon",
+                    );
+                }
+                if matches!(k.name, "vrrp_garp_interval" | "vrrp_gna_interval") {
+                    // keepalived rejects 0 here (the shipped sample config uses it).
+                    if let Some(t) = stmt.line.words.get(1) {
+                        if self.decimal(t, 6, 1, u64::from(u32::MAX)).is_none() {
+                            self.error(&t.span, format!("{} '{}' is invalid", k.name, t.text));
+                        }
+                    }
+                }
+                let msg = format!(
+                    "`{}` is recognised but not acted on by keepalived-rs",
+                    k.name
+                );
+                self.note_once(block, k.name, &stmt.line.span, msg);
+                true
+            }
+        }
+    }
+
+    // ---- value parsers -------------------------------------------------------------------
+
+    /// `strtoul` base 10 over the whole word, then a range check.
+    fn uint(&mut self, t: &Token, min: u64, max: u64) -> Option<u64> {
+        let s = t.text.as_str();
+        let msg = if s.starts_with('-') {
+            format!("negative number '{s}'")
+        } else {
+            match s.strip_prefix('+').unwrap_or(s).parse::<u64>() {
+                Ok(v) if v >= min && v <= max => return Some(v),
+                Ok(_) => format!("number '{s}' outside range [{min}, {max}]"),
+                Err(_) => format!("invalid number '{s}'"),
+            }
+        };
+        self.rep
+            .at(Severity::Error, Some(Level::InvalidNumber), &t.span, msg);
+        None
+    }
+
+    fn int(&mut self, t: &Token, min: i64, max: i64) -> Option<i64> {
+        let s = t.text.as_str();
+        let msg = match s.strip_prefix('+').unwrap_or(s).parse::<i64>() {
+            Ok(v) if v >= min && v <= max => return Some(v),
+            Ok(_) => format!("number '{s}' outside range [{min}, {max}]"),
+            Err(_) => format!("invalid number '{s}'"),
+        };
+        self.rep
+            .at(Severity::Error, Some(Level::InvalidNumber), &t.span, msg);
+        None
+    }
+
+    /// `read_decimal_unsigned()`: `N[.frac]` scaled to `10^digits` units; extra decimals are
+    /// an error and rounded.
+    fn decimal(&mut self, t: &Token, digits: u32, min: u64, max: u64) -> Option<u64> {
+        let s = t.text.as_str();
+        let scale = 10u64.pow(digits);
+        let (int, frac) = s.split_once('.').unwrap_or((s, ""));
+        let ok = !s.is_empty()
+            && int.chars().all(|c| c.is_ascii_digit())
+            && frac.chars().all(|c| c.is_ascii_digit())
+            && !(int.is_empty() && frac.is_empty());
+        let bad = |v: &mut Self, m: String| {
+            v.rep
+                .at(Severity::Error, Some(Level::InvalidNumber), &t.span, m);
+            None
+        };
+        if !ok {
+            return bad(self, format!("invalid number '{s}'"));
+        }
+        let int_v: u64 = if int.is_empty() {
+            0
+        } else {
+            match int.parse::<u64>() {
+                Ok(v) if v <= u64::MAX / scale / 10 => v,
+                _ => return bad(self, format!("number '{s}' outside unsigned decimal range")),
+            }
+        };
+        let mut frac_v = 0u64;
+        for (i, c) in frac.chars().enumerate() {
+            let d = c.to_digit(10).expect("checked") as u64;
+            if (i as u32) < digits {
+                frac_v += d * 10u64.pow(digits - 1 - i as u32);
+            } else if i as u32 == digits && d >= 5 {
+                frac_v += 1;
+            }
+        }
+        if frac.len() as u32 > digits {
+            self.rep.at(
+                Severity::Error,
+                Some(Level::InvalidNumber),
+                &t.span,
+                format!("number '{s}' has too many decimal places"),
+            );
+        }
+        let v = int_v * scale + frac_v;
+        if v < min || v > max {
+            return bad(self, format!("number '{s}' outside range"));
+        }
+        Some(v)
+    }
+
+    /// Optional BOOL argument: absent = true (`check_true_false()`, lower case only).
+    fn boolean(&mut self, stmt: &Stmt, what: &str) -> Option<bool> {
+        let Some(t) = stmt.line.words.get(1) else {
+            return Some(true);
+        };
+        match t.text.as_str() {
+            "true" | "on" | "yes" => Some(true),
+            "false" | "off" | "no" => Some(false),
+            other => {
+                self.error(
+                    &t.span,
+                    format!("Invalid value '{other}' for {what} specified"),
+                );
+                None
+            }
+        }
+    }
+
+    fn ip(&mut self, t: &Token, what: &str) -> Option<IpAddr> {
+        match t.text.parse::<IpAddr>() {
+            Ok(a) => Some(a),
+            Err(_) => {
+                self.error(
+                    &t.span,
+                    format!("{what}: invalid IP address '{}' - ignoring", t.text),
+                );
+                None
+            }
+        }
+    }
+
+    /// `CMD [USER [[:]GROUP]]` of notify-style keywords (§1.3): the raw line is re-split with
+    /// quotes, the 2nd word is a user name.
+    fn script_cmd(&mut self, stmt: &Stmt, with_user: bool) -> Option<ScriptCommand> {
+        let kw = stmt.keyword();
+        let Some(first) = script::split_quoted(&stmt.line.text) else {
+            self.error(
+                &stmt.line.span,
+                format!("Unable to parse {kw} script '{}'", stmt.line.text),
+            );
+            return None;
+        };
+        let Some(cmd) = first.get(1) else {
+            self.missing(stmt, 1);
+            return None;
+        };
+        let Some(argv) = script::split_escaped(cmd) else {
+            self.error(
+                &stmt.line.span,
+                format!("Unable to parse {kw} script '{cmd}'"),
+            );
+            return None;
+        };
+        if argv.is_empty() || argv[0].is_empty() {
+            self.error(
+                &stmt.line.span,
+                format!("{kw}: empty script command - ignoring"),
+            );
+            return None;
+        }
+        let user = if with_user {
+            first
+                .get(2)
+                .map(|u| script_user(u, first.get(3).map(String::as_str)))
+        } else {
+            None
+        };
+        Some(ScriptCommand { argv, user })
+    }
+
+    // ---- blocks ----------------------------------------------------------------------------
+
+    fn top(&mut self, stmts: &[Stmt]) {
+        for stmt in stmts {
+            match stmt.keyword() {
+                "global_defs" => {
+                    let body = self.block(stmt);
+                    self.global(body);
+                }
+                "vrrp_script" => self.vrrp_script(stmt),
+                "vrrp_instance" => self.instance(stmt),
+                _ if self.not_supported("top", stmt) => {}
+                _ => self.unknown("top", stmt),
+            }
+        }
+    }
+
+    fn global(&mut self, body: &[Stmt]) {
+        for stmt in body {
+            let kw = stmt.keyword();
+            if keywords::find("global_defs", kw).is_some_and(|k| k.status == Status::Supported)
+                && kw != "notification_email"
+            {
+                self.no_block(stmt);
+                self.extra_words("global_defs", stmt);
+            }
+            let w = &stmt.line.words;
+            match kw {
+                "router_id" => match w.get(1) {
+                    Some(t) => self.config.global.router_id = Some(t.text.clone()),
+                    None => self.error(&stmt.line.span, "routerid name missing - ignoring"),
+                },
+                "notification_email" => {
+                    let items = self.block(stmt);
+                    if items.is_empty() && stmt.block.is_some() {
+                        self.error(&stmt.line.span, "Warning - empty notification_email block");
+                    }
+                    for item in items {
+                        for t in &item.line.words {
+                            self.config.global.notification_email.push(t.text.clone());
+                        }
+                    }
+                }
+                "notification_email_from" => {
+                    if let Some(t) = self.arg(stmt, 1) {
+                        self.config.global.notification_email_from = Some(t.text.clone());
+                    }
+                }
+                "smtp_server" => {
+                    let Some(host) = self.arg(stmt, 1) else {
+                        continue;
+                    };
+                    let port = match w.get(2) {
+                        None => Some(25),
+                        Some(p) => match p.text.parse::<u16>() {
+                            Ok(v) if v > 0 => Some(v),
+                            _ => {
+                                self.error(
+                                    &p.span,
+                                    format!("Invalid smtp server {} {}", host.text, p.text),
+                                );
+                                None
+                            }
+                        },
+                    };
+                    if let Some(port) = port {
+                        self.config.global.smtp_server = Some(SmtpServer {
+                            host: host.text.clone(),
+                            port,
+                        });
+                    }
+                }
+                "smtp_helo_name" => {
+                    if let Some(t) = self.arg(stmt, 1) {
+                        self.config.global.smtp_helo_name = Some(t.text.clone());
+                    }
+                }
+                "smtp_connect_timeout" => {
+                    let Some(t) = self.arg(stmt, 1) else { continue };
+                    if let Some(v) = self.uint(t, 0, u64::from(u32::MAX) / TIMER_HZ) {
+                        let v = if v == 0 {
+                            self.error(
+                                &t.span,
+                                "smtp_conect_timeout must be greater than 0, setting to 1",
+                            );
+                            1
+                        } else {
+                            v
+                        };
+                        self.config.global.smtp_connect_timeout = Duration::from_secs(v);
+                    }
+                }
+                "smtp_alert" => {
+                    if let Some(b) = self.boolean(stmt, "global smtp_alert") {
+                        self.config.global.smtp_alert = Some(b);
+                    }
+                }
+                "smtp_alert_vrrp" => {
+                    if let Some(b) = self.boolean(stmt, "global smtp_alert_vrrp") {
+                        self.config.global.smtp_alert_vrrp = Some(b);
+                    }
+                }
+                "script_user" => match w.get(1) {
+                    Some(u) => {
+                        let su = script_user(&u.text, w.get(2).map(|g| g.text.as_str()));
+                        if self.opts.check_interfaces && !user_exists(&su) {
+                            self.error(&u.span, "Error setting global script uid/gid");
+                            self.default_user_fail = Some(true);
+                        } else {
+                            self.default_user_fail = Some(false);
+                        }
+                        self.config.global.script_user = Some(su);
+                    }
+                    None => self.error(&stmt.line.span, "No script username specified"),
+                },
+                "enable_script_security" => self.config.global.enable_script_security = true,
+                "vrrp_strict" => {
+                    if let Some(b) = self.boolean(stmt, "vrrp_strict") {
+                        self.strict = b;
+                    }
+                    self.not_supported("global_defs", stmt);
+                }
+                "vrrp_version" => {
+                    let Some(t) = self.arg(stmt, 1) else { continue };
+                    match self.int(t, 2, 3) {
+                        Some(2) => self.config.global.vrrp_version = Version::V2,
+                        Some(_) => self.config.global.vrrp_version = Version::V3,
+                        None => self.error(&t.span, "VRRP Error: Version must be either 2 or 3"),
+                    }
+                }
+                "vrrp_mcast_group4" => {
+                    let Some(t) = self.arg(stmt, 1) else { continue };
+                    match t.text.parse::<IpAddr>() {
+                        Ok(IpAddr::V4(a)) if a.is_multicast() => {
+                            self.config.global.vrrp_mcast_group4 = a
+                        }
+                        Ok(IpAddr::V4(_)) => self.error(
+                            &t.span,
+                            format!("vrrp_mcast_group4 [{}] is not multicast. Skipping", t.text),
+                        ),
+                        Ok(IpAddr::V6(_)) => self.error(
+                            &t.span,
+                            format!("vrrp_mcast_group4 [{}] is not IPv4. Skipping", t.text),
+                        ),
+                        Err(_) => self.error(
+                            &t.span,
+                            format!("Can't parse vrrp_mcast_group4 [{}]. Skipping", t.text),
+                        ),
+                    }
+                }
+                "vrrp_garp_master_delay" => {
+                    if let Some(v) = self.secs(stmt, kw) {
+                        self.config.global.vrrp_garp_master_delay = v;
+                    }
+                }
+                "vrrp_garp_master_refresh" => {
+                    if let Some(v) = self.secs(stmt, kw) {
+                        self.config.global.vrrp_garp_master_refresh = v;
+                    }
+                }
+                "vrrp_garp_master_repeat" => {
+                    if let Some(v) = self.repeat(stmt, kw) {
+                        self.config.global.vrrp_garp_master_repeat = v;
+                    }
+                }
+                "vrrp_garp_master_refresh_repeat" => {
+                    if let Some(v) = self.repeat(stmt, kw) {
+                        self.config.global.vrrp_garp_master_refresh_repeat = v;
+                    }
+                }
+                _ if self.not_supported("global_defs", stmt) => {}
+                _ => self.unknown("global_defs", stmt),
+            }
+        }
+    }
+
+    /// Whole seconds (`garp_*_delay`, `garp_*_refresh`) as centiseconds.
+    fn secs(&mut self, stmt: &Stmt, kw: &str) -> Option<Centis> {
+        let t = self.arg(stmt, 1)?;
+        match self.uint(t, 0, u64::from(u32::MAX) / 100) {
+            Some(v) => Some(Centis(v as u32 * 100)),
+            None => {
+                self.error(&t.span, format!("{kw} '{}' invalid - ignoring", t.text));
+                None
+            }
+        }
+    }
+
+    /// Repeat counts: 0 becomes 1 with an error, as keepalived does.
+    fn repeat(&mut self, stmt: &Stmt, kw: &str) -> Option<u32> {
+        let t = self.arg(stmt, 1)?;
+        match self.uint(t, 0, u64::from(u32::MAX)) {
+            Some(0) => {
+                self.error(
+                    &t.span,
+                    format!("{kw} must be greater than 0, setting to 1"),
+                );
+                Some(1)
+            }
+            Some(v) => Some(v as u32),
+            None => {
+                self.error(&t.span, format!("{kw} '{}' invalid - ignoring", t.text));
+                None
+            }
+        }
+    }
+
+    fn vrrp_script(&mut self, stmt: &Stmt) {
+        let Some(name) = stmt.line.words.get(1).map(|t| t.text.clone()) else {
+            self.error(&stmt.line.span, "vrrp_script must have a name - skipping");
+            return;
+        };
+        if self.config.scripts.iter().any(|s| s.name == name) {
+            // keepalived 2.2.7 says nothing and tracks the first definition.
+            self.rep.at(
+                Severity::Note,
+                None,
+                &stmt.line.span,
+                format!("vrrp script {name} already defined - skipping"),
+            );
+            return;
+        }
+        let body = self.block(stmt);
+        let mut s = VrrpScript {
+            name: name.clone(),
+            command: ScriptCommand {
+                argv: Vec::new(),
+                user: None,
+            },
+            interval: Duration::from_secs(1),
+            timeout: None,
+            weight: 0,
+            reverse: false,
+            rise: 1,
+            fall: 1,
+            init_fail: false,
+        };
+        for st in body {
+            self.no_block(st);
+            self.extra_words("vrrp_script", st);
+            let kw = st.keyword();
+            let w = &st.line.words;
+            match kw {
+                "script" => {
+                    // Extra unquoted words are dropped (§1.3), and there is no user here.
+                    if let Some(c) = self.script_cmd(st, false) {
+                        s.command = c;
+                    }
+                }
+                "interval" | "timeout" => {
+                    let Some(t) = self.arg(st, 1) else { continue };
+                    match self.decimal(t, 3, 0, u64::from(u32::MAX)) {
+                        Some(0) => {
+                            self.error(&t.span, format!("({name}): vrrp script {kw} must be greater than 0, setting to 1"));
+                            let d = Duration::from_secs(1);
+                            if kw == "interval" {
+                                s.interval = d
+                            } else {
+                                s.timeout = Some(d)
+                            }
+                        }
+                        Some(ms) => {
+                            if ms % 1000 != 0 {
+                                // keepalived >= 2.3 takes fractions; 2.2.7 rejects them.
+                                self.rep.at(
+                                    Severity::Warning,
+                                    Some(Level::InvalidNumber),
+                                    &t.span,
+                                    format!("fractional vrrp script {kw} '{}' used as given; keepalived 2.2.7 rejects it (whole seconds only)", t.text),
+                                );
+                            }
+                            let d = Duration::from_millis(ms);
+                            if kw == "interval" {
+                                s.interval = d
+                            } else {
+                                s.timeout = Some(d)
+                            }
+                        }
+                        None => self.error(
+                            &t.span,
+                            format!("({name}): vrrp script {kw} '{}' invalid - ignoring", t.text),
+                        ),
+                    }
+                }
+                "weight" => {
+                    let Some(t) = self.arg(st, 1) else { continue };
+                    match self.int(t, -253, 253) {
+                        Some(v) => s.weight = v as i32,
+                        None => self.error(
+                            &t.span,
+                            format!(
+                                "vrrp_script {name} weight {} must be in [-253, 253]",
+                                t.text
+                            ),
+                        ),
+                    }
+                    if let Some(r) = w.get(2) {
+                        if r.text == "reverse" {
+                            s.reverse = true;
+                        } else {
+                            self.error(
+                                &r.span,
+                                format!("vrrp_script {name} unknown weight option {}", r.text),
+                            );
+                        }
+                    }
+                }
+                "rise" | "fall" => {
+                    let Some(t) = self.arg(st, 1) else { continue };
+                    let v = match self.uint(t, 1, i32::MAX as u64) {
+                        Some(v) => v as u32,
+                        None => {
+                            self.error(&t.span, format!("({name}): vrrp script {kw} value '{}' invalid, defaulting to 1", t.text));
+                            1
+                        }
+                    };
+                    if kw == "rise" { s.rise = v } else { s.fall = v }
+                }
+                "user" => {
+                    let Some(u) = self.arg(st, 1) else { continue };
+                    s.command.user = Some(script_user(&u.text, w.get(2).map(|g| g.text.as_str())));
+                }
+                "init_fail" => s.init_fail = true,
+                _ if self.not_supported("vrrp_script", st) => {}
+                _ => self.unknown("vrrp_script", st),
+            }
+        }
+        if s.command.argv.is_empty() {
+            self.error(
+                &stmt.line.span,
+                format!("No script set for vrrp_script {name} - removing"),
+            );
+            return;
+        }
+        if self.opts.check_interfaces && s.command.user.is_none() && self.default_user_failed() {
+            self.error(
+                &stmt.line.span,
+                format!("Unable to set default user for vrrp script {name} - removing"),
+            );
+            return;
+        }
+        self.config.scripts.push(s);
+    }
+
+    fn instance(&mut self, stmt: &Stmt) {
+        let Some(name) = stmt.line.words.get(1).map(|t| t.text.clone()) else {
+            self.error(&stmt.line.span, "vrrp_instance must have a name - skipping");
+            return;
+        };
+        if self.config.instances.iter().any(|i| i.name == name) {
+            self.error(
+                &stmt.line.span,
+                format!("vrrp instance {name} already defined - skipping"),
+            );
+            return;
+        }
+        let mut r = RawInstance {
+            name: name.clone(),
+            span: Some(stmt.line.span.clone()),
+            ..Default::default()
+        };
+        let body = self.block(stmt);
+        for st in body {
+            self.instance_keyword(&mut r, st);
+        }
+        if let Some(i) = self.complete(r) {
+            self.config.instances.push(i);
+        }
+    }
+
+    fn instance_keyword(&mut self, r: &mut RawInstance, st: &Stmt) {
+        let kw = st.keyword();
+        let w = &st.line.words;
+        let name = r.name.clone();
+        if !matches!(
+            kw,
+            "authentication"
+                | "virtual_ipaddress"
+                | "track_script"
+                | "track_interface"
+                | "unicast_peer"
+        ) && keywords::find("vrrp_instance", kw).is_some_and(|k| k.status == Status::Supported)
+        {
+            self.no_block(st);
+            self.extra_words("vrrp_instance", st);
+        }
+        match kw {
+            "state" => {
+                let Some(t) = self.arg(st, 1) else { return };
+                match t.text.as_str() {
+                    "MASTER" => r.state = Some(InitialState::Master),
+                    "BACKUP" => {
+                        if r.state == Some(InitialState::Master) {
+                            self.error(
+                                &t.span,
+                                format!(
+                                    "({name}) state previously set as MASTER - ignoring BACKUP"
+                                ),
+                            );
+                        } else {
+                            r.state = Some(InitialState::Backup);
+                        }
+                    }
+                    other => {
+                        self.error(
+                            &t.span,
+                            format!("({name}) unknown state '{other}', defaulting to BACKUP"),
+                        );
+                        r.state = Some(InitialState::Backup);
+                    }
+                }
+            }
+            "interface" => {
+                let Some(t) = self.arg(st, 1) else { return };
+                if t.text.len() >= 16 {
+                    self.error(
+                        &t.span,
+                        format!("Interface name '{}' too long - ignoring", t.text),
+                    );
+                } else if self.opts.check_interfaces && interface_is_loopback(&t.text) {
+                    self.error(
+                        &t.span,
+                        format!(
+                            "({name}) cannot use a loopback interface ({}) for vrrp - ignoring",
+                            t.text
+                        ),
+                    );
+                } else {
+                    r.interface = Some((t.text.clone(), t.span.clone()));
+                }
+            }
+            "virtual_router_id" => {
+                let Some(t) = self.arg(st, 1) else { return };
+                match self.uint(t, 1, 255) {
+                    Some(v) => r.vrid = Some(v as u8),
+                    None => self.error(
+                        &t.span,
+                        format!(
+                            "({name}): VRID '{}' not valid - must be between 1 & 255",
+                            t.text
+                        ),
+                    ),
+                }
+            }
+            "priority" => {
+                let Some(t) = self.arg(st, 1) else { return };
+                match self.uint(t, 1, 255) {
+                    Some(v) => r.priority = Some(v as u8),
+                    None => {
+                        self.error(&t.span, format!("({name}) Priority not valid! must be between 1 & 255. Using default 100"));
+                        r.priority = Some(100);
+                    }
+                }
+            }
+            "advert_int" => {
+                let Some(t) = self.arg(st, 1) else { return };
+                match self.decimal(t, 6, TIMER_HZ / 100, 255 * TIMER_HZ) {
+                    Some(v) if v > 0 => r.advert_int = Some(v as u32),
+                    _ => self.error(
+                        &t.span,
+                        format!(
+                            "({name}) Advert interval ({}) not valid! Must be > 0 - ignoring",
+                            t.text
+                        ),
+                    ),
+                }
+            }
+            "version" => {
+                let Some(t) = self.arg(st, 1) else { return };
+                match self.int(t, 2, 3) {
+                    Some(2) => r.version = Some(Version::V2),
+                    Some(_) => r.version = Some(Version::V3),
+                    None => self.error(&t.span, format!("({name}): Version must be either 2 or 3")),
+                }
+            }
+            "authentication" => {
+                let body = self.block(st);
+                for a in body {
+                    self.no_block(a);
+                    match a.keyword() {
+                        "auth_type" => {
+                            let Some(t) = self.arg(a, 1) else { continue };
+                            match t.text.as_str() {
+                                "PASS" => r.auth_type = Some(()),
+                                "AH" => {
+                                    r.auth_ah = true;
+                                    self.rep.at(
+                                    Severity::Warning,
+                                    None,
+                                    &t.span,
+                                    format!("({name}) AH authentication is not supported by keepalived-rs - ignoring"),
+                                ).help = Some("use auth_type PASS, or no authentication".into())
+                                }
+                                other => self.error(
+                                    &t.span,
+                                    format!("({name}) unknown authentication type '{other}'"),
+                                ),
+                            }
+                        }
+                        "auth_pass" => {
+                            let Some(t) = self.arg(a, 1) else { continue };
+                            let bytes = t.text.as_bytes();
+                            if bytes.len() > 8 {
+                                self.error(&t.span, "Truncating auth_pass to 8 characters");
+                            }
+                            let mut p = [0u8; 8];
+                            let n = bytes.len().min(8);
+                            p[..n].copy_from_slice(&bytes[..n]);
+                            r.auth_pass = Some(p);
+                        }
+                        _ => self.unknown("authentication", a),
+                    }
+                }
+            }
+            "virtual_ipaddress" => {
+                let body = self.block(st);
+                for item in body {
+                    self.vip(r, item);
+                }
+            }
+            "track_script" => {
+                let body = self.block(st);
+                for item in body {
+                    self.track_script(r, item);
+                }
+            }
+            "track_interface" => {
+                let body = self.block(st);
+                for item in body {
+                    self.track_interface(r, item);
+                }
+            }
+            "unicast_peer" => {
+                r.unicast_configured = true;
+                let body = self.block(st);
+                for item in body {
+                    let t = &item.line.words[0];
+                    let Some(a) = self.ip(t, &format!("({name}) unicast_peer")) else {
+                        continue;
+                    };
+                    if r.family_v6().is_some_and(|v6| v6 != a.is_ipv6()) {
+                        self.error(&t.span, format!("({name}) unicast peer {a} is not the instance's address family - ignoring"));
+                        continue;
+                    }
+                    if item.line.words.len() > 1 {
+                        self.note_once(
+                            "unicast_peer",
+                            "min_ttl",
+                            &item.line.span,
+                            "unicast_peer min_ttl/max_ttl are not acted on by keepalived-rs".into(),
+                        );
+                    }
+                    r.unicast_peers.push(a);
+                }
+            }
+            "nopreempt" => r.nopreempt = true,
+            "preempt" => r.nopreempt = false,
+            "preempt_delay" => {
+                let Some(t) = self.arg(st, 1) else { return };
+                match self.decimal(t, 6, 0, 1000 * TIMER_HZ) {
+                    Some(v) => r.preempt_delay = v,
+                    None => self.error(
+                        &t.span,
+                        format!("({name}) Preempt_delay not valid! must be between 0-1000"),
+                    ),
+                }
+            }
+            "notify" | "notify_master" | "notify_backup" | "notify_fault" | "notify_stop" => {
+                let Some(c) = self.script_cmd(st, true) else {
+                    return;
+                };
+                let slot = match kw {
+                    "notify" => &mut r.notify.generic,
+                    "notify_master" => &mut r.notify.master,
+                    "notify_backup" => &mut r.notify.backup,
+                    "notify_fault" => &mut r.notify.fault,
+                    _ => &mut r.notify.stop,
+                };
+                *slot = Some(c);
+            }
+            "smtp_alert" => {
+                if let Some(b) = self.boolean(st, "vrrp_instance smtp_alert") {
+                    r.smtp_alert = Some(b);
+                }
+            }
+            "unicast_src_ip" | "mcast_src_ip" => {
+                let Some(t) = self.arg(st, 1) else { return };
+                if kw == "unicast_src_ip" {
+                    r.unicast_configured = true;
+                }
+                let Some(a) = self.ip(t, &format!("({name}) {kw}")) else {
+                    return;
+                };
+                if r.family_v6().is_some_and(|v6| v6 != a.is_ipv6()) {
+                    self.error(&t.span, format!("Configuration error: VRRP instance[{name}] and src address[{}] MUST be of the same family !!! Skipping...", t.text));
+                    return;
+                }
+                r.src_ip = Some(a);
+            }
+            "garp_master_delay" => r.garp_master_delay = self.secs(st, kw).or(r.garp_master_delay),
+            "garp_master_refresh" => {
+                r.garp_master_refresh = self.secs(st, kw).or(r.garp_master_refresh)
+            }
+            "garp_master_repeat" => {
+                r.garp_master_repeat = self.repeat(st, kw).or(r.garp_master_repeat)
+            }
+            "garp_master_refresh_repeat" => {
+                r.garp_master_refresh_repeat = self.repeat(st, kw).or(r.garp_master_refresh_repeat)
+            }
+            "dont_track_primary" => r.dont_track_primary = true,
+            "strict_mode" => {
+                if let Some(b) = self.boolean(st, "strict_mode") {
+                    r.strict = Some(b);
+                }
+                self.not_supported("vrrp_instance", st);
+            }
+            "virtual_routes" | "virtual_rules" => {
+                // Not acted on yet, but keepalived's per-item complaints decide `-t`.
+                for item in st.block.as_deref().unwrap_or(&[]) {
+                    let has =
+                        |k: &[&str]| item.line.words.iter().any(|t| k.contains(&t.text.as_str()));
+                    if kw == "virtual_routes" && !has(&["dev", "no_track"]) {
+                        let dest = item
+                            .line
+                            .words
+                            .iter()
+                            .find(|t| !matches!(t.text.as_str(), "src" | "to"))
+                            .map_or("", |t| t.text.as_str());
+                        self.error(&item.line.span, format!("Warning - cannot track route {dest} with no interface specified, not tracking"));
+                    }
+                    if kw == "virtual_rules" && !has(&["preference", "order", "priority"]) {
+                        self.error(
+                            &item.line.span,
+                            "Rule has no preference specified. This is probably not what you want.",
+                        );
+                    }
+                }
+                self.not_supported("vrrp_instance", st);
+            }
+            _ if self.not_supported("vrrp_instance", st) => {
+                r.ignored
+                    .push((kw.to_string(), w.get(1).map(|t| t.text.clone())));
+            }
+            _ => self.unknown("vrrp_instance", st),
+        }
+    }
+
+    /// One `virtual_ipaddress` line (§4.3).
+    fn vip(&mut self, r: &mut RawInstance, item: &Stmt) {
+        let name = r.name.clone();
+        let w = &item.line.words;
+        let first = &w[0];
+        let (addr_s, len_s) = match first.text.split_once('/') {
+            Some((a, l)) => (a, Some(l)),
+            None => (first.text.as_str(), None),
+        };
+        let Ok(addr) = addr_s.parse::<IpAddr>() else {
+            self.error(
+                &first.span,
+                format!("({name}) invalid VIP address '{}' - ignoring", first.text),
+            );
+            return;
+        };
+        let max = if addr.is_ipv6() { 128 } else { 32 };
+        let prefix_len = match len_s {
+            None => max,
+            Some(l) => match l.parse::<u8>() {
+                Ok(v) if v <= max => v,
+                _ => {
+                    self.error(
+                        &first.span,
+                        format!(
+                            "({name}) invalid prefix length in '{}' - ignoring address",
+                            first.text
+                        ),
+                    );
+                    return;
+                }
+            },
+        };
+        let mut v = VirtualAddr {
+            addr,
+            prefix_len,
+            brd: None,
+            dev: None,
+            scope: 0,
+            label: None,
+        };
+        let mut i = 1;
+        while i < w.len() {
+            let opt = w[i].text.as_str();
+            let val = w.get(i + 1);
+            let takes_value = matches!(
+                opt,
+                "brd"
+                    | "broadcast"
+                    | "dev"
+                    | "scope"
+                    | "label"
+                    | "peer"
+                    | "preferred_lft"
+                    | "track_group"
+            );
+            if takes_value && val.is_none() {
+                self.error(
+                    &w[i].span,
+                    format!("({name}) {opt} needs a value - ignoring"),
+                );
+                break;
+            }
+            match opt {
+                "brd" | "broadcast" => {
+                    let b = val.expect("checked");
+                    match (addr, b.text.as_str()) {
+                        (IpAddr::V4(a), "+" | "-") if prefix_len <= 30 => {
+                            let mask = u32::MAX.checked_shl(32 - prefix_len as u32).unwrap_or(0);
+                            let base = u32::from(a);
+                            v.brd = Some(Ipv4Addr::from(if b.text == "+" {
+                                base | !mask
+                            } else {
+                                base & mask
+                            }));
+                        }
+                        (IpAddr::V4(_), "+" | "-") => {}
+                        (IpAddr::V4(_), s) => match s.parse::<Ipv4Addr>() {
+                            Ok(x) => v.brd = Some(x),
+                            Err(_) => self.error(
+                                &b.span,
+                                format!("({name}) invalid broadcast address '{s}' - ignoring"),
+                            ),
+                        },
+                        (IpAddr::V6(_), _) => self.error(
+                            &b.span,
+                            format!("({name}) broadcast is IPv4 only - ignoring"),
+                        ),
+                    }
+                }
+                "dev" => {
+                    let d = val.expect("checked");
+                    if self.opts.check_interfaces && !interface_exists(&d.text) {
+                        self.error(
+                            &d.span,
+                            format!(
+                                "WARNING - interface {} for ip address {} doesn't exist",
+                                d.text, addr
+                            ),
+                        );
+                    }
+                    v.dev = Some(d.text.clone());
+                }
+                "scope" => {
+                    let s = val.expect("checked");
+                    let sc = match s.text.as_str() {
+                        "global" => Some(0),
+                        "site" => Some(200),
+                        "link" => Some(253),
+                        "host" => Some(254),
+                        "nowhere" => Some(255),
+                        n => n.parse::<u8>().ok(),
+                    };
+                    match sc {
+                        Some(x) if addr.is_ipv4() => v.scope = x,
+                        Some(_) => self.error(
+                            &s.span,
+                            format!(
+                                "({name}) scope is not supported for IPv6 addresses - ignoring"
+                            ),
+                        ),
+                        None => self.error(
+                            &s.span,
+                            format!(
+                                "Invalid scope '{}' specified for {} - setting to global",
+                                s.text, addr
+                            ),
+                        ),
+                    }
+                }
+                "label" => {
+                    let l = val.expect("checked");
+                    if l.text.len() > 15 {
+                        self.error(
+                            &l.span,
+                            format!(
+                                "({name}) label '{}' longer than 15 characters - ignoring",
+                                l.text
+                            ),
+                        );
+                    } else if addr.is_ipv6() {
+                        self.error(&l.span, format!("({name}) label is IPv4 only - ignoring"));
+                    } else {
+                        v.label = Some(l.text.clone());
+                    }
+                }
+                "peer" | "preferred_lft" | "track_group" => {
+                    self.note_once(
+                        "virtual_ipaddress",
+                        "options",
+                        &w[i].span,
+                        format!(
+                            "virtual_ipaddress option `{opt}` is not acted on by keepalived-rs"
+                        ),
+                    );
+                }
+                "home" | "-nodad" | "nodad" | "mngtmpaddr" | "noprefixroute" | "autojoin"
+                | "no_track" | "use_vmac" => {
+                    self.note_once(
+                        "virtual_ipaddress",
+                        "options",
+                        &w[i].span,
+                        format!(
+                            "virtual_ipaddress option `{opt}` is not acted on by keepalived-rs"
+                        ),
+                    );
+                    i += 1;
+                    continue;
+                }
+                other => {
+                    self.error(
+                        &w[i].span,
+                        format!("Unknown configuration entry '{other}' for ip address - ignoring"),
+                    );
+                    i += 1;
+                    continue;
+                }
+            }
+            i += 2;
+        }
+        if r.vips.iter().any(|x| x.addr == v.addr) {
+            // keepalived 2.2.7 keeps duplicates silently; the kernel holds an address once.
+            self.rep.at(
+                Severity::Note,
+                None,
+                &first.span,
+                format!("({name}) duplicate VIP {} - ignoring", first.text),
+            );
+            return;
+        }
+        if r.family_v6().is_some_and(|v6| v6 != addr.is_ipv6()) {
+            self.error(
+                &first.span,
+                format!(
+                    "({name}) address family of VIP {} does not match the instance - ignoring",
+                    first.text
+                ),
+            );
+            return;
+        }
+        r.vips.push(v);
+    }
+
+    fn track_script(&mut self, r: &mut RawInstance, item: &Stmt) {
+        let name = r.name.clone();
+        let w = &item.line.words;
+        let tracked = &w[0];
+        let Some(script) = self.config.scripts.iter().find(|s| s.name == tracked.text) else {
+            self.error(
+                &tracked.span,
+                format!(
+                    "({name}) track script {} not found, ignoring...",
+                    tracked.text
+                ),
+            );
+            return;
+        };
+        let own_weight = script.weight;
+        if r.track_scripts.iter().any(|t| t.name == tracked.text) {
+            self.error(
+                &tracked.span,
+                format!(
+                    "({name}) duplicate track_script {} - ignoring",
+                    tracked.text
+                ),
+            );
+            return;
+        }
+        let mut ts = TrackScript {
+            name: tracked.text.clone(),
+            weight: None,
+            reverse: None,
+        };
+        if let Some(opt) = w.get(1) {
+            if opt.text != "weight" {
+                self.error(
+                    &opt.span,
+                    format!(
+                        "({name}) unknown track script option {} - ignoring",
+                        opt.text
+                    ),
+                );
+                return;
+            }
+            let Some(val) = w.get(2) else {
+                self.error(
+                    &opt.span,
+                    format!(
+                        "({name}) weight without value specified for track script {} - ignoring",
+                        tracked.text
+                    ),
+                );
+                return;
+            };
+            match self.int(val, -254, 254) {
+                Some(x) if x.abs() == 254 => {
+                    self.error(
+                        &val.span,
+                        format!(
+                            "({name}) weight for {} cannot be +/-254. Setting to +/-253",
+                            tracked.text
+                        ),
+                    );
+                    ts.weight = Some(x.signum() as i32 * 253);
+                }
+                Some(x) => ts.weight = Some(x as i32),
+                None => {
+                    self.error(&val.span, format!("({name}) track script {}: weight must be between [-253..253] inclusive, ignoring...", tracked.text));
+                    ts.weight = Some(own_weight);
+                }
+            }
+            if let Some(rv) = w.get(3) {
+                match rv.text.as_str() {
+                    "reverse" => ts.reverse = Some(true),
+                    "noreverse" => ts.reverse = Some(false),
+                    o => self.error(
+                        &rv.span,
+                        format!(
+                            "({name}) unknown track_script {} weight option {o} - ignoring",
+                            tracked.text
+                        ),
+                    ),
+                }
+            }
+        }
+        r.track_scripts.push(ts);
+    }
+
+    fn track_interface(&mut self, r: &mut RawInstance, item: &Stmt) {
+        let name = r.name.clone();
+        let w = &item.line.words;
+        let ifname = &w[0];
+        if self.opts.check_interfaces && !interface_exists(&ifname.text) {
+            self.rep.at(
+                Severity::Fatal,
+                Some(Level::GeneralError),
+                &ifname.span,
+                format!("({name}) tracked interface {} doesn't exist", ifname.text),
+            );
+            return;
+        }
+        if r.track_interfaces.iter().any(|t| t.name == ifname.text) {
+            self.error(
+                &ifname.span,
+                format!(
+                    "({name}) duplicate track_interface {} - ignoring",
+                    ifname.text
+                ),
+            );
+            return;
+        }
+        let mut ti = TrackInterface {
+            name: ifname.text.clone(),
+            weight: 0,
+            reverse: false,
+        };
+        if let Some(opt) = w.get(1) {
+            if opt.text != "weight" {
+                self.error(
+                    &opt.span,
+                    format!(
+                        "({name}) unknown track_interface {} option {} - ignoring",
+                        ifname.text, opt.text
+                    ),
+                );
+                return;
+            }
+            let Some(val) = w.get(2) else {
+                self.error(
+                    &opt.span,
+                    format!(
+                        "({name}) weight without value specified for track_interface {} - ignoring",
+                        ifname.text
+                    ),
+                );
+                return;
+            };
+            match self.int(val, -254, 254) {
+                Some(x) if x.abs() == 254 => {
+                    self.error(
+                        &val.span,
+                        format!(
+                            "({name}) weight for {} cannot be +/-254. Setting to +/-253",
+                            ifname.text
+                        ),
+                    );
+                    ti.weight = x.signum() as i32 * 253;
+                }
+                Some(x) => ti.weight = x as i32,
+                None => {
+                    self.error(&val.span, format!("({name}) weight {} for {} must be between [-253..253] inclusive. Ignoring", val.text, ifname.text));
+                    return;
+                }
+            }
+            if let Some(rv) = w.get(3) {
+                if rv.text == "reverse" {
+                    ti.reverse = true;
+                } else {
+                    self.error(
+                        &rv.span,
+                        format!(
+                            "({name}) unknown track_interace {} weight option {} - ignoring",
+                            ifname.text, rv.text
+                        ),
+                    );
+                }
+            }
+        }
+        r.track_interfaces.push(ti);
+    }
+
+    /// `vrrp_complete_instance()` (§4.2): defaults, derived values and fatal checks.
+    fn complete(&mut self, r: RawInstance) -> Option<Instance> {
+        let name = r.name.clone();
+        let span = r.span.clone().expect("set when created");
+        let g = self.config.global.clone();
+        let mut fatal = false;
+
+        let Some(vrid) = r.vrid else {
+            self.rep.at(
+                Severity::Fatal,
+                Some(Level::GeneralError),
+                &span,
+                format!("({name}) the virtual router id must be set"),
+            );
+            return None;
+        };
+        if r.interface.is_none() && r.src_ip.is_none() {
+            self.rep.at(
+                Severity::Fatal,
+                Some(Level::GeneralError),
+                &span,
+                format!("({name}) Unknown interface !"),
+            );
+            fatal = true;
+        }
+        if let Some((ifname, ifspan)) = &r.interface {
+            if self.opts.check_interfaces && !interface_exists(ifname) {
+                self.error(
+                    ifspan,
+                    format!("WARNING - interface {ifname} for vrrp_instance {name} doesn't exist"),
+                );
+                self.rep.at(
+                    Severity::Fatal,
+                    Some(Level::BadIf),
+                    ifspan,
+                    "Non-existent interface specified in configuration",
+                );
+                fatal = true;
+            }
+        }
+        let v6 = r.family_v6().unwrap_or(false);
+        let strict = r.strict.unwrap_or(self.strict);
+        let version = if v6 {
+            // keepalived keeps an explicit `version 2` on IPv6 unless strict.
+            if r.version == Some(Version::V2) && !strict {
+                Version::V2
+            } else {
+                if r.version == Some(Version::V2) {
+                    self.error(
+                        &span,
+                        format!("({name}) cannot use IPv6 with VRRP version 2; setting version 3"),
+                    );
+                }
+                Version::V3
+            }
+        } else {
+            r.version.unwrap_or(g.vrrp_version)
+        };
+        let priority = r
+            .priority
+            .unwrap_or(if r.state == Some(InitialState::Master) {
+                255
+            } else {
+                100
+            });
+        let mut initial_state = r.state.unwrap_or(if priority == 255 {
+            InitialState::Master
+        } else {
+            InitialState::Backup
+        });
+        if r.auth_ah && initial_state == InitialState::Master && priority != 255 {
+            self.error(
+                &span,
+                format!("({name}) Initial state master is incompatible with AH authentication - clearing"),
+            );
+            initial_state = InitialState::Backup;
+        }
+
+        if strict
+            && r.state.is_some()
+            && (initial_state == InitialState::Master) != (priority == 255)
+        {
+            self.error(
+                &span,
+                format!("({name}) State MASTER must match being address owner"),
+            );
+            initial_state = if priority == 255 {
+                InitialState::Master
+            } else {
+                InitialState::Backup
+            };
+        }
+        let ignored = |k: &str| {
+            r.ignored
+                .iter()
+                .rev()
+                .find(|(n, _)| n == k)
+                .map(|(_, v)| v.clone())
+        };
+        let auth = match (r.auth_type, r.auth_pass) {
+            (None, _) => None,
+            (Some(()), _) if strict => {
+                self.error(
+                    &span,
+                    format!("({name}) Strict mode does not support authentication. Ignoring."),
+                );
+                None
+            }
+            (Some(()), _) if version == Version::V3 => {
+                self.error(
+                    &span,
+                    format!("({name}) VRRP version 3 does not support authentication. Ignoring."),
+                );
+                None
+            }
+            (Some(()), Some(p)) if p[0] != 0 => Some(Auth::Pass(p)),
+            (Some(()), _) => {
+                self.error(
+                    &span,
+                    format!("({name}) Authentication specified but no password given. Ignoring"),
+                );
+                None
+            }
+        };
+
+        let mut nopreempt = r.nopreempt;
+        let mut preempt_delay = r.preempt_delay;
+        if priority == 255 && nopreempt {
+            self.error(
+                &span,
+                format!(
+                    "({name}) nopreempt is incompatible with priority 255. resetting nopreempt"
+                ),
+            );
+            nopreempt = false;
+        }
+        if initial_state == InitialState::Master {
+            if nopreempt {
+                self.error(&span, format!("({name}) Warning - nopreempt will not work with initial state MASTER - clearing"));
+                nopreempt = false;
+            }
+            if preempt_delay > 0 {
+                self.error(&span, format!("({name}) Warning - preempt delay will not work with initial state MASTER - clearing"));
+                preempt_delay = 0;
+            }
+        }
+        if preempt_delay > 0 && strict {
+            self.error(
+                &span,
+                format!("({name}) preempt_delay is incompatible with strict mode - resetting"),
+            );
+            preempt_delay = 0;
+        }
+        if strict {
+            let nonzero = |v: Option<Option<String>>| {
+                v.is_some_and(|a| {
+                    a.as_deref()
+                        .is_some_and(|x| x.parse::<f64>().ok() != Some(0.0))
+                })
+            };
+            let is_false =
+                |v: &Option<String>| matches!(v.as_deref(), Some("false" | "off" | "no"));
+            if ignored("down_timer_adverts")
+                .flatten()
+                .is_some_and(|v| v != "3")
+            {
+                self.error(
+                    &span,
+                    format!(
+                        "({name}) down_timer_adverts is incompatible with strict mode - resetting"
+                    ),
+                );
+            }
+            if nonzero(ignored("garp_lower_prio_repeat")) {
+                self.error(
+                    &span,
+                    format!("({name}) Strict mode requires no repeat garps. resetting"),
+                );
+            }
+            if nonzero(ignored("garp_lower_prio_delay")) {
+                self.error(
+                    &span,
+                    format!("({name}) Strict mode requires no repeat garp delay. resetting"),
+                );
+            }
+            if ignored("lower_prio_no_advert").is_some_and(|v| is_false(&v)) {
+                self.error(
+                    &span,
+                    format!("({name}) Strict mode requires no lower priority advert. resetting"),
+                );
+            }
+            if ignored("higher_prio_send_advert").is_some_and(|v| !is_false(&v)) {
+                self.error(&span, format!("({name}) strict mode requires higher_prio_send_advert to be clear. resetting"));
+            }
+            if ignored("accept").is_some() && priority != 255 && version == Version::V2 {
+                self.error(&span, format!("({name}) warning - accept mode for VRRP version 2 does not comply with RFC3768 - resetting"));
+            }
+        }
+        if preempt_delay > 0 && nopreempt {
+            self.error(
+                &span,
+                format!("({name}) preempt_delay is incompatible with nopreempt mode - resetting"),
+            );
+            preempt_delay = 0;
+        }
+
+        let smtp_alert = r
+            .smtp_alert
+            .or(g.smtp_alert_vrrp)
+            .or(g.smtp_alert)
+            .unwrap_or(false);
+
+        // advert_int is kept in microseconds until rounded for the version.
+        let mut adv = u64::from(r.advert_int.unwrap_or(TIMER_HZ as u32));
+        match version {
+            Version::V2 => {
+                if adv >= 256 * TIMER_HZ {
+                    self.error(&span, format!("({name}) VRRPv2 advertisement interval is out of range. Must be less than 256s. Setting to 255s"));
+                    adv = 255 * TIMER_HZ;
+                } else if adv % TIMER_HZ != 0 {
+                    self.error(&span, format!("({name}) VRRPv2 advertisement interval {}s must be an integer. rounding", adv as f64 / TIMER_HZ as f64));
+                    adv += TIMER_HZ / 2;
+                    adv -= adv % TIMER_HZ;
+                    if adv == 0 {
+                        adv = TIMER_HZ;
+                    }
+                }
+            }
+            Version::V3 => {
+                let centi = TIMER_HZ / 100;
+                if adv >= 4096 * centi {
+                    self.error(&span, format!("({name}) VRRPv3 advertisement interval is out of range. Must be less than 40.96s. Setting to 40.95s"));
+                    adv = 4095 * centi;
+                } else if adv % centi != 0 {
+                    self.error(&span, format!("({name}) VRRPv3 advertisement interval {}s must be in units of 10ms - rounding", adv as f64 / TIMER_HZ as f64));
+                    adv += centi / 2;
+                    adv -= adv % centi;
+                    if adv == 0 {
+                        adv = centi;
+                    }
+                }
+            }
+        }
+
+        if r.vips.is_empty() {
+            if version == Version::V3 || strict {
+                self.rep.at(
+                    Severity::Fatal,
+                    Some(Level::GeneralError),
+                    &span,
+                    format!("({name}) No VIP specified; at least one is required"),
+                );
+                fatal = true;
+            } else {
+                self.rep.at(
+                    Severity::Warning,
+                    Some(Level::Warning),
+                    &span,
+                    format!("({name}) No VIP specified; at least one is sensible"),
+                );
+            }
+        }
+
+        if strict && !r.unicast_peers.is_empty() {
+            // Without host checks assume the usual multicast-capable Ethernet interface.
+            let mcast = r
+                .interface
+                .as_ref()
+                .is_some_and(|(i, _)| !self.opts.check_interfaces || interface_multicast(i));
+            if mcast {
+                self.rep.at(
+                    Severity::Fatal,
+                    Some(Level::GeneralError),
+                    &span,
+                    format!("({name}) Unicast peers are not supported in strict mode"),
+                );
+                fatal = true;
+            }
+        }
+        let unicast_peers = if r.unicast_configured && r.unicast_peers.is_empty() {
+            self.rep.at(
+                Severity::Warning,
+                Some(Level::GeneralError),
+                &span,
+                format!("({name}) A unicast keyword has been specified without any unicast peers. Defaulting to multicast. This usage is deprecated - please update your configuration."),
+            );
+            Vec::new()
+        } else {
+            r.unicast_peers
+        };
+
+        let mut track_scripts = r.track_scripts;
+        if priority == 255 {
+            let scripts = &self.config.scripts;
+            let weighted: Vec<String> = track_scripts
+                .iter()
+                .filter(|t| {
+                    t.weight.unwrap_or_else(|| {
+                        scripts
+                            .iter()
+                            .find(|s| s.name == t.name)
+                            .map_or(0, |s| s.weight)
+                    }) != 0
+                })
+                .map(|t| t.name.clone())
+                .collect();
+            for n in &weighted {
+                self.rep.at(
+                    Severity::Note,
+                    None,
+                    &span,
+                    format!(
+                        "({name}) ignoring tracked script {n} with weights due to address_owner"
+                    ),
+                );
+            }
+            track_scripts.retain(|t| !weighted.contains(&t.name));
+        }
+        let mut track_interfaces = r.track_interfaces;
+        if let Some((ifname, _)) = &r.interface {
+            if track_interfaces.iter().any(|t| &t.name == ifname) {
+                self.error(
+                    &span,
+                    format!("({name}) Ignoring track_interface {ifname} since own interface"),
+                );
+                track_interfaces.retain(|t| &t.name != ifname);
+            }
+        }
+        if priority == 255 {
+            track_interfaces.iter_mut().for_each(|t| t.weight = 0);
+        }
+
+        if let Some(other) = self.config.instances.iter().find(|i| {
+            i.vrid == vrid
+                && i.interface == r.interface.as_ref().map(|x| x.0.clone())
+                && i.vips.first().map(|v| v.addr.is_ipv6()).unwrap_or(false) == v6
+                && !i.is_unicast()
+                && unicast_peers.is_empty()
+        }) {
+            self.rep.at(
+                Severity::Fatal,
+                Some(Level::GeneralError),
+                &span,
+                format!(
+                    "VRID {vrid} is used by instance {} on the same interface and family",
+                    other.name
+                ),
+            );
+            fatal = true;
+        }
+
+        let mcast_group = IpAddr::V4(g.vrrp_mcast_group4);
+        let mcast_group = if v6 {
+            "ff02::12".parse().expect("literal")
+        } else {
+            mcast_group
+        };
+        if fatal {
+            return None;
+        }
+        Some(Instance {
+            name,
+            initial_state,
+            interface: r.interface.map(|x| x.0),
+            vrid,
+            priority,
+            advert_int: Centis((adv / (TIMER_HZ / 100)) as u32),
+            version,
+            auth,
+            vips: r.vips,
+            track_scripts,
+            track_interfaces,
+            dont_track_primary: r.dont_track_primary,
+            nopreempt,
+            preempt_delay: Duration::from_micros(preempt_delay),
+            notify: r.notify,
+            smtp_alert,
+            src_ip: r.src_ip,
+            unicast_peers,
+            mcast_group,
+            garp_master_delay: r.garp_master_delay.unwrap_or(g.vrrp_garp_master_delay),
+            garp_master_repeat: r.garp_master_repeat.unwrap_or(g.vrrp_garp_master_repeat),
+            garp_master_refresh: r.garp_master_refresh.unwrap_or(g.vrrp_garp_master_refresh),
+            garp_master_refresh_repeat: r
+                .garp_master_refresh_repeat
+                .unwrap_or(g.vrrp_garp_master_refresh_repeat),
+        })
+    }
+
+    /// Whole-configuration checks after every block is read: script security, unused scripts.
+    fn finish(mut self) -> Config {
+        let host = self.opts.check_interfaces;
+        // Scripts that cannot run are disabled and untracked (vrrp.c check_track_script_secure()).
+        let mut disabled = Vec::new();
+        for s in &self.config.scripts {
+            if host && !script_runnable(&s.command.argv[0]) {
+                disabled.push(s.name.clone());
+            }
+        }
+        for n in &disabled {
+            self.rep.global(
+                Severity::Error,
+                Some(Level::GeneralError),
+                format!("Disabling track script {n} since not found/accessible"),
+            );
+        }
+        self.config.scripts.retain(|s| !disabled.contains(&s.name));
+        for i in &mut self.config.instances {
+            i.track_scripts.retain(|t| !disabled.contains(&t.name));
+        }
+        let mut has_scripts = !self.config.scripts.is_empty();
+        for i in &mut self.config.instances {
+            for slot in [
+                &mut i.notify.master,
+                &mut i.notify.backup,
+                &mut i.notify.fault,
+                &mut i.notify.stop,
+                &mut i.notify.generic,
+            ] {
+                if let Some(c) = slot {
+                    if host && !script_runnable(&c.argv[0]) {
+                        self.rep.global(
+                            Severity::Note,
+                            None,
+                            format!(
+                                "({}) notify script {} not found/accessible - not run",
+                                i.name, c.argv[0]
+                            ),
+                        );
+                        *slot = None;
+                    } else {
+                        has_scripts = true;
+                    }
+                }
+            }
+        }
+        if has_scripts && !self.config.global.enable_script_security {
+            let d = self.rep.global(
+                Severity::Warning,
+                Some(Level::SecurityError),
+                "SECURITY VIOLATION - scripts are being executed but script_security not enabled.",
+            );
+            d.help = Some("add `enable_script_security` (and `script_user`) to global_defs".into());
+        }
+        let used: HashSet<String> = self
+            .config
+            .instances
+            .iter()
+            .flat_map(|i| i.track_scripts.iter().map(|t| t.name.clone()))
+            .collect();
+        let unused: Vec<String> = self
+            .config
+            .scripts
+            .iter()
+            .filter(|s| !used.contains(&s.name))
+            .map(|s| s.name.clone())
+            .collect();
+        for n in &unused {
+            // keepalived 2.2.7 says this only when running, not under -t: no level.
+            self.rep.global(
+                Severity::Note,
+                None,
+                format!("Warning - script {n} is not used"),
+            );
+        }
+        self.config.scripts.retain(|s| used.contains(&s.name));
+        self.config
+    }
+}
+
+impl Validator<'_> {
+    /// `get_default_script_user()`: with `enable_script_security` and no `script_user`, the
+    /// `keepalived_script` account must exist (reported once), else scripts lose their user.
+    fn default_user_failed(&mut self) -> bool {
+        if let Some(f) = self.default_user_fail {
+            return f;
+        }
+        let missing = !user_exists(&ScriptUser {
+            user: "keepalived_script".into(),
+            group: None,
+        });
+        let fail = missing && self.config.global.enable_script_security;
+        if fail {
+            self.rep.global(
+                Severity::Error,
+                Some(Level::GeneralError),
+                "Unable to set default user keepalived_script for script",
+            );
+        }
+        self.default_user_fail = Some(fail);
+        fail
+    }
+}
+
+/// `ARPHRD_LOOPBACK` (772) in `/sys/class/net/IF/type`.
+fn interface_is_loopback(name: &str) -> bool {
+    let p = Path::new("/sys/class/net").join(name).join("type");
+    std::fs::read_to_string(p).is_ok_and(|s| s.trim() == "772")
+}
+
+/// The user (and group, when given) exist in the system databases.
+fn user_exists(u: &ScriptUser) -> bool {
+    use nix::unistd::{Group, User};
+    let user_ok = matches!(User::from_name(&u.user), Ok(Some(_)));
+    let group_ok = u
+        .group
+        .as_ref()
+        .is_none_or(|g| matches!(Group::from_name(g), Ok(Some(_))));
+    user_ok && group_ok
+}
+
+/// `IFF_MULTICAST` in `/sys/class/net/IF/flags`; unknown interfaces count as multicast-capable.
+fn interface_multicast(name: &str) -> bool {
+    let p = Path::new("/sys/class/net").join(name).join("flags");
+    match std::fs::read_to_string(p) {
+        Ok(s) => u32::from_str_radix(s.trim().trim_start_matches("0x"), 16)
+            .map_or(true, |f| f & 0x1000 != 0),
+        Err(_) => true,
+    }
+}
+
+fn script_user(user: &str, group: Option<&str>) -> ScriptUser {
+    // `USER:GROUP`, `USER :GROUP` and `USER GROUP` are all accepted by keepalived.
+    if let Some((u, g)) = user.split_once(':') {
+        return ScriptUser {
+            user: u.to_string(),
+            group: (!g.is_empty()).then(|| g.to_string()),
+        };
+    }
+    let group = group
+        .map(|g| g.trim_start_matches(':'))
+        .filter(|g| !g.is_empty());
+    ScriptUser {
+        user: user.to_string(),
+        group: group.map(str::to_string),
+    }
+}
+
+/// An interface exists when the kernel lists it under `/sys/class/net`.
+fn interface_exists(name: &str) -> bool {
+    !name.is_empty() && !name.contains('/') && Path::new("/sys/class/net").join(name).exists()
+}
+
+/// A script can run when its path (or a `$PATH` entry for a bare name) is an executable file.
+fn script_runnable(argv0: &str) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    let exec = |p: &Path| {
+        std::fs::metadata(p).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+    };
+    if argv0.contains('/') {
+        return exec(Path::new(argv0));
+    }
+    let path = std::env::var("PATH").unwrap_or_else(|_| "/usr/sbin:/usr/bin:/sbin:/bin".into());
+    path.split(':').any(|d| exec(&Path::new(d).join(argv0)))
+}
