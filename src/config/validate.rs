@@ -241,10 +241,17 @@ impl Validator<'_> {
                         }
                     }
                 }
-                let msg = format!(
-                    "`{}` is recognised but not acted on by keepalived-rs",
-                    k.name
-                );
+                let msg = if matches!(k.name, "vrrp_strict" | "strict_mode") {
+                    format!(
+                        "`{}`: keepalived-rs applies its configuration checks only (no firewall rules, no advert policy changes)",
+                        k.name
+                    )
+                } else {
+                    format!(
+                        "`{}` is recognised but not acted on by keepalived-rs",
+                        k.name
+                    )
+                };
                 self.note_once(block, k.name, &stmt.line.span, msg);
                 true
             }
