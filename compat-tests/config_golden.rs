@@ -86,9 +86,12 @@ fn exit_codes_match_keepalived() {
         ("include-relative", 5),
         ("lvs-skipped", 0),
         ("missing-parameter", 2),
+        ("params-conditionals", 0),
         ("script-security", 0),
+        ("strict-mode", 5),
         ("tutorial-master", 6),
         ("tutorial-no-track", 6),
+        ("unicast-pair", 0),
         ("unknown-keyword", 5),
     ];
     let opts = LoadOptions {

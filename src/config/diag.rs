@@ -140,11 +140,21 @@ impl fmt::Display for Diagnostic {
             let gutter = s.line.to_string();
             let pad = " ".repeat(gutter.len());
             write!(f, "\n{pad} |\n{gutter} | {src}\n{pad} | ")?;
-            // Keep tabs so the caret lines up with tab-indented source lines.
-            for c in src.chars().take(s.col.saturating_sub(1) as usize) {
-                f.write_str(if c == '\t' { "\t" } else { " " })?;
+            // Keep tabs, and double width for CJK, so the caret lines up under the token.
+            let before = s.col.saturating_sub(1) as usize;
+            for c in src.chars().take(before) {
+                match c {
+                    '\t' => f.write_str("\t")?,
+                    c => f.write_str(&" ".repeat(width(c)))?,
+                }
             }
-            write!(f, "{}", "^".repeat(s.len.max(1) as usize))?;
+            let token: usize = src
+                .chars()
+                .skip(before)
+                .take(s.len as usize)
+                .map(width)
+                .sum();
+            write!(f, "{}", "^".repeat(token.max(1)))?;
         }
         if let Some(h) = &self.help {
             let width = self.span.as_ref().map_or(1, |s| s.line.to_string().len());
@@ -152,6 +162,16 @@ impl fmt::Display for Diagnostic {
         }
         Ok(())
     }
+}
+
+/// Terminal columns taken by `c`: 2 for East Asian wide characters, else 1.
+fn width(c: char) -> usize {
+    let u = c as u32;
+    let wide = matches!(u,
+        0x1100..=0x115F | 0x2E80..=0x303E | 0x3041..=0x33FF | 0x3400..=0x4DBF | 0x4E00..=0x9FFF
+        | 0xA000..=0xA4CF | 0xAC00..=0xD7A3 | 0xF900..=0xFAFF | 0xFE30..=0xFE4F | 0xFF00..=0xFF60
+        | 0xFFE0..=0xFFE6 | 0x1F300..=0x1F64F | 0x20000..=0x3FFFD);
+    if wide { 2 } else { 1 }
 }
 
 /// keepalived's `-t` exit code for a list of diagnostics (inventory §5.5, `config_test_exit()`).
@@ -215,5 +235,18 @@ mod tests {
             s,
             "k.conf:3:11: error: bad\n  |\n3 | \tpriority 300\n  | \t         ^^^"
         );
+    }
+
+    #[test]
+    fn caret_accounts_for_wide_characters() {
+        let mut x = Diagnostic::new(Severity::Warning, None, "w");
+        x.span = Some(Span {
+            file: "k".into(),
+            line: 1,
+            col: 3,
+            len: 2,
+        });
+        x.source_line = Some("中 文x".into());
+        assert!(x.to_string().ends_with("1 | 中 文x\n  |    ^^^"), "{x}");
     }
 }

@@ -27,6 +27,7 @@ pub(crate) fn validate(stmts: &[Stmt], rep: &mut Reporter, opts: &LoadOptions) -
         noted: HashSet::new(),
         strict: false,
         default_user_fail: None,
+        dynamic_interfaces: false,
     };
     v.top(stmts);
     v.finish()
@@ -43,6 +44,8 @@ struct Validator<'a> {
     /// keepalived's `default_user_fail`: the default script user could not be set, so every
     /// vrrp_script without its own `user` is removed. `None` = not looked up yet.
     default_user_fail: Option<bool>,
+    /// `dynamic_interfaces`: missing interfaces are waited for, not fatal.
+    dynamic_interfaces: bool,
 }
 
 /// An instance while its block is read; `None` = not configured (defaults derived later).
@@ -180,6 +183,22 @@ impl Validator<'_> {
         }
     }
 
+    /// Whether named interfaces must exist now.
+    fn check_ifs(&self) -> bool {
+        self.opts.check_interfaces && !self.dynamic_interfaces
+    }
+
+    /// keepalived's VRRP process refuses to start when a named interface is missing and
+    /// `dynamic_interfaces` is off (`start_vrrp()`).
+    fn nonexistent_interface(&mut self, span: &Span) {
+        self.rep.at(
+            Severity::Fatal,
+            Some(Level::BadIf),
+            span,
+            "Non-existent interface specified in configuration",
+        );
+    }
+
     fn no_block(&mut self, stmt: &Stmt) {
         if stmt.block.is_some() {
             self.rep.at(
@@ -241,10 +260,17 @@ impl Validator<'_> {
                         }
                     }
                 }
-                let msg = format!(
-                    "`{}` is recognised but not acted on by keepalived-rs",
-                    k.name
-                );
+                let msg = if matches!(k.name, "vrrp_strict" | "strict_mode") {
+                    format!(
+                        "`{}`: keepalived-rs applies its configuration checks only (no firewall rules, no advert policy changes)",
+                        k.name
+                    )
+                } else {
+                    format!(
+                        "`{}` is recognised but not acted on by keepalived-rs",
+                        k.name
+                    )
+                };
                 self.note_once(block, k.name, &stmt.line.span, msg);
                 true
             }
@@ -518,6 +544,10 @@ impl Validator<'_> {
                     None => self.error(&stmt.line.span, "No script username specified"),
                 },
                 "enable_script_security" => self.config.global.enable_script_security = true,
+                "dynamic_interfaces" => {
+                    self.dynamic_interfaces = true;
+                    self.not_supported("global_defs", stmt);
+                }
                 "vrrp_strict" => {
                     if let Some(b) = self.boolean(stmt, "vrrp_strict") {
                         self.strict = b;
@@ -1141,7 +1171,7 @@ impl Validator<'_> {
                 }
                 "dev" => {
                     let d = val.expect("checked");
-                    if self.opts.check_interfaces && !interface_exists(&d.text) {
+                    if self.check_ifs() && !interface_exists(&d.text) {
                         self.error(
                             &d.span,
                             format!(
@@ -1149,6 +1179,7 @@ impl Validator<'_> {
                                 d.text, addr
                             ),
                         );
+                        self.nonexistent_interface(&d.span);
                     }
                     v.dev = Some(d.text.clone());
                 }
@@ -1341,13 +1372,14 @@ impl Validator<'_> {
         let name = r.name.clone();
         let w = &item.line.words;
         let ifname = &w[0];
-        if self.opts.check_interfaces && !interface_exists(&ifname.text) {
+        if self.check_ifs() && !interface_exists(&ifname.text) {
             self.rep.at(
                 Severity::Fatal,
                 Some(Level::GeneralError),
                 &ifname.span,
                 format!("({name}) tracked interface {} doesn't exist", ifname.text),
             );
+            self.nonexistent_interface(&ifname.span);
             return;
         }
         if r.track_interfaces.iter().any(|t| t.name == ifname.text) {
@@ -1446,17 +1478,12 @@ impl Validator<'_> {
             fatal = true;
         }
         if let Some((ifname, ifspan)) = &r.interface {
-            if self.opts.check_interfaces && !interface_exists(ifname) {
+            if self.check_ifs() && !interface_exists(ifname) {
                 self.error(
                     ifspan,
                     format!("WARNING - interface {ifname} for vrrp_instance {name} doesn't exist"),
                 );
-                self.rep.at(
-                    Severity::Fatal,
-                    Some(Level::BadIf),
-                    ifspan,
-                    "Non-existent interface specified in configuration",
-                );
+                self.nonexistent_interface(ifspan);
                 fatal = true;
             }
         }
