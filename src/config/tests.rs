@@ -771,11 +771,18 @@ fn keepalived_2_2_7_quirks() {
 
 #[test]
 fn dynamic_interfaces_allow_missing_ones() {
-    let o = LoadOptions { config_id: "x".into(), check_interfaces: true };
+    let o = LoadOptions {
+        config_id: "x".into(),
+        check_interfaces: true,
+    };
     let text = "vrrp_instance A {\ninterface ka-no-such-if\nvirtual_router_id 5\nvirtual_ipaddress {\n198.51.100.1 dev ka-no-such-if2\n}\n}\n";
     let l = load_str("k.conf", text, &o);
     assert!(l.is_fatal());
-    let l = load_str("k.conf", &format!("global_defs {{\ndynamic_interfaces\n}}\n{text}"), &o);
+    let l = load_str(
+        "k.conf",
+        &format!("global_defs {{\ndynamic_interfaces\n}}\n{text}"),
+        &o,
+    );
     assert!(!l.is_fatal(), "{:?}", messages(&l));
     assert_eq!(l.test_exit_code(), 0);
 }

@@ -1,6 +1,195 @@
-//! The event loop: command line, signals, reload, logging, and the routing of values between modules.
+//! The daemon: keepalived's command line, process setup (umask, daemonising, pid files,
+//! logging) and the one event loop that routes values between the engine and the I/O modules.
+
+mod cli;
+mod event_loop;
+mod io_worker;
+mod logging;
+mod pidfile;
+
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+
+pub use cli::{Options, Parsed};
+
+/// keepalived's exit status when the configuration cannot be used (EXIT_NOTCONFIGURED).
+const EXIT_NOTCONFIGURED: i32 = 6;
 
 /// Entry point of the `keepalived` binary; returns the process exit code.
 pub fn main_entry() -> i32 {
-    0
+    let opts = match cli::parse(std::env::args().skip(1)) {
+        Parsed::Run(o) => o,
+        Parsed::Exit {
+            stderr,
+            stdout,
+            code,
+        } => {
+            let _ = std::io::stderr().write_all(stderr.as_bytes());
+            let _ = std::io::stdout().write_all(stdout.as_bytes());
+            return code;
+        }
+    };
+    if !opts.unexpected.is_empty() {
+        eprintln!("Unexpected argument(s): {}", opts.unexpected.join(" "));
+    }
+    if opts.check_only || opts.genhash {
+        eprintln!("keepalived-rs: the health-checker (LVS) subsystem is not supported yet");
+        return 1;
+    }
+    let load_opts = crate::config::LoadOptions {
+        config_id: config_id(&opts),
+        check_interfaces: true,
+    };
+    if let Some(log) = &opts.config_test {
+        return config_test(&opts.config_path(), &load_opts, log);
+    }
+    set_umask(opts.umask.as_deref());
+    run_daemon(&opts, load_opts)
+}
+
+/// `-i ID`, else the host name up to its first dot (keepalived's default config-id).
+fn config_id(opts: &Options) -> String {
+    opts.config_id.clone().unwrap_or_else(|| {
+        let host = local_name();
+        host.split('.').next().unwrap_or_default().to_string()
+    })
+}
+
+/// The node name keepalived uses for `router_id` and HELO defaults.
+pub(crate) fn local_name() -> String {
+    nix::unistd::gethostname()
+        .ok()
+        .and_then(|h| h.into_string().ok())
+        .unwrap_or_else(|| "localhost".to_string())
+}
+
+/// `-t`: parse and validate, print the diagnostics, exit with keepalived's code.
+fn config_test(path: &Path, load_opts: &crate::config::LoadOptions, log: &str) -> i32 {
+    let loaded = crate::config::load(path, load_opts);
+    let mut text = String::new();
+    for d in &loaded.diagnostics {
+        text.push_str(&d.to_string());
+        if !text.ends_with('\n') {
+            text.push('\n');
+        }
+    }
+    if log.is_empty() {
+        let _ = std::io::stderr().write_all(text.as_bytes());
+    } else {
+        let written = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(log)
+            .and_then(|mut f| f.write_all(text.as_bytes()));
+        if let Err(e) = written {
+            eprintln!("Unable to open config-test log file {log}: {e}");
+            let _ = std::io::stderr().write_all(text.as_bytes());
+        }
+    }
+    loaded.test_exit_code()
+}
+
+/// keepalived runs with umask 0177 unless `-u` says otherwise; scripts inherit it.
+fn set_umask(arg: Option<&str>) {
+    let mask = arg
+        .and_then(|s| u32::from_str_radix(s.trim_start_matches("0o"), 8).ok())
+        .unwrap_or(0o177);
+    nix::sys::stat::umask(nix::sys::stat::Mode::from_bits_truncate(
+        mask as libc::mode_t,
+    ));
+}
+
+fn run_daemon(opts: &Options, load_opts: crate::config::LoadOptions) -> i32 {
+    let path = opts.config_path();
+    let loaded = crate::config::load(&path, &load_opts);
+    let config = match loaded.config.as_ref() {
+        Some(c) if !loaded.is_fatal() => c.clone(),
+        _ => {
+            for d in &loaded.diagnostics {
+                eprintln!("{d}");
+            }
+            eprintln!(
+                "Stopping: the configuration {} cannot be used",
+                path.display()
+            );
+            return EXIT_NOTCONFIGURED;
+        }
+    };
+    let pid_path = opts
+        .pid_file
+        .clone()
+        .unwrap_or_else(|| PathBuf::from(cli::DEFAULT_PID));
+    let vrrp_pid_path = opts
+        .vrrp_pid_file
+        .clone()
+        .unwrap_or_else(|| PathBuf::from(cli::DEFAULT_VRRP_PID));
+    if let Some(pid) = pidfile::running_pid(&pid_path) {
+        eprintln!("daemon is already running (pid {pid})");
+        return 0;
+    }
+    if !opts.dont_fork {
+        if let Err(e) = nix::unistd::daemon(false, false) {
+            eprintln!("Unable to daemonise: {e}");
+            return 1;
+        }
+    }
+    let facility = opts
+        .log_facility
+        .as_deref()
+        .and_then(logging::parse_facility)
+        .unwrap_or(3);
+    logging::init(&logging::LogOptions {
+        console: opts.log_console,
+        syslog: !opts.no_syslog,
+        facility,
+        detail: opts.log_detail,
+        ident: "Keepalived_vrrp".to_string(),
+    });
+    tracing::info!(
+        "Starting Keepalived v{} (keepalived-rs)",
+        env!("CARGO_PKG_VERSION")
+    );
+    tracing::info!(
+        "Command line: {}",
+        std::env::args().collect::<Vec<_>>().join(" ")
+    );
+    for d in &loaded.diagnostics {
+        tracing::warn!("{}", d.to_string().lines().next().unwrap_or_default());
+    }
+    if opts.dump_conf {
+        for line in crate::config::dump(&config).lines() {
+            tracing::info!("{line}");
+        }
+    }
+    // One process does the parent's and the VRRP child's work: both pid files name it.
+    let _pid = match pidfile::PidFile::create(&pid_path) {
+        Ok(p) => p,
+        Err(e) => {
+            tracing::error!("Unable to write pid file {}: {e}", pid_path.display());
+            return 1;
+        }
+    };
+    let _vrrp_pid = pidfile::PidFile::create(&vrrp_pid_path).ok();
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            tracing::error!("Unable to start the event loop: {e}");
+            return 1;
+        }
+    };
+    let settings = event_loop::Settings {
+        config_path: path,
+        load_opts,
+        dont_release_vrrp: opts.dont_release_vrrp,
+        local_name: local_name(),
+    };
+    let code = runtime.block_on(event_loop::run(config, settings));
+    tracing::info!(
+        "Stopped Keepalived v{} (keepalived-rs)",
+        env!("CARGO_PKG_VERSION")
+    );
+    code
 }

@@ -1,0 +1,739 @@
+//! The one event loop: owns every `vrrp::Instance`, feeds it packets, tracker events, link
+//! events, signals and time, and routes the actions it emits. Adverts are sent from here (a
+//! raw-socket send never blocks); everything slow goes to the I/O worker in order.
+
+use super::io_worker::{self, Job};
+use crate::config::{self, LoadOptions};
+use crate::model::{self, TrackEvent};
+use crate::net;
+use crate::notify::{self, NotifyState};
+use crate::track;
+use crate::vrrp::{self, Action, State, wire};
+use std::collections::HashMap;
+use std::net::{IpAddr, Ipv4Addr};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Instant;
+use tokio::sync::mpsc;
+
+/// What the loop needs besides the configuration.
+pub struct Settings {
+    /// `-f` path, re-read on SIGHUP.
+    pub config_path: PathBuf,
+    /// Options for re-reading it.
+    pub load_opts: LoadOptions,
+    /// `-V`: at stop, keep VIPs and send no priority 0.
+    pub dont_release_vrrp: bool,
+    /// Node name for mails.
+    pub local_name: String,
+}
+
+/// Signals the loop acts on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Signal {
+    Reload,
+    Stop,
+    Data,
+    Stats,
+}
+
+/// One `vrrp_instance` at run time.
+struct Slot {
+    cfg: model::Instance,
+    engine: vrrp::Instance,
+    ifindex: u32,
+    /// Advert source address (tie-break address too).
+    src: Option<Ipv4Addr>,
+    /// IPv4 ID counter: starts at 1, never 0 (inventory §8.1).
+    ip_id: u16,
+}
+
+struct Link {
+    index: u32,
+    mac: [u8; 6],
+    up: bool,
+    primary_v4: Option<Ipv4Addr>,
+    socket: Option<Arc<net::VrrpSocket>>,
+}
+
+struct Daemon {
+    settings: Settings,
+    config: model::Config,
+    slots: Vec<Slot>,
+    links: HashMap<String, Link>,
+    netlink: rtnetlink::Handle,
+    io_tx: mpsc::UnboundedSender<Job>,
+    pkt_tx: mpsc::UnboundedSender<(u32, Vec<u8>)>,
+    track_tx: mpsc::UnboundedSender<TrackEvent>,
+    runners: Option<track::Runners>,
+    /// Packets that failed to decode, counted by error kind (for rate-limited logging).
+    bad_packets: HashMap<String, u64>,
+    /// Last link state reported by netlink, so repeated events change nothing.
+    link_up: HashMap<String, bool>,
+}
+
+/// Run until SIGTERM/SIGINT; returns the exit code.
+pub async fn run(config: model::Config, settings: Settings) -> i32 {
+    let (sig_tx, mut sig_rx) = mpsc::unbounded_channel();
+    if let Err(e) = spawn_signal_thread(sig_tx) {
+        tracing::error!("Unable to install signal handlers: {e}");
+        return 1;
+    }
+    let netlink = match net::connect() {
+        Ok(n) => n,
+        Err(e) => {
+            tracing::error!("Unable to open netlink: {e}");
+            return 1;
+        }
+    };
+    let (io_tx, io_rx) = mpsc::unbounded_channel();
+    let worker = tokio::spawn(io_worker::run(
+        io_worker::Context {
+            netlink: netlink.clone(),
+            script_user: crate::exec::default_script_user(config.global.script_user.as_ref()),
+            global: config.global.clone(),
+            local_name: settings.local_name.clone(),
+        },
+        io_rx,
+    ));
+    let (pkt_tx, mut pkt_rx) = mpsc::unbounded_channel();
+    let (track_tx, mut track_rx) = mpsc::unbounded_channel();
+    let mut link_rx = match net::monitor() {
+        Ok(rx) => rx,
+        Err(e) => {
+            tracing::error!("Unable to monitor links: {e}");
+            return 1;
+        }
+    };
+    let mut d = Daemon {
+        settings,
+        config: model::Config::default(),
+        slots: Vec::new(),
+        links: HashMap::new(),
+        netlink,
+        io_tx,
+        pkt_tx,
+        track_tx,
+        runners: None,
+        bad_packets: HashMap::new(),
+        link_up: HashMap::new(),
+    };
+    if let Err(code) = d.start(config, true).await {
+        return code;
+    }
+    notify_systemd("READY=1");
+    loop {
+        let deadline = d.slots.iter().filter_map(|s| s.engine.poll_timeout()).min();
+        tokio::select! {
+            Some((ifindex, pkt)) = pkt_rx.recv() => d.handle_packet(Instant::now(), ifindex, &pkt),
+            Some(ev) = track_rx.recv() => {
+                let now = Instant::now();
+                for s in &mut d.slots { s.engine.handle_track(now, &ev); }
+            }
+            Some(ev) = link_rx.recv() => match ev {
+                net::NetEvent::Link(link) => d.handle_link(Instant::now(), link),
+                net::NetEvent::Addr(_) => {}
+                net::NetEvent::Overrun => d.refresh_links().await,
+            },
+            Some(sig) = sig_rx.recv() => match sig {
+                Signal::Stop => break,
+                Signal::Reload => d.reload().await,
+                Signal::Data | Signal::Stats => d.write_stats(),
+            },
+            () = sleep_until(deadline) => {
+                let now = Instant::now();
+                for s in &mut d.slots {
+                    if s.engine.poll_timeout().is_some_and(|t| t <= now) {
+                        s.engine.handle_timeout(now);
+                    }
+                }
+            }
+        }
+        d.drain_actions();
+    }
+    notify_systemd("STOPPING=1");
+    tracing::info!("Stopping");
+    d.shutdown_all();
+    d.runners = None;
+    drop(d);
+    // Let queued address removals and STOP notifies finish; bounded so a stuck netlink
+    // request cannot keep a stopping daemon alive.
+    let _ = tokio::time::timeout(std::time::Duration::from_secs(5), worker).await;
+    0
+}
+
+async fn sleep_until(deadline: Option<Instant>) {
+    match deadline {
+        Some(t) => tokio::time::sleep_until(t.into()).await,
+        None => std::future::pending().await,
+    }
+}
+
+/// signal-hook delivers signals on a thread of its own; the loop receives them as values.
+fn spawn_signal_thread(tx: mpsc::UnboundedSender<Signal>) -> std::io::Result<()> {
+    use signal_hook::consts::*;
+    let mut signals =
+        signal_hook::iterator::Signals::new([SIGHUP, SIGTERM, SIGINT, SIGUSR1, SIGUSR2])?;
+    std::thread::Builder::new()
+        .name("signals".into())
+        .spawn(move || {
+            for sig in signals.forever() {
+                let s = match sig {
+                    SIGHUP => Signal::Reload,
+                    SIGUSR1 => Signal::Data,
+                    SIGUSR2 => Signal::Stats,
+                    _ => Signal::Stop,
+                };
+                if tx.send(s).is_err() {
+                    break;
+                }
+            }
+        })?;
+    Ok(())
+}
+
+/// `sd_notify` without libsystemd: one datagram to `$NOTIFY_SOCKET` when run by systemd.
+fn notify_systemd(state: &str) {
+    if let Ok(path) = std::env::var("NOTIFY_SOCKET") {
+        if let Ok(sock) = std::os::unix::net::UnixDatagram::unbound() {
+            let _ = sock.send_to(state.as_bytes(), path);
+        }
+    }
+}
+
+/// The key keepalived matches instances by across a reload (inventory §4.4): not the name.
+fn instance_key(i: &model::Instance) -> (u8, Option<String>, bool, Option<IpAddr>) {
+    (i.vrid, i.interface.clone(), i.is_unicast(), i.src_ip)
+}
+
+impl Daemon {
+    /// Bring up links, sockets, instances and trackers for `config`. `boot` removes VIPs
+    /// left behind by a previous run before the first election.
+    async fn start(&mut self, config: model::Config, boot: bool) -> Result<(), i32> {
+        let now = Instant::now();
+        self.config = config;
+        let instances = self.config.instances.clone();
+        for cfg in &instances {
+            if let Err(code) = self.add_instance(now, cfg, boot).await {
+                return Err(code);
+            }
+        }
+        self.restart_runners();
+        self.drain_actions();
+        Ok(())
+    }
+
+    fn restart_runners(&mut self) {
+        let user = crate::exec::default_script_user(self.config.global.script_user.as_ref());
+        self.runners = None; // stops the old runners and their running checks first
+        self.runners = Some(track::spawn_script_runners(
+            &self.config.scripts,
+            user.as_ref(),
+            self.track_tx.clone(),
+        ));
+    }
+
+    /// Resolve (and remember) an interface, opening its VRRP socket when `vrrp` is set.
+    async fn link(&mut self, name: &str, group: Ipv4Addr, join: bool) -> Result<&mut Link, String> {
+        if !self.links.contains_key(name) {
+            let i = net::interface(&self.netlink, name)
+                .await
+                .map_err(|e| format!("interface {name}: {e}"))?;
+            self.links.insert(
+                name.to_string(),
+                Link {
+                    index: i.index,
+                    mac: i.mac,
+                    up: i.up,
+                    primary_v4: i.primary_v4,
+                    socket: None,
+                },
+            );
+        }
+        let link = self.links.get_mut(name).expect("inserted above");
+        if link.socket.is_none() {
+            let sock = net::VrrpSocket::open(name, link.index, group, join)
+                .map_err(|e| format!("VRRP socket on {name}: {e}"))?;
+            let sock = Arc::new(sock);
+            link.socket = Some(sock.clone());
+            let tx = self.pkt_tx.clone();
+            let index = link.index;
+            tokio::spawn(async move {
+                let mut buf = vec![0u8; 65536];
+                loop {
+                    match sock.recv(&mut buf).await {
+                        Ok(n) => {
+                            if tx.send((index, buf[..n].to_vec())).is_err() {
+                                break;
+                            }
+                        }
+                        Err(e) => {
+                            tracing::error!("VRRP socket receive error: {e}");
+                            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                        }
+                    }
+                }
+            });
+        }
+        Ok(link)
+    }
+
+    async fn add_instance(
+        &mut self,
+        now: Instant,
+        cfg: &model::Instance,
+        boot: bool,
+    ) -> Result<(), i32> {
+        let Some(ifname) = cfg.interface.clone() else {
+            tracing::error!(
+                "({}) instances without an interface are not supported yet",
+                cfg.name
+            );
+            return Err(2);
+        };
+        let group = match cfg.mcast_group {
+            IpAddr::V4(g) => g,
+            IpAddr::V6(_) => Ipv4Addr::new(224, 0, 0, 18),
+        };
+        let (index, up, primary) = match self.link(&ifname, group, !cfg.is_unicast()).await {
+            Ok(l) => (l.index, l.up, l.primary_v4),
+            Err(e) => {
+                tracing::error!("({}) {e}", cfg.name);
+                return Err(2);
+            }
+        };
+        let src = match cfg.src_ip {
+            Some(IpAddr::V4(a)) => Some(a),
+            _ => primary,
+        };
+        let vips = self.vip_targets(cfg).await;
+        if boot {
+            // Leftovers of a run that died: keepalived removes configured VIPs at start.
+            for (ifindex, vip) in &vips {
+                if net::has_address(&self.netlink, *ifindex, vip.addr)
+                    .await
+                    .unwrap_or(false)
+                {
+                    tracing::info!(
+                        "({}) removing leftover VIP {}/{}",
+                        cfg.name,
+                        vip.addr,
+                        vip.prefix_len
+                    );
+                    let _ = net::del_address(&self.netlink, *ifindex, vip).await;
+                }
+            }
+        }
+        let mut engine = vrrp::Instance::new(cfg, &self.config.scripts);
+        // Tracked interfaces' current state first, so startup sees them as they are.
+        for t in &cfg.track_interfaces {
+            match net::interface(&self.netlink, &t.name).await {
+                Ok(i) => engine.handle_track(
+                    now,
+                    &TrackEvent::Interface {
+                        name: t.name.clone(),
+                        up: i.up,
+                    },
+                ),
+                Err(e) => tracing::error!("({}) track_interface {}: {e}", cfg.name, t.name),
+            }
+        }
+        engine.handle_startup(now, src, up);
+        self.slots.push(Slot {
+            cfg: cfg.clone(),
+            engine,
+            ifindex: index,
+            src,
+            ip_id: 0,
+        });
+        Ok(())
+    }
+
+    /// (ifindex, VIP) pairs: `dev` when given, else the instance interface.
+    async fn vip_targets(&mut self, cfg: &model::Instance) -> Vec<(u32, model::VirtualAddr)> {
+        let mut out = Vec::new();
+        for vip in &cfg.vips {
+            let Some(dev) = vip.dev.clone().or_else(|| cfg.interface.clone()) else {
+                continue;
+            };
+            let index = match self.links.get(&dev) {
+                Some(l) => l.index,
+                None => match net::interface(&self.netlink, &dev).await {
+                    Ok(i) => {
+                        let index = i.index;
+                        self.links.insert(
+                            dev.clone(),
+                            Link {
+                                index,
+                                mac: i.mac,
+                                up: i.up,
+                                primary_v4: i.primary_v4,
+                                socket: None,
+                            },
+                        );
+                        index
+                    }
+                    Err(e) => {
+                        tracing::error!("({}) VIP {} on {dev}: {e}", cfg.name, vip.addr);
+                        continue;
+                    }
+                },
+            };
+            out.push((index, vip.clone()));
+        }
+        out
+    }
+
+    fn handle_packet(&mut self, now: Instant, ifindex: u32, pkt: &[u8]) {
+        let rx = match wire::parse_ipv4(pkt) {
+            Ok(rx) => rx,
+            Err(e) => {
+                // Counted on the instance the datagram was meant for, when it can be told.
+                if let Some((src, vrid)) = wire::peek_ipv4(pkt) {
+                    for s in self
+                        .slots
+                        .iter_mut()
+                        .filter(|s| s.ifindex == ifindex && s.cfg.vrid == vrid)
+                    {
+                        s.engine.handle_decode_error(now, src, &e);
+                    }
+                }
+                let key = e.to_string();
+                let n = self.bad_packets.entry(key.clone()).or_insert(0);
+                *n += 1;
+                // Rate limit: the first of each kind, then every 100th.
+                if *n == 1 || *n % 100 == 0 {
+                    tracing::warn!("bad VRRP packet on ifindex {ifindex}: {key} (seen {n} times)");
+                }
+                return;
+            }
+        };
+        let mut known = false;
+        for s in &mut self.slots {
+            if s.ifindex != ifindex || s.cfg.vrid != rx.advert.vrid {
+                continue;
+            }
+            known = true;
+            if Some(rx.src) == s.src {
+                continue; // our own advert looped back
+            }
+            s.engine.handle_packet(now, &rx);
+        }
+        if !known {
+            tracing::trace!(
+                "Unknown VRID({}) received on ifindex {ifindex}. ignoring...",
+                rx.advert.vrid
+            );
+        }
+    }
+
+    fn handle_link(&mut self, now: Instant, ev: net::LinkEvent) {
+        let tracked = self.links.contains_key(&ev.name)
+            || self
+                .slots
+                .iter()
+                .any(|s| s.cfg.track_interfaces.iter().any(|t| t.name == ev.name));
+        if !tracked || self.link_up.insert(ev.name.clone(), ev.up) == Some(ev.up) {
+            return;
+        }
+        if let Some(link) = self.links.get_mut(&ev.name) {
+            link.up = ev.up;
+        }
+        tracing::info!(
+            "Netlink reports {} {}",
+            ev.name,
+            if ev.up { "up" } else { "down" }
+        );
+        let te = TrackEvent::Interface {
+            name: ev.name.clone(),
+            up: ev.up,
+        };
+        for s in &mut self.slots {
+            s.engine.handle_track(now, &te);
+        }
+    }
+
+    /// After a netlink overrun events were lost: re-read every known link's state.
+    async fn refresh_links(&mut self) {
+        let names: Vec<String> = self.links.keys().cloned().collect();
+        for name in names {
+            if let Ok(i) = net::interface(&self.netlink, &name).await {
+                self.handle_link(
+                    Instant::now(),
+                    net::LinkEvent {
+                        name,
+                        index: i.index,
+                        up: i.up,
+                    },
+                );
+            }
+        }
+    }
+
+    /// Route every pending action of every instance.
+    fn drain_actions(&mut self) {
+        let global_smtp = !self.config.global.notification_email.is_empty()
+            && self.config.global.smtp_server.is_some();
+        for i in 0..self.slots.len() {
+            let mut notifies = Vec::new();
+            while let Some(action) = self.slots[i].engine.poll_action() {
+                let slot = &mut self.slots[i];
+                match action {
+                    Action::SendAdvert(adv) => send_advert(slot, &self.links, &adv),
+                    Action::AddVips | Action::RemoveVips => {
+                        let vips = vip_pairs(&slot.cfg, slot.ifindex, &self.links);
+                        let instance = slot.cfg.name.clone();
+                        let job = if matches!(action, Action::AddVips) {
+                            Job::AddVips { instance, vips }
+                        } else {
+                            Job::RemoveVips { instance, vips }
+                        };
+                        let _ = self.io_tx.send(job);
+                    }
+                    Action::UpdateVips { removed, added } => {
+                        let instance = slot.cfg.name.clone();
+                        let pairs = |vips: &[model::VirtualAddr]| {
+                            let cfg = model::Instance {
+                                vips: vips.to_vec(),
+                                ..slot.cfg.clone()
+                            };
+                            vip_pairs(&cfg, slot.ifindex, &self.links)
+                        };
+                        if !removed.is_empty() {
+                            let _ = self.io_tx.send(Job::RemoveVips {
+                                instance: instance.clone(),
+                                vips: pairs(&removed),
+                            });
+                        }
+                        if !added.is_empty() {
+                            let _ = self.io_tx.send(Job::AddVips {
+                                instance,
+                                vips: pairs(&added),
+                            });
+                        }
+                    }
+                    Action::SendGarp { repeat } => {
+                        let vips = vip_pairs(&slot.cfg, slot.ifindex, &self.links);
+                        let frames = io_worker::ipv4_vips(&vips)
+                            .filter_map(|(idx, ip)| {
+                                self.links
+                                    .values()
+                                    .find(|l| l.index == idx)
+                                    .map(|l| (idx, l.mac, ip))
+                            })
+                            .collect();
+                        let _ = self.io_tx.send(Job::Garp {
+                            instance: slot.cfg.name.clone(),
+                            frames,
+                            repeat,
+                        });
+                    }
+                    Action::Transition { from, to, reason } => {
+                        log_transition(&slot.cfg.name, from, to, &reason);
+                        if let Some(state) = notify_state(to) {
+                            notifies.push(notify::Notification {
+                                instance: slot.cfg.name.clone(),
+                                state,
+                                priority: slot.engine.effective_priority(),
+                            });
+                        }
+                    }
+                    Action::PriorityChanged { from, to } => {
+                        tracing::info!(
+                            "({}) Changing effective priority from {from} to {to}",
+                            slot.cfg.name
+                        );
+                    }
+                }
+            }
+            // Notifies after the address and ARP work queued above: scripts see the VIPs.
+            for n in notifies {
+                let smtp =
+                    global_smtp && self.slots[i].cfg.smtp_alert && n.state != NotifyState::Stop;
+                let _ = self.io_tx.send(Job::Notify {
+                    scripts: self.slots[i].cfg.notify.clone(),
+                    notification: n,
+                    smtp,
+                });
+            }
+        }
+    }
+
+    fn shutdown_all(&mut self) {
+        let now = Instant::now();
+        if self.settings.dont_release_vrrp {
+            // -V: no priority 0 and VIPs stay; still tell STOP to the scripts.
+            for s in &self.slots {
+                let n = notify::Notification {
+                    instance: s.cfg.name.clone(),
+                    state: NotifyState::Stop,
+                    priority: s.engine.effective_priority(),
+                };
+                let _ = self.io_tx.send(Job::Notify {
+                    scripts: s.cfg.notify.clone(),
+                    notification: n,
+                    smtp: false,
+                });
+            }
+            return;
+        }
+        for s in &mut self.slots {
+            s.engine.handle_shutdown(now);
+        }
+        self.drain_actions();
+    }
+
+    /// SIGHUP: validate the whole new config first; keep the running one if it is unusable.
+    async fn reload(&mut self) {
+        tracing::info!("Reloading");
+        notify_systemd("RELOADING=1");
+        let loaded = config::load(&self.settings.config_path, &self.settings.load_opts);
+        let new = match loaded.config {
+            Some(c) if !loaded.is_fatal() => c,
+            _ => {
+                tracing::error!(
+                    "New configuration is not valid, keeping the running configuration:"
+                );
+                for d in &loaded.diagnostics {
+                    tracing::error!("{}", d.to_string().lines().next().unwrap_or_default());
+                }
+                notify_systemd("READY=1");
+                return;
+            }
+        };
+        let now = Instant::now();
+        // Send one advert from every MASTER first, as keepalived does, so peers never time out.
+        let old_slots = std::mem::take(&mut self.slots);
+        let mut kept = Vec::new();
+        let mut removed = Vec::new();
+        let mut new_cfgs: Vec<Option<model::Instance>> =
+            new.instances.iter().cloned().map(Some).collect();
+        for mut s in old_slots {
+            let key = instance_key(&s.cfg);
+            match new_cfgs
+                .iter_mut()
+                .find(|c| c.as_ref().is_some_and(|c| instance_key(c) == key))
+            {
+                Some(c) => {
+                    let c = c.take().expect("matched above");
+                    s.engine.handle_reload(now, &c, &new.scripts);
+                    s.cfg = c;
+                    kept.push(s);
+                }
+                None => removed.push(s),
+            }
+        }
+        for mut s in removed {
+            tracing::info!("({}) removed by reload", s.cfg.name);
+            s.engine.handle_shutdown(now);
+            self.slots = vec![s];
+            self.drain_actions();
+            self.slots.clear();
+        }
+        self.slots = kept;
+        let scripts_changed = self.config.scripts != new.scripts;
+        self.config = new;
+        for c in new_cfgs.into_iter().flatten() {
+            if let Err(code) = self.add_instance(now, &c, false).await {
+                tracing::error!("({}) cannot start after reload (status {code})", c.name);
+            }
+        }
+        if scripts_changed {
+            self.restart_runners();
+        }
+        self.drain_actions();
+        tracing::info!("Reload complete");
+        notify_systemd("READY=1");
+    }
+
+    /// SIGUSR1/SIGUSR2: keepalived's stats file (full dumps are issue 7).
+    fn write_stats(&self) {
+        let mut out = String::new();
+        for s in &self.slots {
+            let st = s.engine.stats();
+            out.push_str(&format!(
+                "VRRP Instance: {}\n  Advertisements:\n    Received: {}\n    Sent: {}\n  Became master: {}\n  Released master: {}\n  Packet Errors:\n    Length: {}\n    TTL: {}\n    Invalid Type: {}\n    Advertisement Interval: {}\n    Address List: {}\n  Authentication Errors:\n    Invalid Type: {}\n    Type Mismatch: {}\n    Failure: {}\n  Priority Zero:\n    Received: {}\n    Sent: {}\n",
+                s.cfg.name, st.advert_rcvd, st.advert_sent, st.become_master, st.release_master,
+                st.packet_len_err, st.ip_ttl_err, st.invalid_type_rcvd, st.advert_interval_err, st.addr_list_err,
+                st.invalid_authtype, st.authtype_mismatch, st.auth_failure, st.pri_zero_rcvd, st.pri_zero_sent
+            ));
+        }
+        let path = std::env::temp_dir().join("keepalived.stats");
+        let tmp = path.with_extension("stats.tmp");
+        if std::fs::write(&tmp, out)
+            .and_then(|()| std::fs::rename(&tmp, &path))
+            .is_err()
+        {
+            tracing::error!("Unable to write {}", path.display());
+        }
+    }
+}
+
+fn vip_pairs(
+    cfg: &model::Instance,
+    ifindex: u32,
+    links: &HashMap<String, Link>,
+) -> Vec<(u32, model::VirtualAddr)> {
+    cfg.vips
+        .iter()
+        .filter_map(|v| match &v.dev {
+            None => Some((ifindex, v.clone())),
+            Some(dev) => links.get(dev).map(|l| (l.index, v.clone())),
+        })
+        .collect()
+}
+
+fn send_advert(slot: &mut Slot, links: &HashMap<String, Link>, adv: &wire::Advert) {
+    let Some(link) = slot.cfg.interface.as_ref().and_then(|n| links.get(n)) else {
+        return;
+    };
+    let (Some(sock), Some(src)) = (&link.socket, slot.src) else {
+        tracing::warn!(
+            "({}) no IPv4 source address on the interface: advert not sent",
+            slot.cfg.name
+        );
+        return;
+    };
+    slot.ip_id = slot.ip_id.wrapping_add(1).max(1);
+    let dsts: Vec<Ipv4Addr> = if slot.cfg.is_unicast() {
+        slot.cfg
+            .unicast_peers
+            .iter()
+            .filter_map(|p| match p {
+                IpAddr::V4(a) => Some(*a),
+                IpAddr::V6(_) => None,
+            })
+            .collect()
+    } else {
+        match slot.cfg.mcast_group {
+            IpAddr::V4(g) => vec![g],
+            IpAddr::V6(_) => vec![],
+        }
+    };
+    for dst in dsts {
+        let dg = wire::emit_ipv4(adv, src, dst, 255, slot.ip_id);
+        if let Err(e) = sock.send(&dg, dst) {
+            tracing::warn!("({}) advert to {dst} not sent: {e}", slot.cfg.name);
+        }
+    }
+}
+
+fn notify_state(to: State) -> Option<NotifyState> {
+    match to {
+        State::Master => Some(NotifyState::Master),
+        State::Backup => Some(NotifyState::Backup),
+        State::Fault => Some(NotifyState::Fault),
+        State::Init => Some(NotifyState::Stop),
+    }
+}
+
+fn log_transition(name: &str, from: State, to: State, reason: &vrrp::Reason) {
+    let init = if from == State::Init { " (init)" } else { "" };
+    match to {
+        State::Master => tracing::info!("({name}) Entering MASTER STATE"),
+        State::Backup => tracing::info!("({name}) Entering BACKUP STATE{init}"),
+        State::Fault => tracing::info!("({name}) Entering FAULT STATE{init}"),
+        State::Init => tracing::info!("({name}) Stopping"),
+    }
+    tracing::debug!("({name}) transition {from} -> {to}: {reason}");
+}
