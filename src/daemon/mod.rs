@@ -50,17 +50,28 @@ pub fn main_entry() -> i32 {
 /// `-i ID`, else the host name up to its first dot (keepalived's default config-id).
 fn config_id(opts: &Options) -> String {
     opts.config_id.clone().unwrap_or_else(|| {
-        let host = local_name();
-        host.split('.').next().unwrap_or_default().to_string()
+        node_name().split('.').next().unwrap_or_default().to_string()
     })
 }
 
-/// The node name keepalived uses for `router_id` and HELO defaults.
+/// The node name keepalived uses for `router_id`, HELO and `From` defaults: the canonical name
+/// of the host name (`getaddrinfo` with `AI_CANONNAME`, as keepalived's `get_local_name()`), or
+/// an empty string when it does not resolve (keepalived's `[unknown]`: HELO then says
+/// `localhost`).
 pub(crate) fn local_name() -> String {
-    nix::unistd::gethostname()
+    let Some(node) = nix::unistd::gethostname().ok().and_then(|h| h.into_string().ok()) else {
+        return String::new();
+    };
+    let hints = dns_lookup::AddrInfoHints { flags: libc::AI_CANONNAME, ..Default::default() };
+    dns_lookup::getaddrinfo(Some(&node), None, Some(hints))
         .ok()
-        .and_then(|h| h.into_string().ok())
-        .unwrap_or_else(|| "localhost".to_string())
+        .and_then(|mut it| it.find_map(|a| a.ok().and_then(|a| a.canonname)))
+        .unwrap_or_default()
+}
+
+/// The host name up to its first dot: keepalived's default config-id.
+fn node_name() -> String {
+    nix::unistd::gethostname().ok().and_then(|h| h.into_string().ok()).unwrap_or_default()
 }
 
 /// `-t`: parse and validate, print the diagnostics, exit with keepalived's code.

@@ -347,7 +347,7 @@ pub fn spawn_smtp_alert(global: &Global, local_name: &str, n: &Notification) {
     let router_id = global
         .router_id
         .clone()
-        .unwrap_or_else(|| local_name.to_owned());
+        .unwrap_or_else(|| if local_name.is_empty() { "[unknown]".to_owned() } else { local_name.to_owned() });
     let from = global
         .notification_email_from
         .clone()
