@@ -120,7 +120,12 @@ ka_signal() {
 }
 
 # ka_kill9 NAME -- crash the whole daemon: SIGKILL every `keepalived` process of the node.
-ka_kill9() { node_exec "$1" killall -q -9 keepalived; }
+# They are stopped first: real keepalived's VRRP child has PR_SET_PDEATHSIG=SIGTERM and would
+# otherwise often see its parent die first and shut down cleanly (priority-0 advert).
+ka_kill9() {
+	node_exec "$1" killall -q -STOP keepalived
+	node_exec "$1" killall -q -KILL keepalived
+}
 
 # ka_running NAME -- true while any process named keepalived runs on the node.
 ka_running() { [ "$(node_exec "$1" ps -C keepalived --no-header | wc -l)" -gt 0 ]; }
