@@ -120,11 +120,17 @@ ka_signal() {
 }
 
 # ka_kill9 NAME -- crash the whole daemon: SIGKILL every `keepalived` process of the node.
-# They are stopped first: real keepalived's VRRP child has PR_SET_PDEATHSIG=SIGTERM and would
-# otherwise often see its parent die first and shut down cleanly (priority-0 advert).
+# The VRRP child (vrrp.pid) goes first, in the same shell as the rest: real keepalived's child
+# has PR_SET_PDEATHSIG=SIGTERM and, if its parent died first, would often shut down cleanly
+# (priority-0 advert). SIGSTOP is not an option: nsenter stops itself when its child stops and
+# would then never reap it. A second sweep catches a child respawned in between.
 ka_kill9() {
-	node_exec "$1" killall -q -STOP keepalived
-	node_exec "$1" killall -q -KILL keepalived
+	local vpid
+	vpid=$(cat "$LAB_DIR/$1/vrrp.pid" 2>/dev/null)
+	node_exec "$1" sh -c "${vpid:+kill -9 $vpid 2>/dev/null;} killall -q -9 keepalived"
+	sleep 0.1
+	node_exec "$1" killall -q -9 keepalived
+	return 0
 }
 
 # ka_running NAME -- true while any process named keepalived runs on the node.
@@ -256,8 +262,16 @@ lab_cleanup() {
 		pid=${LAB_INIT[$n]:-}
 		[ -n "$pid" ] && kill -9 "$pid" 2>/dev/null
 	done
-	for pid in $(jobs -p); do kill "$pid" 2>/dev/null; done
-	wait 2>/dev/null
+	# Background helpers (monitors, probes, daemon wrappers) get 5 s to go; never wait blindly.
+	local left i alive
+	left=$(jobs -p)
+	for pid in $left; do kill "$pid" 2>/dev/null; done
+	for ((i = 0; i < 50; i++)); do
+		alive=0
+		for pid in $left; do kill -0 "$pid" 2>/dev/null && alive=1; done
+		[ "$alive" = 0 ] && break
+		sleep 0.1
+	done
 	for n in "${LAB_NODES[@]}"; do ip netns del "${LAB_NS}$n" 2>/dev/null; done
 	[ -n "$LAB_NS" ] && ip netns del "${LAB_NS}br" 2>/dev/null
 	if [ -n "$LAB_DIR" ] && [ -d "$LAB_DIR" ]; then
