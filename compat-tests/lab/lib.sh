@@ -104,6 +104,8 @@ node_exec() {
 # stderr goes to $LAB_DIR/NAME/ka.log. Pid files are per node (they share one filesystem).
 ka_start() {
 	local name=$1 bin=$2 conf=$3 d="$LAB_DIR/$1"
+	# The labs, like the tutorial's check script, find the daemon by its process name.
+	[ "$(basename "$bin")" = keepalived ] || fail "$bin: the daemon binary must be named keepalived"
 	rm -f "$d/ka.pid" "$d/vrrp.pid" "$d/checkers.pid"
 	echo "=== $(date +%T.%N) start $bin -f $conf" >>"$d/ka.log"
 	node_exec "$name" "$bin" -n -l -D --vrrp -f "$conf" \
