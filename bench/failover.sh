@@ -121,8 +121,8 @@ echo
 echo "failover benchmark: $rounds rounds per kind, VRRPv2, advert_int $advert s, priorities 100/90"
 echo "bounds: SIGKILL -> Master_Down_Interval $(awk -v u="$bound_kill_us" 'BEGIN{printf "%.4f", u/1e6}') s," \
 	"SIGTERM -> Skew_Time $(awk -v u="$bound_term_us" 'BEGIN{printf "%.4f", u/1e6}') s"
-echo "(times run from the kill, so they include the dying master's signal handling and the"
-echo " kernel's event delivery; SIGKILL lands at a random point of the backup's down timer)"
+echo "(times count from the kill, so they include the dying master's signal handling and the"
+echo " kernel's event delivery; SIGKILL lands at an arbitrary point of the backup's down timer)"
 printf '%-11s %-8s %-28s %-28s %s\n' impl kind "VIP on backup median/max" "client back median/max" bound
 # stats COLUMN -- "median / max s" of a column of microseconds read on stdin.
 stats() {
