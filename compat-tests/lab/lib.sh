@@ -66,6 +66,12 @@ lab_init() {
 	ip -n "${LAB_NS}br" link add br0 type bridge mcast_snooping 0 || fail "cannot create bridge"
 	ip -n "${LAB_NS}br" link set br0 up
 	say "lab $1: namespaces ${LAB_NS}*, files in $LAB_DIR"
+	if [ "${KA_LAB_PCAP:-0}" = 1 ]; then
+		# Everything on the LAN (VRRP, ARP, SMTP, HTTP) for wire-level diagnosis; implies keep.
+		KA_LAB_KEEP=1
+		ip netns exec "${LAB_NS}br" tcpdump -q -i br0 -U -w "$LAB_DIR/lan.pcap" >/dev/null 2>&1 &
+		say "capturing the LAN to $LAB_DIR/lan.pcap"
+	fi
 }
 
 # lab_host NAME OCTET -- host NAME with eth0 = 198.51.100.OCTET/24 on the bridge, own PID ns.
