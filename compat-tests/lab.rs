@@ -1,0 +1,109 @@
+//! Network-namespace labs: each test runs one `compat-tests/lab/NAME.sh` scenario with our
+//! daemon as `KA_BIN` and real keepalived as `REF_BIN`.
+//!
+//! The scenarios build their own hosts as network namespaces (the root namespace is never
+//! changed), so they need root. Without root or `ip netns` they print `skipped: ...` and pass,
+//! unless `KA_REQUIRE_NETNS=1` (set by `.ci/run`), which turns every skip into a failure.
+//! Scenarios share the machine's CPU and VRRP timing, so they run one at a time.
+
+use std::path::Path;
+use std::process::Command;
+use std::sync::Mutex;
+
+/// One lab at a time: concurrent labs would compete for CPU and make timer bounds flaky.
+static SERIAL: Mutex<()> = Mutex::new(());
+
+/// Exit status a scenario uses for "prerequisite missing" (automake's convention).
+const SKIP_STATUS: i32 = 77;
+
+fn require_netns() -> bool {
+    std::env::var("KA_REQUIRE_NETNS").is_ok_and(|v| v == "1")
+}
+
+/// Why the labs cannot run here, if they cannot.
+fn unavailable() -> Option<String> {
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    if unsafe { libc::geteuid() } != 0 {
+        return Some("not root (network namespaces need CAP_SYS_ADMIN)".into());
+    }
+    match Command::new("ip").args(["netns", "list"]).output() {
+        Ok(out) if out.status.success() => None,
+        Ok(out) => Some(format!(
+            "`ip netns list` failed: {}",
+            String::from_utf8_lossy(&out.stderr).trim()
+        )),
+        Err(e) => Some(format!("cannot run `ip`: {e}")),
+    }
+}
+
+fn skip_or_fail(name: &str, why: &str) {
+    if require_netns() {
+        panic!("lab {name}: {why} (KA_REQUIRE_NETNS=1 forbids skipping)");
+    }
+    println!("skipped: lab {name}: {why}");
+}
+
+fn run_lab(name: &str) {
+    let _serial = SERIAL
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    if let Some(why) = unavailable() {
+        skip_or_fail(name, &why);
+        return;
+    }
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let script = root.join("compat-tests/lab").join(format!("{name}.sh"));
+    let ka_bin =
+        std::env::var("KA_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_keepalived").into());
+    let ref_bin = std::env::var("REF_BIN").unwrap_or_else(|_| "/usr/sbin/keepalived".into());
+    // `timeout` bounds a scenario that hangs despite its own bounded waits; SIGTERM lets its
+    // EXIT trap tear the namespaces down.
+    let out = Command::new("timeout")
+        .args(["-k", "20", "900", "bash"])
+        .arg(&script)
+        .current_dir(root)
+        .env("KA_BIN", &ka_bin)
+        .env("REF_BIN", &ref_bin)
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {}: {e}", script.display()));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    match out.status.code() {
+        Some(0) => println!("{stdout}"),
+        Some(SKIP_STATUS) => skip_or_fail(name, stdout.trim()),
+        code => panic!(
+            "lab {name} failed (exit {code:?}) with KA_BIN={ka_bin} REF_BIN={ref_bin}\n\
+             ----- stdout\n{stdout}\n----- stderr\n{stderr}"
+        ),
+    }
+}
+
+/// The tutorial's user story: nginx pair, client through the VIP, master stopped.
+#[test]
+fn nginx_pair() {
+    run_lab("nginx_pair");
+}
+
+/// Mixed pairs with real keepalived, VRRPv2 and v3, SIGKILL/SIGTERM failover, preemption.
+#[test]
+fn interop() {
+    run_lab("interop");
+}
+
+/// notify / notify_master / notify_backup / notify_stop argv and timing against the VIPs.
+#[test]
+fn notify() {
+    run_lab("notify");
+}
+
+/// The SMTP alert dialogue of the issue's config.
+#[test]
+fn smtp() {
+    run_lab("smtp");
+}
+
+/// SIGHUP reload: no flap for a harmless change, preemption for a priority raise.
+#[test]
+fn reload() {
+    run_lab("reload");
+}
