@@ -12,8 +12,10 @@ use std::path::{Path, PathBuf};
 
 pub use cli::{Options, Parsed};
 
-/// keepalived's exit status when the configuration cannot be used (EXIT_NOTCONFIGURED).
+/// keepalived's exit status when the configuration file is missing (EXIT_NOTCONFIGURED).
 const EXIT_NOTCONFIGURED: i32 = 6;
+/// keepalived's status for a permanent configuration error of its VRRP child (KEEPALIVED_EXIT_CONFIG).
+const EXIT_CONFIG: i32 = 2;
 
 /// Entry point of the `keepalived` binary; returns the process exit code.
 pub fn main_entry() -> i32 {
@@ -50,7 +52,11 @@ pub fn main_entry() -> i32 {
 /// `-i ID`, else the host name up to its first dot (keepalived's default config-id).
 fn config_id(opts: &Options) -> String {
     opts.config_id.clone().unwrap_or_else(|| {
-        node_name().split('.').next().unwrap_or_default().to_string()
+        node_name()
+            .split('.')
+            .next()
+            .unwrap_or_default()
+            .to_string()
     })
 }
 
@@ -59,10 +65,16 @@ fn config_id(opts: &Options) -> String {
 /// an empty string when it does not resolve (keepalived's `[unknown]`: HELO then says
 /// `localhost`).
 pub(crate) fn local_name() -> String {
-    let Some(node) = nix::unistd::gethostname().ok().and_then(|h| h.into_string().ok()) else {
+    let Some(node) = nix::unistd::gethostname()
+        .ok()
+        .and_then(|h| h.into_string().ok())
+    else {
         return String::new();
     };
-    let hints = dns_lookup::AddrInfoHints { flags: libc::AI_CANONNAME, ..Default::default() };
+    let hints = dns_lookup::AddrInfoHints {
+        flags: libc::AI_CANONNAME,
+        ..Default::default()
+    };
     dns_lookup::getaddrinfo(Some(&node), None, Some(hints))
         .ok()
         .and_then(|mut it| it.find_map(|a| a.ok().and_then(|a| a.canonname)))
@@ -71,7 +83,10 @@ pub(crate) fn local_name() -> String {
 
 /// The host name up to its first dot: keepalived's default config-id.
 fn node_name() -> String {
-    nix::unistd::gethostname().ok().and_then(|h| h.into_string().ok()).unwrap_or_default()
+    nix::unistd::gethostname()
+        .ok()
+        .and_then(|h| h.into_string().ok())
+        .unwrap_or_default()
 }
 
 /// `-t`: parse and validate, print the diagnostics, exit with keepalived's code.
@@ -119,11 +134,17 @@ fn run_daemon(opts: &Options, load_opts: crate::config::LoadOptions) -> i32 {
             for d in &loaded.diagnostics {
                 eprintln!("{d}");
             }
+            // keepalived: a missing file stops the parent (6); anything fatal inside it makes
+            // the VRRP child exit with its permanent CONFIG error (2), which the parent returns.
+            if !path.is_file() {
+                eprintln!("Config files missing '{}'.", path.display());
+                return EXIT_NOTCONFIGURED;
+            }
             eprintln!(
                 "Stopping: the configuration {} cannot be used",
                 path.display()
             );
-            return EXIT_NOTCONFIGURED;
+            return EXIT_CONFIG;
         }
     };
     let pid_path = opts

@@ -344,10 +344,13 @@ pub fn spawn_smtp_alert(global: &Global, local_name: &str, n: &Notification) {
         tracing::error!("SMTP alert dropped: no tokio runtime");
         return;
     }
-    let router_id = global
-        .router_id
-        .clone()
-        .unwrap_or_else(|| if local_name.is_empty() { "[unknown]".to_owned() } else { local_name.to_owned() });
+    let router_id = global.router_id.clone().unwrap_or_else(|| {
+        if local_name.is_empty() {
+            "[unknown]".to_owned()
+        } else {
+            local_name.to_owned()
+        }
+    });
     let from = global
         .notification_email_from
         .clone()
