@@ -5,7 +5,10 @@
 # records every address change on both nodes. Step 1: n2's config gets priority 95 (still lower)
 # and n2 gets SIGHUP: for 6 s (more than Master_Down_Interval) the VIP never leaves n1 and never
 # appears on n2, sampled every 20 ms and confirmed by the monitors; n2's daemon keeps running.
+# Step 0: the MASTER n1 itself reloads with priority 100 -> 105: no address change anywhere.
 # Step 2: n2's config gets priority 110, SIGHUP: n2 preempts and holds the VIP alone.
+# Step 3 (keepalived-rs only; keepalived's VRRP child exits instead): n2 gets an invalid config
+# and SIGHUP: it keeps running the old one, says why, and keeps the VIP.
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 lab_require
@@ -25,6 +28,28 @@ for n in n1 n2; do
 	ip -n "${LAB_NS}$n" -ts monitor address dev eth0 >"$LAB_DIR/$n/monitor.txt" 2>&1 &
 done
 sleep 0.5 # let the monitors subscribe
+
+# no_flap SECONDS HOLDER WHAT -- sample every 20 ms that only HOLDER holds the VIP.
+no_flap() {
+	local samples=0 end=$(($(now_ms) + $1 * 1000)) h
+	while [ "$(now_ms)" -lt "$end" ]; do
+		h=$(who_has_vip)
+		[ "$h" = "$2" ] || fail "$3: holders of $VIP were '$h' at sample $samples"
+		samples=$((samples + 1))
+		sleep 0.02
+	done
+	ok "$3: $samples samples over $1 s, only $2 held $VIP"
+}
+
+say "step 0: the master n1 reloads with priority 100 -> 105, SIGHUP n1"
+conf_simple 105 2 >"$LAB_DIR/n1/keepalived.conf"
+ka_signal n1 HUP
+no_flap 5 n1 "master reload"
+if grep -F " $VIP/" "$LAB_DIR/n1/monitor.txt" "$LAB_DIR/n2/monitor.txt"; then
+	fail "ip monitor saw $VIP change while the master reloaded (lines above)"
+fi
+ok "ip monitor: no change of $VIP during the master's reload"
+ka_running n1 || fail "daemon on n1 is gone after SIGHUP"
 
 say "step 1: n2 priority 90 -> 95 (still lower), SIGHUP n2"
 conf_simple 95 2 >"$LAB_DIR/n2/keepalived.conf"
@@ -52,5 +77,16 @@ expect_vip_only n2 10 "preemption after reload"
 sample_vip_only n2 4
 grep -q "Deleted.* $VIP/" "$LAB_DIR/n1/monitor.txt" || fail "ip monitor did not see n1 drop $VIP"
 ok "ip monitor saw n1 drop $VIP"
+
+if [ "$(readlink -f "$KA_BIN")" != "$(readlink -f "$REF_BIN")" ]; then
+	say "step 3: n2 gets an invalid config (priority without a value), SIGHUP n2"
+	printf 'vrrp_instance VI_1 {\n  priority\n}\n' >"$LAB_DIR/n2/keepalived.conf"
+	ka_signal n2 HUP
+	no_flap 5 n2 "invalid reload"
+	ka_running n2 || fail "daemon on n2 died on an invalid config"
+	grep -q "New configuration is not valid" "$LAB_DIR/n2/ka.log" ||
+		fail "n2 did not say why it kept the running config"
+	ok "n2 kept the running config and said why"
+fi
 
 say "PASS reload"
