@@ -2,6 +2,7 @@
 //! events, signals and time, and routes the actions it emits. Adverts are sent from here (a
 //! raw-socket send never blocks); everything slow goes to the I/O worker in order.
 
+use super::dump;
 use super::io_worker::{self, Job};
 use crate::config::{self, LoadOptions};
 use crate::model::{self, TrackEvent};
@@ -138,7 +139,8 @@ pub async fn run(config: model::Config, settings: Settings) -> i32 {
             Some(sig) = sig_rx.recv() => match sig {
                 Signal::Stop => break,
                 Signal::Reload => d.reload().await,
-                Signal::Data | Signal::Stats => d.write_stats(),
+                Signal::Data => d.write_data(),
+                Signal::Stats => d.write_stats(),
             },
             () = sleep_until(deadline) => {
                 let now = Instant::now();
@@ -646,26 +648,27 @@ impl Daemon {
         notify_systemd("READY=1");
     }
 
-    /// SIGUSR1/SIGUSR2: keepalived's stats file (full dumps are issue 7).
+    /// SIGUSR2: `keepalived.stats`, keepalived's layout.
     fn write_stats(&self) {
-        let mut out = String::new();
+        let text: String = self
+            .slots
+            .iter()
+            .map(|s| dump::stats_block(&s.cfg.name, s.engine.stats()))
+            .collect();
+        dump::write_atomically(dump::tmp_path("keepalived.stats"), text);
+    }
+
+    /// SIGUSR1: `keepalived.data`, the running configuration and each instance's state.
+    fn write_data(&self) {
+        let mut text = config::dump(&self.config);
         for s in &self.slots {
-            let st = s.engine.stats();
-            out.push_str(&format!(
-                "VRRP Instance: {}\n  Advertisements:\n    Received: {}\n    Sent: {}\n  Became master: {}\n  Released master: {}\n  Packet Errors:\n    Length: {}\n    TTL: {}\n    Invalid Type: {}\n    Advertisement Interval: {}\n    Address List: {}\n  Authentication Errors:\n    Invalid Type: {}\n    Type Mismatch: {}\n    Failure: {}\n  Priority Zero:\n    Received: {}\n    Sent: {}\n",
-                s.cfg.name, st.advert_rcvd, st.advert_sent, st.become_master, st.release_master,
-                st.packet_len_err, st.ip_ttl_err, st.invalid_type_rcvd, st.advert_interval_err, st.addr_list_err,
-                st.invalid_authtype, st.authtype_mismatch, st.auth_failure, st.pri_zero_rcvd, st.pri_zero_sent
+            text.push_str(&dump::state_block(
+                &s.cfg.name,
+                s.engine.state(),
+                s.engine.effective_priority(),
             ));
         }
-        let path = std::env::temp_dir().join("keepalived.stats");
-        let tmp = path.with_extension("stats.tmp");
-        if std::fs::write(&tmp, out)
-            .and_then(|()| std::fs::rename(&tmp, &path))
-            .is_err()
-        {
-            tracing::error!("Unable to write {}", path.display());
-        }
+        dump::write_atomically(dump::tmp_path("keepalived.data"), text);
     }
 }
 
