@@ -107,3 +107,9 @@ fn smtp() {
 fn reload() {
     run_lab("reload");
 }
+
+/// Hung check scripts and a silent SMTP server never delay an advert; link loss means FAULT.
+#[test]
+fn robust() {
+    run_lab("robust");
+}
