@@ -216,9 +216,7 @@ impl Daemon {
         self.config = config;
         let instances = self.config.instances.clone();
         for cfg in &instances {
-            if let Err(code) = self.add_instance(now, cfg, boot).await {
-                return Err(code);
-            }
+            self.add_instance(now, cfg, boot).await?;
         }
         self.restart_runners();
         self.drain_actions();
@@ -553,7 +551,7 @@ impl Daemon {
                 let smtp =
                     global_smtp && self.slots[i].cfg.smtp_alert && n.state != NotifyState::Stop;
                 let _ = self.io_tx.send(Job::Notify {
-                    scripts: self.slots[i].cfg.notify.clone(),
+                    scripts: Box::new(self.slots[i].cfg.notify.clone()),
                     notification: n,
                     smtp,
                 });
@@ -572,7 +570,7 @@ impl Daemon {
                     priority: s.engine.effective_priority(),
                 };
                 let _ = self.io_tx.send(Job::Notify {
-                    scripts: s.cfg.notify.clone(),
+                    scripts: Box::new(s.cfg.notify.clone()),
                     notification: n,
                     smtp: false,
                 });

@@ -30,7 +30,7 @@ pub enum Job {
     },
     /// Notify scripts and (when `smtp`) an alert mail.
     Notify {
-        scripts: model::NotifyScripts,
+        scripts: Box<model::NotifyScripts>,
         notification: notify::Notification,
         smtp: bool,
     },
