@@ -417,6 +417,11 @@ impl Daemon {
             if Some(rx.src) == s.src {
                 continue; // our own advert looped back
             }
+            // The unicast socket is not bound to unicast_src_ip (keepalived binds it), so an
+            // advert unicast to another local address must not reach this instance.
+            if s.cfg.is_unicast() && !rx.dst.is_multicast() && Some(rx.dst) != s.src {
+                continue;
+            }
             s.engine.handle_packet(now, &rx);
         }
         if !known {
