@@ -176,7 +176,10 @@ fn width(c: char) -> usize {
 
 /// keepalived's `-t` exit code for a list of diagnostics (inventory §5.5, `config_test_exit()`).
 pub(crate) fn test_exit_code(diags: &[Diagnostic]) -> i32 {
-    if let Some(code) = diags.iter().find_map(|d| d.abort) {
+    // A missing parameter stops keepalived at once (2); file errors (6) are acted on only
+    // once everything has been read, so a later immediate abort still wins.
+    let aborts = || diags.iter().filter_map(|d| d.abort);
+    if let Some(code) = aborts().find(|&c| c != 6).or_else(|| aborts().next()) {
         return code;
     }
     match diags.iter().filter_map(|d| d.level).max() {

@@ -9,6 +9,7 @@ fn opts() -> LoadOptions {
     LoadOptions {
         config_id: "main".into(),
         check_interfaces: false,
+        all_config: false,
     }
 }
 
@@ -518,6 +519,7 @@ fn host_checks_find_missing_interface_and_script() {
     let o = LoadOptions {
         config_id: "x".into(),
         check_interfaces: true,
+        all_config: false,
     };
     let l = load_str(
         "k.conf",
@@ -774,6 +776,7 @@ fn dynamic_interfaces_allow_missing_ones() {
     let o = LoadOptions {
         config_id: "x".into(),
         check_interfaces: true,
+        all_config: false,
     };
     let text = "vrrp_instance A {\ninterface ka-no-such-if\nvirtual_router_id 5\nvirtual_ipaddress {\n198.51.100.1 dev ka-no-such-if2\n}\n}\n";
     let l = load_str("k.conf", text, &o);
