@@ -1504,4 +1504,81 @@ mod tests {
             "{d:?}"
         );
     }
+
+    fn values(text: &str) -> (Vec<String>, Vec<Diagnostic>) {
+        let (l, d) = read(text, "m");
+        (l.into_iter().map(|w| w.join(" ")).collect(), d)
+    }
+
+    #[test]
+    fn seq_forms() {
+        assert_eq!(values("~SEQ(n, 3) a$n\n").0, vec!["a1", "a2", "a3"]);
+        assert_eq!(values("~SEQ(n, 0) a$n\n").0, vec!["a1", "a0"]);
+        assert_eq!(values("~SEQ(n, -2) a$n\n").0, vec!["a-1", "a-2"]);
+        assert_eq!(values("~SEQ(n, 4, 2) a$n\n").0, vec!["a4", "a3", "a2"]);
+        assert_eq!(values("~SEQ(n, 1, 3, 8) a$n\n").0, vec!["a1", "a4", "a7"]);
+        assert_eq!(
+            values("~SEQ(n,0x0e,0x10) a$n\n").0,
+            vec!["a14", "a15", "a16"]
+        );
+        assert_eq!(
+            values("~SEQx(n, 9, 3, 15) 2001:db8::${n}\n").0,
+            vec!["2001:db8::9", "2001:db8::c", "2001:db8::f"]
+        );
+        // Parameters of ~SEQ may be $NAMEs; the variable stays defined afterwards.
+        assert_eq!(
+            values("$LAST=2\n~SEQ(i, $LAST) x$i\nlast $i\n").0,
+            vec!["x1", "x2", "last 2"]
+        );
+    }
+
+    #[test]
+    fn seq_errors_are_reported_like_keepalived() {
+        for (text, first) in [
+            ("~SEQ(n, 1, 0, 3) x\n", "Invalid ~SEQ values"),
+            ("~SEQ(n, 3, 1, 1) x\n", "Invalid ~SEQ values"),
+            ("~SEQ(n) x\n", "Invalid ~SEQ definition"),
+            ("~SEQ(n, a) x\n", "Invalid ~SEQ definition"),
+            (
+                "~SEQx(n, -1, 2) x\n",
+                "~SEQx is only valid for positive numbers",
+            ),
+        ] {
+            let (l, d) = values(text);
+            assert!(l.is_empty(), "{text}");
+            assert_eq!(d.len(), 2, "{text}: {d:?}");
+            assert!(d[0].message.starts_with(first), "{text}: {d:?}");
+            assert!(d[1].message.starts_with("Invalid ~SEQ specification"));
+            assert_eq!(d[0].level, Some(Level::GeneralError));
+        }
+        let (_, d) = values("~SEQ n x\n");
+        assert_eq!(d.len(), 1);
+    }
+
+    #[test]
+    fn lst_forms() {
+        assert_eq!(values("~LST(v, a, b, c) x$v\n").0, vec!["xa", "xb", "xc"]);
+        assert_eq!(
+            values("~LST({ip, pri}, {198.51.100.1, 10}, {198.51.100.2}) $ip p$pri\n").0,
+            vec!["198.51.100.1 p10", "198.51.100.2 p"]
+        );
+        let (l, d) = values("~LST({a}, {1, 2}) x\n");
+        assert!(l.is_empty());
+        assert!(d[0].message.contains("too many values"), "{d:?}");
+        let (l, d) = values("~LST(a b) x\n");
+        assert!(l.is_empty());
+        assert!(d[0].message.starts_with("Invalid ~LST specification"));
+    }
+
+    #[test]
+    fn generators_nest_outer_first() {
+        assert_eq!(
+            values("~SEQ(a, 1, 2) ~LST(b, x, y) ~SEQ(c, 2) ${a}${b}$c\n").0,
+            vec!["1x1", "1x2", "1y1", "1y2", "2x1", "2x2", "2y1", "2y2"]
+        );
+        // Inside a block, one value-block line per iteration, with the line's span.
+        let sp = spans("vips {\n  ~SEQ(n, 2, 3) 198.51.100.$n\n}\n");
+        assert_eq!(sp[2], ("198.51.100.2".into(), 2, 17));
+        assert_eq!(sp[3], ("198.51.100.3".into(), 2, 17));
+    }
 }
