@@ -85,6 +85,7 @@ fn exit_codes_match_keepalived() {
         ("bad-priority", 5),
         ("brace-edge-cases", 5),
         ("include-relative", 5),
+        ("include-variants", 6),
         ("generators", 5),
         ("lvs-skipped", 0),
         ("missing-parameter", 2),

@@ -1581,4 +1581,174 @@ mod tests {
         assert_eq!(sp[2], ("198.51.100.2".into(), 2, 17));
         assert_eq!(sp[3], ("198.51.100.3".into(), 2, 17));
     }
+
+    /// A scratch directory with `files` (name, text, mode) for include tests.
+    fn scratch(tag: &str, files: &[(&str, &str, u32)]) -> PathBuf {
+        use std::os::unix::fs::PermissionsExt;
+        let d = std::env::temp_dir().join(format!("ka-cfg-{tag}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&d);
+        std::fs::create_dir_all(d.join("sub")).unwrap();
+        for (name, text, mode) in files {
+            let p = d.join(name);
+            std::fs::write(&p, text).unwrap();
+            std::fs::set_permissions(&p, std::fs::Permissions::from_mode(*mode)).unwrap();
+        }
+        d
+    }
+
+    fn read_in(dir: &Path, text: &str, check: u8) -> (Vec<Vec<String>>, Vec<Diagnostic>) {
+        let mut rep = Reporter::default();
+        let mut r = Reader::new(&mut rep, "m");
+        r.set_include_check(check);
+        r.read_text("main.conf", text, Some(dir));
+        let lines = r
+            .lines
+            .iter()
+            .map(|l| l.words.iter().map(|w| w.text.clone()).collect())
+            .collect();
+        (lines, rep.diags)
+    }
+
+    fn summary(d: &[Diagnostic]) -> Vec<(Severity, Option<i32>, String)> {
+        d.iter()
+            .map(|d| (d.severity, d.abort, d.message.clone()))
+            .collect()
+    }
+
+    #[test]
+    fn include_variants_and_their_checks() {
+        let d = scratch(
+            "variants",
+            &[
+                ("a.conf", "from_a 1\n", 0o644),
+                ("x.conf", "from_x 1\n", 0o755),
+            ],
+        );
+        // Executable files are skipped; an error only when the include checks reads.
+        let (l, g) = read_in(&d, "include x.conf\n", 0);
+        assert!(l.is_empty());
+        assert_eq!(g[0].severity, Severity::Warning);
+        assert!(
+            g[0].message
+                .ends_with("is not a regular non-executable file - skipping")
+        );
+        let (_, g) = read_in(&d, "includer x.conf\n", 0);
+        assert_eq!(
+            (g[0].level, g[0].abort),
+            (Some(Level::FileNotFound), Some(6))
+        );
+        // A missing literal file: only includem/w/a (the "match" check) make it an error.
+        for (kw, fatal) in [
+            ("include", false),
+            ("includer", false),
+            ("includeb", false),
+            ("includem", true),
+            ("includew", true),
+            ("includea", true),
+        ] {
+            let (_, g) = read_in(&d, &format!("{kw} none.conf\n"), 0);
+            assert_eq!(g.len(), 1, "{kw}");
+            assert_eq!(g[0].message, "Config files missing 'none.conf'.", "{kw}");
+            assert_eq!(g[0].abort.is_some(), fatal, "{kw}");
+        }
+        // A wildcard matching nothing: only the wildcard check reports it.
+        let (_, g) = read_in(&d, "includem no*.conf\n", 0);
+        assert_eq!(g[0].severity, Severity::Note);
+        let (_, g) = read_in(&d, "includew no*.conf\n", 0);
+        assert_eq!(
+            summary(&g),
+            vec![(
+                Severity::Fatal,
+                Some(6),
+                "No config files matched 'no*.conf'.".to_string()
+            )]
+        );
+        // Directories are skipped with their own message.
+        let (l, g) = read_in(&d, "include *\n", 0);
+        assert_eq!(l, vec![vec!["from_a", "1"]]);
+        assert!(
+            g.iter()
+                .any(|g| g.message.ends_with("sub/' is a directory - skipping"))
+        );
+        let _ = std::fs::remove_dir_all(&d);
+    }
+
+    #[test]
+    fn brace_patterns() {
+        let d = scratch("brace", &[("a.conf", "from_a 1\n", 0o644)]);
+        let (l, g) = read_in(&d, "include {a,b}.conf\n", 0);
+        assert_eq!(l, vec![vec!["from_a", "1"]]);
+        assert_eq!(g[0].message, "Some config files missing: \"{a,b}.conf\".");
+        assert_eq!(g[0].severity, Severity::Warning);
+        // includeb: every alternative must exist, else nothing is read.
+        let (l, g) = read_in(&d, "includeb {a,b}.conf\n", 0);
+        assert!(l.is_empty());
+        assert_eq!(g[0].abort, Some(6));
+        let (_, g) = read_in(&d, "includeb {b,c}.conf\n", 0);
+        assert_eq!(g[0].message, "Config files missing '{b,c}.conf'.");
+        assert_eq!(g[0].abort, Some(6));
+        assert_eq!(
+            expand_braces("x{a,b{c,d}}y", 0),
+            vec!["xay", "xbcy", "xbdy"]
+        );
+        let _ = std::fs::remove_dir_all(&d);
+    }
+
+    #[test]
+    fn include_check_in_global_defs_and_all_config() {
+        let d = scratch(
+            "check",
+            &[(
+                "inner.conf",
+                "global_defs {\ninclude_check -match\n}\ninclude none2.conf\n",
+                0o644,
+            )],
+        );
+        let text =
+            "global_defs {\n  include_check match\n}\ninclude inner.conf\ninclude none.conf\n";
+        let (_, g) = read_in(&d, text, 0);
+        // Inside inner.conf `-match` makes none2 a warning; back in main.conf the check is on.
+        assert_eq!(
+            summary(&g),
+            vec![
+                (
+                    Severity::Warning,
+                    None,
+                    "Config files missing 'none2.conf'.".to_string()
+                ),
+                (
+                    Severity::Fatal,
+                    Some(6),
+                    "Config files missing 'none.conf'.".to_string()
+                )
+            ]
+        );
+        // -e / --all-config: every include is checked, `include_check -match` relaxes it.
+        let (_, g) = read_in(&d, "include none.conf\n", INCLUDE_ALL);
+        assert_eq!(g[0].abort, Some(6));
+        let (_, g) = read_in(
+            &d,
+            "global_defs {\ninclude_check +read -match bogus\n}\ninclude none.conf\n",
+            INCLUDE_ALL,
+        );
+        assert_eq!(
+            summary(&g),
+            vec![
+                (
+                    Severity::Error,
+                    None,
+                    "Duplicate include_check 'bogus' specified - ignoring".to_string()
+                ),
+                (
+                    Severity::Warning,
+                    None,
+                    "Config files missing 'none.conf'.".to_string()
+                )
+            ]
+        );
+        // Outside global_defs the keyword is not acted on.
+        let (_, g) = read_in(&d, "include_check match\ninclude none.conf\n", 0);
+        assert_eq!(g[0].severity, Severity::Warning);
+        let _ = std::fs::remove_dir_all(&d);
+    }
 }

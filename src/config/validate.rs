@@ -602,6 +602,8 @@ impl Validator<'_> {
                         self.config.global.vrrp_garp_master_refresh_repeat = v;
                     }
                 }
+                // Acted on while reading (it changes the checks of later includes).
+                "include_check" => {}
                 _ if self.not_supported("global_defs", stmt) => {}
                 _ => self.unknown("global_defs", stmt),
             }
