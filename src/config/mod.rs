@@ -80,6 +80,18 @@ impl Loaded {
     }
 }
 
+/// `loaded` as one JSON object for `--config-test --json` (tools, editors, CI):
+/// `{"exit_code":N,"fatal":bool,"diagnostics":[{"severity","message","file","line","col",
+/// "len","level","help"}…]}`; `file`/`line`/`col`/`len` are `null` for whole-configuration
+/// findings, `level` is keepalived's `config_err_t` name or `null`, `help` may be `null`.
+pub fn diagnostics_json(loaded: &Loaded) -> String {
+    diag::to_json(
+        &loaded.diagnostics,
+        loaded.test_exit_code(),
+        loaded.is_fatal(),
+    )
+}
+
 /// Loads `path` and everything it includes. The only filesystem access of the front-end
 /// (with the host checks of [`LoadOptions::check_interfaces`]).
 pub fn load(path: &Path, opts: &LoadOptions) -> Loaded {

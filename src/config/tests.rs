@@ -789,3 +789,47 @@ fn dynamic_interfaces_allow_missing_ones() {
     assert!(!l.is_fatal(), "{:?}", messages(&l));
     assert_eq!(l.test_exit_code(), 0);
 }
+
+#[test]
+fn diagnostics_json_reports_exit_code_and_locations() {
+    let l = load(
+        "vrrp_instance A {\n  prioritx 5\n  virtual_router_id 9\n  interface eth0\n  virtual_ipaddress {\n    198.51.100.1\n  }\n}\n",
+    );
+    let j = diagnostics_json(&l);
+    assert!(
+        j.starts_with("{\"exit_code\":5,\"fatal\":false,\"diagnostics\":[{"),
+        "{j}"
+    );
+    assert!(
+        j.contains(r#""severity":"warning","message":"Unknown keyword 'prioritx'","file":"k.conf","line":2,"col":3,"len":8,"level":"CONFIG_UNKNOWN_KEYWORD","help":"#),
+        "{j}"
+    );
+    assert_eq!(j.matches("\"severity\"").count(), l.diagnostics.len());
+}
+
+#[test]
+fn all_config_checks_every_include() {
+    let o = LoadOptions {
+        all_config: true,
+        ..opts()
+    };
+    let text = "include /nonexistent/ka-cfg-none.conf\n";
+    assert_eq!(load_str("k.conf", text, &opts()).test_exit_code(), 0);
+    let l = load_str("k.conf", text, &o);
+    assert_eq!(l.test_exit_code(), 6);
+    assert!(l.is_fatal());
+    // A missing main file: keepalived -t exits 0, with -e 4.
+    let p = std::path::Path::new("/nonexistent/ka-cfg-main.conf");
+    assert_eq!(super::load(p, &opts()).test_exit_code(), 0);
+    assert_eq!(super::load(p, &o).test_exit_code(), 4);
+    // A missing parameter where the parent parses (global_defs) stops it at once (2) before
+    // a file error (6, after reading); in a vrrp_instance only the child sees it: 6.
+    let file_err = "includea /nonexistent/x.conf\n";
+    let global = "global_defs {\n smtp_connect_timeout\n}\n";
+    let inst = "vrrp_instance A {\n interface eth0\n virtual_router_id 9\n priority\n}\n";
+    let code = |t: String| load_str("k.conf", &t, &opts()).test_exit_code();
+    assert_eq!(code(format!("{file_err}{global}")), 2);
+    assert_eq!(code(format!("{global}{file_err}")), 2);
+    assert_eq!(code(format!("{file_err}{inst}")), 6);
+    assert_eq!(code(inst.to_string()), 2);
+}

@@ -28,6 +28,7 @@ pub(crate) fn validate(stmts: &[Stmt], rep: &mut Reporter, opts: &LoadOptions) -
         strict: false,
         default_user_fail: None,
         dynamic_interfaces: false,
+        in_child: false,
     };
     v.top(stmts);
     v.finish()
@@ -46,6 +47,8 @@ struct Validator<'a> {
     default_user_fail: Option<bool>,
     /// `dynamic_interfaces`: missing interfaces are waited for, not fatal.
     dynamic_interfaces: bool,
+    /// Inside a block keepalived's VRRP child parses (see [`Diagnostic::vrrp_child`]).
+    in_child: bool,
 }
 
 /// An instance while its block is read; `None` = not configured (defaults derived later).
@@ -129,6 +132,7 @@ impl Validator<'_> {
             ),
         );
         d.abort = Some(2);
+        d.vrrp_child = self.in_child;
     }
 
     fn arg<'s>(&mut self, stmt: &'s Stmt, i: usize) -> Option<&'s Token> {
@@ -437,8 +441,15 @@ impl Validator<'_> {
                     let body = self.block(stmt);
                     self.global(body);
                 }
-                "vrrp_script" => self.vrrp_script(stmt),
-                "vrrp_instance" => self.instance(stmt),
+                "vrrp_script" | "vrrp_instance" => {
+                    self.in_child = true;
+                    if stmt.keyword() == "vrrp_script" {
+                        self.vrrp_script(stmt);
+                    } else {
+                        self.instance(stmt);
+                    }
+                    self.in_child = false;
+                }
                 _ if self.not_supported("top", stmt) => {}
                 _ => self.unknown("top", stmt),
             }
