@@ -92,6 +92,7 @@ fn exit_codes_match_keepalived() {
         ("params-conditionals", 0),
         ("params-multiline", 0),
         ("script-security", 0),
+        ("semantic-traps", 5),
         ("strict-mode", 5),
         ("tutorial-master", 6),
         ("tutorial-no-track", 6),
