@@ -193,7 +193,7 @@ impl<'a> Reader<'a> {
             };
             let whole = at.span(1, 1);
             if raw.is_empty() {
-                // An empty line ends a multiline definition (a comment-only line does not).
+                // An empty line ends a multiline definition.
                 self.end_pending();
                 continue;
             }
@@ -217,6 +217,9 @@ impl<'a> Reader<'a> {
             }
             let d = lexer::decomment(raw);
             if d.line.text.is_empty() {
+                // So does a blank or comment-only line, as keepalived's VRRP process sees it:
+                // it re-reads the parent's copy of the files, where such lines are empty.
+                self.end_pending();
                 continue;
             }
             if d.unterminated_quote {
@@ -1402,10 +1405,10 @@ mod tests {
 
     #[test]
     fn multiline_definition_replays_lines_with_their_own_spans() {
-        let text = "$VIPS=198.51.100.1 \\\n  198.51.100.2 \\\n\n  198.51.100.3\nx {\n$VIPS\n}\n";
+        let text = "$VIPS=198.51.100.1 \\\n  198.51.100.2 \\\n  # ends it too\n  198.51.100.3\nx {\n$VIPS\n}\n";
         let (l, d) = read(text, "m");
         assert!(d.is_empty(), "{d:?}");
-        // The empty line ended the definition: line 4 is an ordinary line.
+        // The comment-only line ended the definition: line 4 is an ordinary line.
         assert_eq!(
             l,
             vec![
