@@ -88,7 +88,7 @@ pub(crate) const INCLUDE_ALL: u8 = INCLUDE_R | INCLUDE_M | INCLUDE_W | INCLUDE_B
 
 /// Bound on lines produced by one physical line through `~SEQ`/`~LST` and multiline
 /// parameters: keepalived has none, but a self-replaying `$NAME` must not hang us.
-const MAX_EXPANDED: usize = 65_536;
+const MAX_EXPANDED: usize = 16_384;
 /// Bound on substitution passes over one line (`$A` expanding to `$B` expanding to `$A`…).
 const MAX_PASSES: usize = 64;
 
@@ -588,8 +588,21 @@ impl<'a> Reader<'a> {
                 i = pos + 1;
                 continue;
             };
+            if replacements >= MAX_PASSES * 16 {
+                self.rep.at(
+                    Severity::Warning,
+                    None,
+                    &at.span(cols[pos], 1 + used as u32),
+                    format!(
+                        "Parameter substitution on line '{}' does not end (self-referencing \
+                         parameter?) - stopped",
+                        line.text
+                    ),
+                );
+                break;
+            }
             let new_len = text.len() - (1 + used) + v.text.len();
-            if new_len > MAX_LINE || replacements >= MAX_PASSES * 16 {
+            if new_len > MAX_LINE {
                 self.rep.at(
                     Severity::Warning,
                     None,
@@ -1753,5 +1766,55 @@ mod tests {
         let (_, g) = read_in(&d, "include_check match\ninclude none.conf\n", 0);
         assert_eq!(g[0].severity, Severity::Warning);
         let _ = std::fs::remove_dir_all(&d);
+    }
+
+    #[test]
+    fn malformed_generators_and_parameters_never_panic() {
+        let pieces = [
+            "~SEQ(",
+            "~SEQx(",
+            "~LST(",
+            "~LST({",
+            "{",
+            "}",
+            ",",
+            ")",
+            "(",
+            "$",
+            "${",
+            "$A",
+            "${A}",
+            "${_RANDOM",
+            " 9",
+            "x",
+            "0x",
+            "-",
+            "=",
+            "\\",
+            "\"",
+            "@m ",
+            "@^m ",
+            "~",
+            "中",
+            "${_ENV",
+            "$A=",
+            "include ",
+            "~SEQ(a,1)",
+        ];
+        let mut seed = 0x2545_f491_u64;
+        for _ in 0..300 {
+            let mut line = String::new();
+            for _ in 0..(seed % 9) {
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                line.push_str(pieces[(seed % pieces.len() as u64) as usize]);
+            }
+            let text = format!("$A=${{A}}x\\\n{line}\n{line} \\\n$A\n{line}\n");
+            let _ = read(&text, "m");
+        }
+        let (l, d) = read("$A=$A\na $A\n", "m");
+        assert_eq!(l, vec![vec!["a", "$A"]]);
+        assert!(d[0].message.contains("does not end"), "{d:?}");
     }
 }
