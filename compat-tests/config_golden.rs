@@ -14,6 +14,7 @@ fn render(case: &Path) -> String {
     let opts = LoadOptions {
         config_id: "golden".into(),
         check_interfaces: false,
+        all_config: false,
     };
     let loaded = load(&case.join("keepalived.conf"), &opts);
     let mut out = format!(
@@ -84,10 +85,14 @@ fn exit_codes_match_keepalived() {
         ("bad-priority", 5),
         ("brace-edge-cases", 5),
         ("include-relative", 5),
+        ("include-variants", 6),
+        ("generators", 5),
         ("lvs-skipped", 0),
         ("missing-parameter", 2),
         ("params-conditionals", 0),
+        ("params-multiline", 0),
         ("script-security", 0),
+        ("semantic-traps", 5),
         ("strict-mode", 5),
         ("tutorial-master", 6),
         ("tutorial-no-track", 6),
@@ -97,6 +102,7 @@ fn exit_codes_match_keepalived() {
     let opts = LoadOptions {
         config_id: "golden".into(),
         check_interfaces: false,
+        all_config: false,
     };
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("compat-tests/configs");
     for (case, code) in expected {

@@ -103,6 +103,9 @@ pub struct Diagnostic {
     pub source_line: Option<String>,
     /// "did you mean" and similar hints, rendered after the caret.
     pub help: Option<String>,
+    /// Found where keepalived's VRRP child parses (`vrrp_instance`, `vrrp_script`): its
+    /// abort only happens if the parent, which reads everything else first, did not stop.
+    pub(crate) vrrp_child: bool,
 }
 
 impl Diagnostic {
@@ -116,6 +119,7 @@ impl Diagnostic {
             abort: None,
             source_line: None,
             help: None,
+            vrrp_child: false,
         }
     }
 }
@@ -176,7 +180,18 @@ fn width(c: char) -> usize {
 
 /// keepalived's `-t` exit code for a list of diagnostics (inventory §5.5, `config_test_exit()`).
 pub(crate) fn test_exit_code(diags: &[Diagnostic]) -> i32 {
-    if let Some(code) = diags.iter().find_map(|d| d.abort) {
+    // The parent reads the files first: a missing parameter in what it parses stops it at
+    // once (2); file errors (6) stop it once reading ends; only then does the VRRP child
+    // parse its blocks and stop on their missing parameters (2). Observed with 2.2.7.
+    let parent = diags
+        .iter()
+        .filter(|d| !d.vrrp_child)
+        .find_map(|d| d.abort.filter(|&c| c != 6));
+    let file = diags.iter().find_map(|d| d.abort.filter(|&c| c == 6));
+    if let Some(code) = parent
+        .or(file)
+        .or_else(|| diags.iter().find_map(|d| d.abort))
+    {
         return code;
     }
     match diags.iter().filter_map(|d| d.level).max() {
@@ -184,6 +199,97 @@ pub(crate) fn test_exit_code(diags: &[Diagnostic]) -> i32 {
         Some(Level::FileNotFound | Level::BadIf | Level::Fatal) => 4,
         Some(Level::SecurityError) => 6,
         Some(_) => 5,
+    }
+}
+
+/// Writes `s` as a JSON string literal: quotes, backslashes and control characters escaped.
+pub(crate) fn json_str(out: &mut String, s: &str) {
+    use fmt::Write as _;
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if (c as u32) < 0x20 || c == '\u{7f}' => {
+                let _ = write!(out, "\\u{:04x}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
+fn json_opt_str(out: &mut String, s: Option<&str>) {
+    match s {
+        Some(s) => json_str(out, s),
+        None => out.push_str("null"),
+    }
+}
+
+/// The JSON document of `--config-test --json`: the `-t` exit code, whether keepalived would
+/// refuse to run, and every diagnostic with its location (1-based line and column; `null`
+/// without one), its keepalived `config_err_t` weight and its help text.
+pub(crate) fn to_json(diags: &[Diagnostic], exit_code: i32, fatal: bool) -> String {
+    use fmt::Write as _;
+    let mut out = String::new();
+    let _ = write!(
+        out,
+        "{{\"exit_code\":{exit_code},\"fatal\":{fatal},\"diagnostics\":["
+    );
+    for (i, d) in diags.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        out.push_str("{\"severity\":");
+        json_str(&mut out, d.severity.label());
+        out.push_str(",\"message\":");
+        json_str(&mut out, &d.message);
+        out.push_str(",\"file\":");
+        json_opt_str(&mut out, d.span.as_ref().map(|s| &*s.file));
+        match &d.span {
+            Some(s) => {
+                let _ = write!(
+                    out,
+                    ",\"line\":{},\"col\":{},\"len\":{}",
+                    s.line, s.col, s.len
+                );
+            }
+            None => out.push_str(",\"line\":null,\"col\":null,\"len\":null"),
+        }
+        out.push_str(",\"level\":");
+        json_opt_str(&mut out, d.level.map(Level::name));
+        out.push_str(",\"help\":");
+        json_opt_str(&mut out, d.help.as_deref());
+        out.push('}');
+    }
+    out.push_str("]}");
+    out
+}
+
+impl Level {
+    /// keepalived's name for the level (`CONFIG_UNKNOWN_KEYWORD`…), as in lib/parser.h.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::FileNotFound => "CONFIG_FILE_NOT_FOUND",
+            Self::BadIf => "CONFIG_BAD_IF",
+            Self::Fatal => "CONFIG_FATAL",
+            Self::MultipleFiles => "CONFIG_MULTIPLE_FILES",
+            Self::UnknownKeyword => "CONFIG_UNKNOWN_KEYWORD",
+            Self::UnexpectedBob => "CONFIG_UNEXPECTED_BOB",
+            Self::MissingBob => "CONFIG_MISSING_BOB",
+            Self::UnexpectedEob => "CONFIG_UNEXPECTED_EOB",
+            Self::MissingEob => "CONFIG_MISSING_EOB",
+            Self::UnmatchedQuote => "CONFIG_UNMATCHED_QUOTE",
+            Self::MissingParameter => "CONFIG_MISSING_PARAMETER",
+            Self::InvalidNumber => "CONFIG_INVALID_NUMBER",
+            Self::GeneralError => "CONFIG_GENERAL_ERROR",
+            Self::Warning => "CONFIG_WARNING",
+            Self::Deprecated => "CONFIG_DEPRECATED",
+            Self::SecurityError => "CONFIG_SECURITY_ERROR",
+        }
     }
 }
 
@@ -248,5 +354,38 @@ mod tests {
         });
         x.source_line = Some("中 文x".into());
         assert!(x.to_string().ends_with("1 | 中 文x\n  |    ^^^"), "{x}");
+    }
+
+    #[test]
+    fn json_escapes_and_nulls() {
+        let mut a = Diagnostic::new(
+            Severity::Warning,
+            Some(Level::UnknownKeyword),
+            "Unknown keyword 'a\"b\\c'\n\t\u{1}é",
+        );
+        a.span = Some(Span {
+            file: "dir/k \"1\".conf".into(),
+            line: 7,
+            col: 3,
+            len: 4,
+        });
+        a.help = Some("did you mean `priority`?".into());
+        let b = Diagnostic::new(Severity::Fatal, None, "Config files missing 'x'");
+        let j = to_json(&[a, b], 5, true);
+        assert_eq!(
+            j,
+            concat!(
+                r#"{"exit_code":5,"fatal":true,"diagnostics":["#,
+                r#"{"severity":"warning","message":"Unknown keyword 'a\"b\\c'\n\t\u0001é","#,
+                r#""file":"dir/k \"1\".conf","line":7,"col":3,"len":4,"#,
+                r#""level":"CONFIG_UNKNOWN_KEYWORD","help":"did you mean `priority`?"},"#,
+                r#"{"severity":"fatal","message":"Config files missing 'x'","file":null,"#,
+                r#""line":null,"col":null,"len":null,"level":null,"help":null}]}"#
+            )
+        );
+        assert_eq!(
+            to_json(&[], 0, false),
+            r#"{"exit_code":0,"fatal":false,"diagnostics":[]}"#
+        );
     }
 }

@@ -580,7 +580,7 @@ pub const KEYWORDS: &[Keyword] = &[
     kw("reload_time_file", "global_defs", "1", "path", "-", I),
     kw("reload_repeat", "global_defs", "0", "flag", "off", I),
     kw("reload_file", "global_defs", "0-1", "path", "-", I),
-    kw("include_check", "global_defs", "0+", "list", "-", I),
+    kw("include_check", "global_defs", "0+", "list", "-", S),
     kw("config_save_dir", "global_defs", "0-1", "path", "-", I),
     kw("tmp_config_directory", "global_defs", "0-1", "path", "-", I),
     kw("data_use_instance", "global_defs", "0-1", "bool", "-", I),

@@ -31,7 +31,7 @@ impl Mapped {
         self.cols[byte.min(self.cols.len() - 1)]
     }
 
-    fn slice(&self, start: usize, end: usize) -> Mapped {
+    pub(crate) fn slice(&self, start: usize, end: usize) -> Mapped {
         let mut cols = self.cols[start..end].to_vec();
         cols.push(self.col_at(end));
         Mapped {

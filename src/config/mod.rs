@@ -30,6 +30,10 @@ pub struct LoadOptions {
     /// Check the host as keepalived does at start: interface names exist
     /// (`/sys/class/net`) and script files exist and are executable. Off in tests.
     pub check_interfaces: bool,
+    /// `-e/--all-config`: every `include` gets all of `includea`'s checks (read, match,
+    /// wildcard match, brace match), so a missing or unreadable file stops keepalived (exit 6),
+    /// and a missing main file is an error (`-t` exits 4). Default off.
+    pub all_config: bool,
 }
 
 impl Default for LoadOptions {
@@ -43,6 +47,7 @@ impl Default for LoadOptions {
         Self {
             config_id: id,
             check_interfaces: true,
+            all_config: false,
         }
     }
 }
@@ -75,6 +80,18 @@ impl Loaded {
     }
 }
 
+/// `loaded` as one JSON object for `--config-test --json` (tools, editors, CI):
+/// `{"exit_code":N,"fatal":bool,"diagnostics":[{"severity","message","file","line","col",
+/// "len","level","help"}…]}`; `file`/`line`/`col`/`len` are `null` for whole-configuration
+/// findings, `level` is keepalived's `config_err_t` name or `null`, `help` may be `null`.
+pub fn diagnostics_json(loaded: &Loaded) -> String {
+    diag::to_json(
+        &loaded.diagnostics,
+        loaded.test_exit_code(),
+        loaded.is_fatal(),
+    )
+}
+
 /// Loads `path` and everything it includes. The only filesystem access of the front-end
 /// (with the host checks of [`LoadOptions::check_interfaces`]).
 pub fn load(path: &Path, opts: &LoadOptions) -> Loaded {
@@ -91,10 +108,11 @@ pub fn load(path: &Path, opts: &LoadOptions) -> Loaded {
             run(&path.display().to_string(), &text, dir, opts)
         }
         Err(e) => {
-            // keepalived 2.2.7 logs this but records no error: `-t` exits 0.
+            // keepalived 2.2.7 logs this but records no error: `-t` exits 0; with `-e` it is
+            // a file error and `-t` exits 4.
             let d = Diagnostic::new(
                 Severity::Fatal,
-                None,
+                opts.all_config.then_some(Level::FileNotFound),
                 format!("Config files missing '{}': {e}", path.display()),
             );
             Loaded {
@@ -117,6 +135,9 @@ pub fn load_str(name: &str, text: &str, opts: &LoadOptions) -> Loaded {
 fn run(name: &str, text: &str, dir: Option<&Path>, opts: &LoadOptions) -> Loaded {
     let mut rep = source::Reporter::default();
     let mut reader = source::Reader::new(&mut rep, &opts.config_id);
+    if opts.all_config {
+        reader.set_include_check(source::INCLUDE_ALL);
+    }
     reader.read_text(name, text, dir);
     let lines = std::mem::take(&mut reader.lines);
     let stmts = tree::build(lines, &mut rep);

@@ -9,6 +9,7 @@ fn opts() -> LoadOptions {
     LoadOptions {
         config_id: "main".into(),
         check_interfaces: false,
+        all_config: false,
     }
 }
 
@@ -518,6 +519,7 @@ fn host_checks_find_missing_interface_and_script() {
     let o = LoadOptions {
         config_id: "x".into(),
         check_interfaces: true,
+        all_config: false,
     };
     let l = load_str(
         "k.conf",
@@ -774,6 +776,7 @@ fn dynamic_interfaces_allow_missing_ones() {
     let o = LoadOptions {
         config_id: "x".into(),
         check_interfaces: true,
+        all_config: false,
     };
     let text = "vrrp_instance A {\ninterface ka-no-such-if\nvirtual_router_id 5\nvirtual_ipaddress {\n198.51.100.1 dev ka-no-such-if2\n}\n}\n";
     let l = load_str("k.conf", text, &o);
@@ -785,4 +788,125 @@ fn dynamic_interfaces_allow_missing_ones() {
     );
     assert!(!l.is_fatal(), "{:?}", messages(&l));
     assert_eq!(l.test_exit_code(), 0);
+}
+
+#[test]
+fn diagnostics_json_reports_exit_code_and_locations() {
+    let l = load(
+        "vrrp_instance A {\n  prioritx 5\n  virtual_router_id 9\n  interface eth0\n  virtual_ipaddress {\n    198.51.100.1\n  }\n}\n",
+    );
+    let j = diagnostics_json(&l);
+    assert!(
+        j.starts_with("{\"exit_code\":5,\"fatal\":false,\"diagnostics\":[{"),
+        "{j}"
+    );
+    assert!(
+        j.contains(r#""severity":"warning","message":"Unknown keyword 'prioritx'","file":"k.conf","line":2,"col":3,"len":8,"level":"CONFIG_UNKNOWN_KEYWORD","help":"#),
+        "{j}"
+    );
+    assert_eq!(j.matches("\"severity\"").count(), l.diagnostics.len());
+}
+
+#[test]
+fn all_config_checks_every_include() {
+    let o = LoadOptions {
+        all_config: true,
+        ..opts()
+    };
+    let text = "include /nonexistent/ka-cfg-none.conf\n";
+    assert_eq!(load_str("k.conf", text, &opts()).test_exit_code(), 0);
+    let l = load_str("k.conf", text, &o);
+    assert_eq!(l.test_exit_code(), 6);
+    assert!(l.is_fatal());
+    // A missing main file: keepalived -t exits 0, with -e 4.
+    let p = std::path::Path::new("/nonexistent/ka-cfg-main.conf");
+    assert_eq!(super::load(p, &opts()).test_exit_code(), 0);
+    assert_eq!(super::load(p, &o).test_exit_code(), 4);
+    // A missing parameter where the parent parses (global_defs) stops it at once (2) before
+    // a file error (6, after reading); in a vrrp_instance only the child sees it: 6.
+    let file_err = "includea /nonexistent/x.conf\n";
+    let global = "global_defs {\n smtp_connect_timeout\n}\n";
+    let inst = "vrrp_instance A {\n interface eth0\n virtual_router_id 9\n priority\n}\n";
+    let code = |t: String| load_str("k.conf", &t, &opts()).test_exit_code();
+    assert_eq!(code(format!("{file_err}{global}")), 2);
+    assert_eq!(code(format!("{global}{file_err}")), 2);
+    assert_eq!(code(format!("{file_err}{inst}")), 6);
+    assert_eq!(code(inst.to_string()), 2);
+}
+
+/// The note or error (and its help) whose message contains `needle`.
+fn finding<'l>(l: &'l Loaded, needle: &str) -> &'l Diagnostic {
+    l.diagnostics
+        .iter()
+        .find(|d| d.message.contains(needle))
+        .unwrap_or_else(|| panic!("no diagnostic with {needle:?}: {:?}", messages(l)))
+}
+
+#[test]
+fn unicast_peer_options_as_keepalived() {
+    let (i, l) = inst(
+        "unicast_peer {\n198.51.100.2 min_ttl 3 max_ttl 250\n198.51.100.3 198.51.100.4\n198.51.100.5 ttl 4\n198.51.100.6 min_ttl 9 max_ttl 2\n}",
+    );
+    assert_eq!(i.unwrap().unicast_peers.len(), 4);
+    let d = finding(&l, "(VI) 198.51.100.4 is missing a value");
+    assert_eq!(d.level, Some(Level::GeneralError));
+    assert!(d.help.as_deref().unwrap().contains("one peer per line"));
+    finding(&l, "(VI) unknown unicast_peer option ttl");
+    finding(
+        &l,
+        "(VI) min_ttl 9 > max_ttl 2 - all packets will be discarded",
+    );
+    assert_eq!(l.test_exit_code(), 5);
+}
+
+#[test]
+fn semantic_traps_are_explained() {
+    // Notes only: the exit code stays 0.
+    let (_, l) = inst(
+        "unicast_src_ip 198.51.100.1\nunicast_peer {\n198.51.100.1\n198.51.100.2\n}\nnotify_master /bin/echo master\nnotify_backup \"/bin/echo backup\" root",
+    );
+    assert_eq!(l.test_exit_code(), 6, "scripts without script security");
+    let d = finding(&l, "198.51.100.1 is this instance's own unicast_src_ip");
+    assert_eq!((d.severity, d.level), (Severity::Note, None));
+    assert_eq!(d.span.as_ref().unwrap().line, 9);
+    let d = finding(&l, "`master` is read as the user to run `/bin/echo` as");
+    assert_eq!((d.severity, d.level), (Severity::Note, None));
+    assert!(!messages(&l).iter().any(|m| m.contains("`root` is read")));
+    let global = "global_defs {\nenable_script_security\nscript_user root\n}\n";
+    let l = load(&format!(
+        "{global}vrrp_instance A {{\ninterface eth0\nvirtual_router_id 5\nvirtual_ipaddress {{\n198.51.100.1\n}}\nnotify_master /bin/echo master\n}}\n"
+    ));
+    assert_eq!(l.test_exit_code(), 0, "{:?}", messages(&l));
+
+    // keepalived's own errors, with the trap explained in the help.
+    let (i, l) = inst(
+        "state MASTER\npriority 100\nnopreempt\nauthentication {\nauth_type PASS\nauth_pass secret12345\n}",
+    );
+    assert!(!i.unwrap().nopreempt);
+    assert!(
+        finding(&l, "nopreempt will not work with initial state MASTER")
+            .help
+            .is_some()
+    );
+    let d = finding(&l, "Truncating auth_pass to 8 characters");
+    assert!(d.help.as_deref().unwrap().contains("`secret12`"));
+    let (i, l) = inst("virtual_ipaddress {\n198.51.100.7 198.51.100.8/24\n}");
+    assert_eq!(i.unwrap().vips.len(), 2);
+    let d = finding(&l, "Unknown configuration entry '198.51.100.8/24'");
+    assert!(d.help.as_deref().unwrap().contains("one address per line"));
+    let l = load(&format!(
+        "{global}vrrp_script a {{\nscript /bin/true\n}}\nvrrp_script b {{\nscript /bin/true\n}}\nvrrp_instance A {{\ninterface eth0\nvirtual_router_id 5\nvirtual_ipaddress {{\n198.51.100.1\n}}\ntrack_script {{\na b\n}}\n}}\n"
+    ));
+    assert!(
+        l.config.as_ref().unwrap().instances[0]
+            .track_scripts
+            .is_empty()
+    );
+    let d = finding(&l, "unknown track script option b");
+    assert!(d.help.as_deref().unwrap().contains("neither `a` nor `b`"));
+    let l = load(
+        "vrrp_instance A {\ninterface eth0\nvirtual_router_id 5\nvirtual_ipaddress {\n198.51.100.1\n}\n}\nvrrp_instance B {\ninterface eth0\nvirtual_router_id 5\nvirtual_ipaddress {\n198.51.100.2\n}\n}\n",
+    );
+    assert!(l.is_fatal());
+    assert!(finding(&l, "VRID 5 is used by instance A").help.is_some());
 }

@@ -28,6 +28,7 @@ pub(crate) fn validate(stmts: &[Stmt], rep: &mut Reporter, opts: &LoadOptions) -
         strict: false,
         default_user_fail: None,
         dynamic_interfaces: false,
+        in_child: false,
     };
     v.top(stmts);
     v.finish()
@@ -46,6 +47,8 @@ struct Validator<'a> {
     default_user_fail: Option<bool>,
     /// `dynamic_interfaces`: missing interfaces are waited for, not fatal.
     dynamic_interfaces: bool,
+    /// Inside a block keepalived's VRRP child parses (see [`Diagnostic::vrrp_child`]).
+    in_child: bool,
 }
 
 /// An instance while its block is read; `None` = not configured (defaults derived later).
@@ -77,6 +80,10 @@ struct RawInstance {
     src_ip: Option<IpAddr>,
     unicast_configured: bool,
     unicast_peers: Vec<IpAddr>,
+    /// Where each of `unicast_peers` was written.
+    unicast_peer_spans: Vec<Span>,
+    /// Where `unicast_src_ip` was written.
+    src_ip_span: Option<Span>,
     garp_master_delay: Option<Centis>,
     garp_master_repeat: Option<u32>,
     garp_master_refresh: Option<Centis>,
@@ -101,6 +108,19 @@ impl Validator<'_> {
     fn error(&mut self, span: &Span, msg: impl Into<String>) {
         self.rep
             .at(Severity::Error, Some(Level::GeneralError), span, msg);
+    }
+
+    /// keepalived's error, with our explanation of the trap behind it.
+    fn error_help(&mut self, span: &Span, msg: impl Into<String>, help: impl Into<String>) {
+        self.rep
+            .at(Severity::Error, Some(Level::GeneralError), span, msg)
+            .help = Some(help.into());
+    }
+
+    /// Our own advice about a configuration keepalived accepts silently (never changes the
+    /// `-t` exit code).
+    fn note_help(&mut self, span: &Span, msg: impl Into<String>, help: impl Into<String>) {
+        self.rep.at(Severity::Note, None, span, msg).help = Some(help.into());
     }
 
     fn note_once(&mut self, block: &'static str, name: &'static str, span: &Span, msg: String) {
@@ -129,6 +149,7 @@ impl Validator<'_> {
             ),
         );
         d.abort = Some(2);
+        d.vrrp_child = self.in_child;
     }
 
     fn arg<'s>(&mut self, stmt: &'s Stmt, i: usize) -> Option<&'s Token> {
@@ -425,6 +446,16 @@ impl Validator<'_> {
         } else {
             None
         };
+        let rest = stmt.line.text[kw.len()..].trim_start();
+        if let (Some(u), Some(tok)) = (first.get(2).filter(|_| with_user), stmt.line.words.get(2)) {
+            if !rest.starts_with(['"', '\'']) {
+                self.note_help(
+                    &tok.span,
+                    format!("`{u}` is read as the user to run `{cmd}` as, not as an argument"),
+                    format!("to pass arguments, quote the whole command: {kw} \"{cmd} {u}\""),
+                );
+            }
+        }
         Some(ScriptCommand { argv, user })
     }
 
@@ -437,8 +468,15 @@ impl Validator<'_> {
                     let body = self.block(stmt);
                     self.global(body);
                 }
-                "vrrp_script" => self.vrrp_script(stmt),
-                "vrrp_instance" => self.instance(stmt),
+                "vrrp_script" | "vrrp_instance" => {
+                    self.in_child = true;
+                    if stmt.keyword() == "vrrp_script" {
+                        self.vrrp_script(stmt);
+                    } else {
+                        self.instance(stmt);
+                    }
+                    self.in_child = false;
+                }
                 _ if self.not_supported("top", stmt) => {}
                 _ => self.unknown("top", stmt),
             }
@@ -602,6 +640,8 @@ impl Validator<'_> {
                         self.config.global.vrrp_garp_master_refresh_repeat = v;
                     }
                 }
+                // Acted on while reading (it changes the checks of later includes).
+                "include_check" => {}
                 _ if self.not_supported("global_defs", stmt) => {}
                 _ => self.unknown("global_defs", stmt),
             }
@@ -935,7 +975,12 @@ impl Validator<'_> {
                             let Some(t) = self.arg(a, 1) else { continue };
                             let bytes = t.text.as_bytes();
                             if bytes.len() > 8 {
-                                self.error(&t.span, "Truncating auth_pass to 8 characters");
+                                let kept = String::from_utf8_lossy(&bytes[..8]).into_owned();
+                                self.error_help(
+                                    &t.span,
+                                    "Truncating auth_pass to 8 characters",
+                                    format!("only `{kept}` is used; every peer must give the same first 8 characters"),
+                                );
                             }
                             let mut p = [0u8; 8];
                             let n = bytes.len().min(8);
@@ -976,15 +1021,9 @@ impl Validator<'_> {
                         self.error(&t.span, format!("({name}) unicast peer {a} is not the instance's address family - ignoring"));
                         continue;
                     }
-                    if item.line.words.len() > 1 {
-                        self.note_once(
-                            "unicast_peer",
-                            "min_ttl",
-                            &item.line.span,
-                            "unicast_peer min_ttl/max_ttl are not acted on by keepalived-rs".into(),
-                        );
-                    }
+                    self.peer_options(&name, item);
                     r.unicast_peers.push(a);
+                    r.unicast_peer_spans.push(t.span.clone());
                 }
             }
             "nopreempt" => r.nopreempt = true,
@@ -1030,6 +1069,7 @@ impl Validator<'_> {
                     return;
                 }
                 r.src_ip = Some(a);
+                r.src_ip_span = Some(t.span.clone());
             }
             "garp_master_delay" => r.garp_master_delay = self.secs(st, kw).or(r.garp_master_delay),
             "garp_master_refresh" => {
@@ -1250,10 +1290,21 @@ impl Validator<'_> {
                     continue;
                 }
                 other => {
-                    self.error(
-                        &w[i].span,
-                        format!("Unknown configuration entry '{other}' for ip address - ignoring"),
-                    );
+                    let msg =
+                        format!("Unknown configuration entry '{other}' for ip address - ignoring");
+                    if other
+                        .split('/')
+                        .next()
+                        .is_some_and(|a| a.parse::<IpAddr>().is_ok())
+                    {
+                        self.error_help(
+                            &w[i].span,
+                            msg,
+                            format!("keepalived reads one address per line: put `{other}` on a line of its own"),
+                        );
+                    } else {
+                        self.error(&w[i].span, msg);
+                    }
                     i += 1;
                     continue;
                 }
@@ -1281,6 +1332,59 @@ impl Validator<'_> {
             return;
         }
         r.vips.push(v);
+    }
+
+    /// `ADDR [min_ttl N] [max_ttl N]` of a `unicast_peer` line (`alloc_unicast_peer()`):
+    /// options come in pairs; a second address on the line is an option without a value.
+    fn peer_options(&mut self, name: &str, item: &Stmt) {
+        let w = &item.line.words;
+        let (mut min, mut max) = (0u64, 255u64);
+        let mut i = 1;
+        while i < w.len() {
+            let opt = &w[i];
+            let Some(val) = w.get(i + 1) else {
+                let msg = format!("({name}) {} is missing a value", opt.text);
+                if opt.text.parse::<IpAddr>().is_ok() {
+                    self.error_help(
+                        &opt.span,
+                        msg,
+                        format!(
+                            "keepalived reads one peer per line: put `{}` on a line of its own",
+                            opt.text
+                        ),
+                    );
+                } else {
+                    self.error(&opt.span, msg);
+                }
+                break;
+            };
+            if let Some(ttl) = self.uint(val, 0, 255) {
+                match opt.text.as_str() {
+                    "min_ttl" => min = ttl,
+                    "max_ttl" => max = ttl,
+                    other => {
+                        self.error(
+                            &opt.span,
+                            format!("({name}) unknown unicast_peer option {other}"),
+                        );
+                        break;
+                    }
+                }
+                self.note_once(
+                    "unicast_peer",
+                    "min_ttl",
+                    &opt.span,
+                    "unicast_peer min_ttl/max_ttl are not acted on by keepalived-rs".into(),
+                );
+            }
+            i += 2;
+        }
+        if min > max {
+            self.error(
+                &item.line.span,
+                format!("({name}) min_ttl {min} > max_ttl {max} - all packets will be discarded"),
+            );
+        }
     }
 
     fn track_script(&mut self, r: &mut RawInstance, item: &Stmt) {
@@ -1315,13 +1419,23 @@ impl Validator<'_> {
         };
         if let Some(opt) = w.get(1) {
             if opt.text != "weight" {
-                self.error(
-                    &opt.span,
-                    format!(
-                        "({name}) unknown track script option {} - ignoring",
-                        opt.text
-                    ),
+                let msg = format!(
+                    "({name}) unknown track script option {} - ignoring",
+                    opt.text
                 );
+                if self.config.scripts.iter().any(|s| s.name == opt.text) {
+                    self.error_help(
+                        &opt.span,
+                        msg,
+                        format!(
+                            "keepalived reads one script per line, so neither `{}` nor `{}` is \
+                             tracked: put each on a line of its own",
+                            tracked.text, opt.text
+                        ),
+                    );
+                } else {
+                    self.error(&opt.span, msg);
+                }
                 return;
             }
             let Some(val) = w.get(2) else {
@@ -1572,6 +1686,18 @@ impl Validator<'_> {
             }
         };
 
+        if let Some(src) = r.src_ip {
+            if let Some(i) = r.unicast_peers.iter().position(|p| *p == src) {
+                let at = r.unicast_peer_spans[i].clone();
+                self.note_help(
+                    &at,
+                    format!("({name}) unicast_peer {src} is this instance's own unicast_src_ip"),
+                    "it then sends its adverts to itself too; list only the other nodes \
+                     (a peer list shared by all nodes can use per-node `@id` lines)",
+                );
+            }
+        }
+
         let mut nopreempt = r.nopreempt;
         let mut preempt_delay = r.preempt_delay;
         if priority == 255 && nopreempt {
@@ -1585,7 +1711,12 @@ impl Validator<'_> {
         }
         if initial_state == InitialState::Master {
             if nopreempt {
-                self.error(&span, format!("({name}) Warning - nopreempt will not work with initial state MASTER - clearing"));
+                self.error_help(
+                    &span,
+                    format!("({name}) Warning - nopreempt will not work with initial state MASTER - clearing"),
+                    "nopreempt needs `state BACKUP` on every node; with state MASTER this node \
+                     takes over again whenever it has the highest priority",
+                );
                 nopreempt = false;
             }
             if preempt_delay > 0 {
@@ -1786,14 +1917,20 @@ impl Validator<'_> {
                 && !i.is_unicast()
                 && unicast_peers.is_empty()
         }) {
-            self.rep.at(
-                Severity::Fatal,
-                Some(Level::GeneralError),
-                &span,
-                format!(
-                    "VRID {vrid} is used by instance {} on the same interface and family",
-                    other.name
-                ),
+            self.rep
+                .at(
+                    Severity::Fatal,
+                    Some(Level::GeneralError),
+                    &span,
+                    format!(
+                        "VRID {vrid} is used by instance {} on the same interface and family",
+                        other.name
+                    ),
+                )
+                .help = Some(
+                "two instances on one interface need different virtual_router_ids \
+                 (keepalived refuses to start)"
+                    .into(),
             );
             fatal = true;
         }

@@ -42,6 +42,7 @@ pub fn main_entry() -> i32 {
     let load_opts = crate::config::LoadOptions {
         config_id: config_id(&opts),
         check_interfaces: true,
+        all_config: false,
     };
     if let Some(log) = &opts.config_test {
         return config_test(&opts.config_path(), &load_opts, log);

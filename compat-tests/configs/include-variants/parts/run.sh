@@ -1,0 +1,1 @@
+router_id from_executable
