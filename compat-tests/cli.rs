@@ -107,3 +107,37 @@ fn daemon_refuses_unusable_configs_with_keepalived_status() {
     assert_eq!(o.status.code(), Some(2));
     assert!(!std::path::Path::new("/tmp/ka-cli-fatal.pid").exists());
 }
+
+#[test]
+fn config_test_json_lists_diagnostics_with_positions() {
+    let p = scratch("json.conf", "global_defs {\n  routr_id X\n}\n");
+    let o = keepalived(&["-t", "--json", "-f", p.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(5));
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(out.trim_start().starts_with('{'), "{out}");
+    assert!(out.contains("\"exit_code\":5"), "{out}");
+    assert!(out.contains("\"line\":2"), "{out}");
+    assert!(out.contains("routr_id"), "{out}");
+}
+
+#[test]
+fn all_config_makes_a_missing_include_fatal() {
+    let p = scratch(
+        "incl.conf",
+        "include /nonexistent/ka-cli-*.conf\nglobal_defs {\n  router_id X\n}\n",
+    );
+    let plain = keepalived(&["-t", "-f", p.to_str().unwrap()]);
+    assert_eq!(
+        plain.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&plain.stderr)
+    );
+    let strict = keepalived(&["-t", "-e", "-f", p.to_str().unwrap()]);
+    assert_eq!(
+        strict.status.code(),
+        Some(6),
+        "{}",
+        String::from_utf8_lossy(&strict.stderr)
+    );
+}

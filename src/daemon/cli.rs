@@ -112,6 +112,9 @@ pub struct Options {
     /// `-t, --config-test[=LOG_FILE]`.
     #[arg(short = 't', long = "config-test", num_args = 0..=1, require_equals = true, default_missing_value = "")]
     pub config_test: Option<String>,
+    /// `--json` (our extension): with `-t`, print the diagnostics as JSON on stdout.
+    #[arg(long = "json")]
+    pub json: bool,
     /// `-T, --genhash` (LVS utility, not supported).
     #[arg(short = 'T', long = "genhash")]
     pub genhash: bool,

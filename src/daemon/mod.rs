@@ -42,10 +42,10 @@ pub fn main_entry() -> i32 {
     let load_opts = crate::config::LoadOptions {
         config_id: config_id(&opts),
         check_interfaces: true,
-        all_config: false,
+        all_config: opts.all_config,
     };
     if let Some(log) = &opts.config_test {
-        return config_test(&opts.config_path(), &load_opts, log);
+        return config_test(&opts.config_path(), &load_opts, log, opts.json);
     }
     set_umask(opts.umask.as_deref());
     run_daemon(&opts, load_opts)
@@ -92,8 +92,12 @@ fn node_name() -> String {
 }
 
 /// `-t`: parse and validate, print the diagnostics, exit with keepalived's code.
-fn config_test(path: &Path, load_opts: &crate::config::LoadOptions, log: &str) -> i32 {
+fn config_test(path: &Path, load_opts: &crate::config::LoadOptions, log: &str, json: bool) -> i32 {
     let loaded = crate::config::load(path, load_opts);
+    if json {
+        println!("{}", crate::config::diagnostics_json(&loaded));
+        return loaded.test_exit_code();
+    }
     let mut text = String::new();
     for d in &loaded.diagnostics {
         text.push_str(&d.to_string());
