@@ -113,3 +113,8 @@ fn reload() {
 fn robust() {
     run_lab("robust");
 }
+
+#[test]
+fn unicast() {
+    run_lab("unicast");
+}
