@@ -133,7 +133,7 @@ pub async fn run(config: model::Config, settings: Settings) -> i32 {
             }
             Some(ev) = link_rx.recv() => match ev {
                 net::NetEvent::Link(link) => d.handle_link(Instant::now(), link),
-                net::NetEvent::Addr(_) => {}
+                net::NetEvent::Addr(a) => d.handle_address(a).await,
                 net::NetEvent::Overrun => d.refresh_links().await,
             },
             Some(sig) = sig_rx.recv() => match sig {
@@ -455,6 +455,40 @@ impl Daemon {
         };
         for s in &mut self.slots {
             s.engine.handle_track(now, &te);
+        }
+    }
+
+    /// An IPv4 address came or went on an interface we use: the primary address (advert
+    /// source and tie-break) of instances without `unicast_src_ip` may have changed, and an
+    /// instance that started with none leaves FAULT once it has one (inventory §8.13).
+    async fn handle_address(&mut self, ev: net::AddrEvent) {
+        if !ev.addr.is_ipv4() {
+            return;
+        }
+        let Some(name) = self
+            .links
+            .iter()
+            .find(|(_, l)| l.index == ev.index)
+            .map(|(n, _)| n.clone())
+        else {
+            return;
+        };
+        let Ok(i) = net::interface(&self.netlink, &name).await else {
+            return;
+        };
+        let link = self.links.get_mut(&name).expect("found above");
+        if link.primary_v4 == i.primary_v4 {
+            return;
+        }
+        link.primary_v4 = i.primary_v4;
+        let now = Instant::now();
+        for s in self
+            .slots
+            .iter_mut()
+            .filter(|s| s.ifindex == ev.index && s.cfg.src_ip.is_none())
+        {
+            s.src = i.primary_v4;
+            s.engine.handle_source_address(now, i.primary_v4);
         }
     }
 
