@@ -599,3 +599,61 @@ fn check_dpkg_replaces_keepalived(scratch: &Path, deb: &Path) {
     assert!(String::from_utf8_lossy(&v.stderr).contains("stand-in"));
     assert_eq!(read(&root.join("etc/keepalived/keepalived.conf")), conf);
 }
+
+/// The RPM spec is not built here, but it must not drift from the crate and the .deb: same
+/// version, same claims on keepalived, the same files. rpmspec, when installed, parses it.
+#[test]
+fn rpm_spec_follows_the_crate() {
+    let spec_path = Path::new(env!("CARGO_MANIFEST_DIR")).join("packaging/keepalived-rs.spec");
+    let spec = read(&spec_path);
+    let tag = |name: &str| -> Vec<String> {
+        spec.lines()
+            .filter_map(|l| l.strip_prefix(&format!("{name}:")))
+            .map(|v| v.trim().to_string())
+            .collect()
+    };
+    assert_eq!(tag("Name"), ["keepalived-rs"]);
+    assert_eq!(tag("Version"), [VERSION]);
+    assert_eq!(tag("License"), [env!("CARGO_PKG_LICENSE")]);
+    assert!(tag("Provides").iter().any(|p| p.starts_with("keepalived")));
+    assert_eq!(tag("Conflicts"), ["keepalived"]);
+    for installed in [
+        "%{_sbindir}/keepalived",
+        "%{_unitdir}/keepalived.service",
+        "%{_sysconfdir}/keepalived/keepalived.conf.sample",
+        "%{_mandir}/man8/keepalived.8",
+        "%{_mandir}/man5/keepalived.conf.5",
+    ] {
+        let in_files = spec
+            .split("%files")
+            .nth(1)
+            .is_some_and(|files| files.contains(installed));
+        assert!(in_files, "%files lacks {installed}");
+    }
+    // Every file the %install section copies from the source tree exists.
+    for source in [
+        "packaging/keepalived.service",
+        "packaging/keepalived.conf.sample",
+        "packaging/man/keepalived.8",
+        "packaging/man/keepalived.conf.5",
+    ] {
+        assert!(spec.contains(source), "spec does not install {source}");
+        assert!(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join(source).is_file(),
+            "{source} missing"
+        );
+    }
+    if have("rpmspec") {
+        let provides = run_ok(
+            Command::new("rpmspec")
+                .args(["-q", "--provides"])
+                .arg(&spec_path),
+        );
+        assert!(
+            provides.lines().any(|l| l.starts_with("keepalived ")),
+            "{provides}"
+        );
+    } else {
+        eprintln!("rpmspec not installed: the spec was only read, not parsed by rpm");
+    }
+}
