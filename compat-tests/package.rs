@@ -292,6 +292,12 @@ fn check_man_pages(root: &Path) {
         let gz = root.join(page);
         let source = run_ok(Command::new("gzip").arg("-dc").arg(&gz));
         assert!(source.contains(th), "{page} is not {th}");
+        // The footer names the version: bump it with Cargo.toml's.
+        let th_line = source.lines().find(|l| l.starts_with(".TH ")).unwrap();
+        assert!(
+            th_line.contains(&format!("keepalived-rs {VERSION}")),
+            "{page}: {th_line:?} does not name keepalived-rs {VERSION}"
+        );
         if have("groff") {
             // -ww: every warning; -z: no output. groff must accept the page silently.
             let o = Command::new("sh")
