@@ -578,6 +578,12 @@ fn check_dpkg_replaces_keepalived(scratch: &Path, deb: &Path) {
         "the sample was not taken over"
     );
     assert!(root.join("usr/share/man/man8/keepalived.8.gz").is_file());
+    // Same path as the replaced package's unit: dpkg hands it over instead of deleting it with
+    // the old package.
+    assert!(
+        read(&root.join("lib/systemd/system/keepalived.service")).contains("keepalived-rs"),
+        "the unit was not taken over"
+    );
 
     // An administrator's DAEMON_ARGS survive an upgrade (reinstall) of our package.
     std::fs::write(root.join("etc/default/keepalived"), "DAEMON_ARGS=\"-D\"\n").unwrap();
