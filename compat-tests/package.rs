@@ -149,13 +149,13 @@ fn deb_installs_over_debian_keepalived() {
     check_docs(&root);
     check_dbgsym(&deb);
 
-    if !nix_is_root() {
+    if !is_root() {
         return skip("not root: cannot try `dpkg --root` installs");
     }
     check_dpkg_replaces_keepalived(&scratch.0, &deb);
 }
 
-fn nix_is_root() -> bool {
+fn is_root() -> bool {
     run_ok(Command::new("id").arg("-u")).trim() == "0"
 }
 
