@@ -122,6 +122,13 @@ pub async fn run(config: model::Config, settings: Settings) -> i32 {
     if let Err(code) = d.start(config, true).await {
         return code;
     }
+    let timer = match super::timer::Deadline::new() {
+        Ok(t) => t,
+        Err(e) => {
+            tracing::error!("Unable to create the protocol timer: {e}");
+            return 1;
+        }
+    };
     notify_systemd("READY=1");
     loop {
         let deadline = d.slots.iter().filter_map(|s| s.engine.poll_timeout()).min();
@@ -142,7 +149,7 @@ pub async fn run(config: model::Config, settings: Settings) -> i32 {
                 Signal::Data => d.write_data(),
                 Signal::Stats => d.write_stats(),
             },
-            () = sleep_until(deadline) => {
+            () = timer.wait(deadline) => {
                 let now = Instant::now();
                 for s in &mut d.slots {
                     if s.engine.poll_timeout().is_some_and(|t| t <= now) {
@@ -162,13 +169,6 @@ pub async fn run(config: model::Config, settings: Settings) -> i32 {
     // request cannot keep a stopping daemon alive.
     let _ = tokio::time::timeout(std::time::Duration::from_secs(5), worker).await;
     0
-}
-
-async fn sleep_until(deadline: Option<Instant>) {
-    match deadline {
-        Some(t) => tokio::time::sleep_until(t.into()).await,
-        None => std::future::pending().await,
-    }
 }
 
 /// signal-hook delivers signals on a thread of its own; the loop receives them as values.
