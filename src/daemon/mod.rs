@@ -2,7 +2,7 @@
 //! logging) and the one event loop that routes values between the engine and the I/O modules.
 
 mod cli;
-mod dump;
+pub mod dump;
 mod event_loop;
 mod io_worker;
 mod logging;
