@@ -739,8 +739,8 @@ fn json_decodes_into_every_exporter_struct_with_the_engine_values() {
     assert_eq!(
         m.get("vips"),
         Some(&J::Arr(vec![
-            J::Str("198.51.100.50 dev eth0 scope global".into()),
-            J::Str("198.51.100.51/24 dev eth1 scope global".into()),
+            J::Str("198.51.100.50 dev eth0 scope global set".into()),
+            J::Str("198.51.100.51/24 dev eth1 scope global set".into()),
         ]))
     );
     assert_eq!(m.get("effective_priority"), Some(&J::Num("110".into())));
@@ -779,8 +779,8 @@ fn mehdy_text_parsers_read_data_and_stats_with_matching_instances() {
     assert_eq!(
         m.vips,
         [
-            "198.51.100.50 dev eth0 scope global",
-            "198.51.100.51/24 dev eth1 scope global"
+            "198.51.100.50 dev eth0 scope global set",
+            "198.51.100.51/24 dev eth1 scope global set"
         ]
     );
     assert_eq!(data["VI_BACKUP"].state, 1);

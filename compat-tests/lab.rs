@@ -113,3 +113,9 @@ fn reload() {
 fn robust() {
     run_lab("robust");
 }
+
+/// USR1/USR2/JSON dumps read by the exporters' rules, STATS_CLEAR, systemd STATUS=.
+#[test]
+fn dumps() {
+    run_lab("dumps");
+}

@@ -102,9 +102,9 @@ fn scope_name(scope: u8) -> String {
 
 /// A VIP as keepalived's `format_ipaddress()` prints it: `ADDR[/LEN] [brd B] dev IF scope S
 /// [label L]` (IPv6: then `preferred_lft forever` or, for a /128, `deprecated`), the prefix
-/// only when not a host route. `dev` is always the third word, which
+/// only when not a host route; ` set` while the address is on the interface (MASTER). `dev` is always the third word, which
 /// mehdy/keepalived-exporter relies on unless a `brd` was configured (as with keepalived).
-pub fn vip_text(v: &model::VirtualAddr, instance_if: Option<&str>) -> String {
+pub fn vip_text(v: &model::VirtualAddr, instance_if: Option<&str>, set: bool) -> String {
     let mut s = v.addr.to_string();
     let host = if v.addr.is_ipv4() { 32 } else { 128 };
     if v.prefix_len != host {
@@ -125,6 +125,9 @@ pub fn vip_text(v: &model::VirtualAddr, instance_if: Option<&str>) -> String {
         } else {
             " preferred_lft forever"
         });
+    }
+    if set {
+        s.push_str(" set");
     }
     s
 }
@@ -344,7 +347,8 @@ fn json_data(out: &mut String, d: &InstanceDump<'_>, config: &model::Config) {
         }
     }
     let iface = c.interface.as_deref();
-    let vips: Vec<String> = c.vips.iter().map(|v| vip_text(v, iface)).collect();
+    let set = e.state() == State::Master;
+    let vips: Vec<String> = c.vips.iter().map(|v| vip_text(v, iface, set)).collect();
     o.strings("vips", &vips);
     let track_ifp: Vec<String> = c.track_interfaces.iter().map(|t| t.name.clone()).collect();
     o.strings("track_ifp", &track_ifp);
@@ -455,7 +459,8 @@ pub fn data_block(d: &InstanceDump<'_>) -> String {
     if !c.vips.is_empty() {
         let _ = writeln!(s, "   Virtual IP ({}):", c.vips.len());
         for v in &c.vips {
-            let _ = writeln!(s, "     {}", vip_text(v, c.interface.as_deref()));
+            let set = e.state() == State::Master;
+            let _ = writeln!(s, "     {}", vip_text(v, c.interface.as_deref(), set));
         }
     }
     s
@@ -676,12 +681,12 @@ vrrp_instance VI_2 {
         let c = config();
         let i = &c.instances[0];
         assert_eq!(
-            vip_text(&i.vips[0], Some("eth0")),
+            vip_text(&i.vips[0], Some("eth0"), false),
             "198.51.100.50 dev eth0 scope global"
         );
         assert_eq!(
-            vip_text(&i.vips[1], Some("eth0")),
-            "198.51.100.60/24 dev eth1 scope link label eth1:vip"
+            vip_text(&i.vips[1], Some("eth0"), true),
+            "198.51.100.60/24 dev eth1 scope link label eth1:vip set"
         );
         assert_eq!(
             cmd_text(&c.scripts[0].command),
@@ -724,7 +729,7 @@ vrrp_instance VI_2 {
             r#""vrid":51,"base_priority":100,"effective_priority":102,"vipset":true,"#,
             r#""state":2,"wantstate":2,"version":2,"#,
             r#""script":"'\/etc\/keepalived\/notify.sh'","#,
-            r#""vips":["198.51.100.50 dev eth0 scope global","198.51.100.60\/24 dev eth1 scope link label eth1:vip"],"#,
+            r#""vips":["198.51.100.50 dev eth0 scope global set","198.51.100.60\/24 dev eth1 scope link label eth1:vip set"],"#,
             r#""track_script":["'\/usr\/local\/bin\/check' 'web'"],"#,
             r#""auth_type":1,"auth_data":"1111"},"#,
             r#""become_master":1,"#,
@@ -757,7 +762,7 @@ vrrp_instance VI_2 {
             "   Gratuitous ARP delay = 5\n",
             "   Virtual Router ID = 51\n",
             "   Effective priority = 102\n",
-            "   Virtual IP (2):\n     198.51.100.50 dev eth0 scope global\n     198.51.100.60/24 dev eth1 scope link label eth1:vip\n",
+            "   Virtual IP (2):\n     198.51.100.50 dev eth0 scope global set\n     198.51.100.60/24 dev eth1 scope link label eth1:vip set\n",
             "   Last transition = 1700000000.250000 (",
         ] {
             assert!(block.contains(line), "missing {line:?} in\n{block}");
