@@ -425,7 +425,7 @@ pub fn data_block(d: &InstanceDump<'_>) -> String {
         },
     );
     kv("State", &e.state());
-    if e.state() == State::Backup && d.master_priority != 0 {
+    if e.state() == State::Backup {
         kv("Master priority", &d.master_priority);
     }
     kv("Wantstate", &wantstate(e));
@@ -771,7 +771,7 @@ vrrp_instance VI_2 {
         // The last instance block is followed by a line outside it.
         let after_vi2 = text.split_once(" VRRP Instance = VI_2\n").unwrap().1;
         assert!(after_vi2.contains("\n------< Configuration >------\n"));
-        assert!(after_vi2.contains("   State = BACKUP\n"));
+        assert!(after_vi2.contains("   State = BACKUP\n   Master priority = 0\n"));
     }
 
     #[test]

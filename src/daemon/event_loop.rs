@@ -683,6 +683,7 @@ impl Daemon {
         notify_systemd("READY=1");
     }
 
+    /// What every dump reads: the engines plus the wall-clock facts only the daemon keeps.
     fn dump_views(&self) -> Vec<dump::InstanceDump<'_>> {
         self.slots
             .iter()
