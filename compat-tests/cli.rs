@@ -24,7 +24,22 @@ fn version_and_help_print_on_stderr_and_exit_0() {
     let v = keepalived(&["-v"]);
     assert_eq!(v.status.code(), Some(0));
     assert!(v.stdout.is_empty());
-    assert!(String::from_utf8_lossy(&v.stderr).starts_with("Keepalived v"));
+    let text = String::from_utf8_lossy(&v.stderr);
+    assert!(text.starts_with("Keepalived v"));
+    // mehdy/keepalived-exporter: token 2 of line 1, without its `v`, must be a keepalived
+    // version >= 1.4.0 for the modern signal path, and `--enable-json` must appear for JSON.
+    let version = text
+        .lines()
+        .next()
+        .unwrap()
+        .split(' ')
+        .nth(1)
+        .unwrap()
+        .trim_start_matches('v');
+    let parts: Vec<u32> = version.split('.').map(|p| p.parse().unwrap()).collect();
+    assert!(parts >= vec![1, 4, 0], "{version}");
+    assert!(text.lines().count() >= 2);
+    assert!(text.contains("--enable-json"));
     let h = keepalived(&["--help"]);
     assert_eq!(h.status.code(), Some(0));
     assert!(String::from_utf8_lossy(&h.stderr).contains("-f, --use-file=FILE"));

@@ -118,3 +118,9 @@ fn robust() {
 fn unicast() {
     run_lab("unicast");
 }
+
+/// USR1/USR2/JSON dumps read by the exporters' rules, STATS_CLEAR, systemd STATUS=.
+#[test]
+fn dumps() {
+    run_lab("dumps");
+}

@@ -228,12 +228,28 @@ fn keepalived_error(e: &clap::Error, args: &[String]) -> String {
 }
 
 /// The version banner printed by `-v` (on stderr, like keepalived).
+///
+/// Line 1 names the keepalived version whose behaviour we reproduce: exporters parse token 2
+/// (`v2.2.7`) to pick their signal and file handling (peers.md §3), and grep the output for
+/// `--enable-json` before they use the JSON dump, which we write.
 pub fn version_text() -> String {
     format!(
-        "Keepalived v{} (keepalived-rs)\n\nA Rust drop-in replacement for keepalived's VRRP daemon.\nLicence: MIT OR Apache-2.0\n",
+        "{}\n\nA Rust drop-in replacement for keepalived's VRRP daemon.\nLicence: MIT OR Apache-2.0\n\nconfigure options: --enable-json\n",
+        banner()
+    )
+}
+
+/// `Keepalived v2.2.7 (keepalived-rs 0.1.0)`: the version line of `-v` and of the start and
+/// stop log lines.
+pub fn banner() -> String {
+    format!(
+        "Keepalived v{KEEPALIVED_COMPAT} (keepalived-rs {})",
         env!("CARGO_PKG_VERSION")
     )
 }
+
+/// The keepalived release whose behaviour this one reproduces (the reference peer).
+pub const KEEPALIVED_COMPAT: &str = "2.2.7";
 
 /// The usage text printed by `-h`, in keepalived's layout.
 pub fn usage_text() -> String {

@@ -1,13 +1,62 @@
-//! The files keepalived writes on signals (inventory §5.2, §5.4): SIGUSR2 -> `keepalived.stats`
-//! in keepalived's exact layout (exporters parse it), SIGUSR1 -> `keepalived.data` (our config
-//! dump plus each instance's state). Written atomically (temp file + rename), off the loop.
+//! The files keepalived writes on signals (inventory §5.2, §5.4) and the systemd `STATUS=` line.
+//!
+//! - SIGUSR1 -> `keepalived.data`: one ` VRRP Instance = NAME` block per instance with
+//!   keepalived's key names (`State`, `Wantstate`, `Interface`, `Virtual Router ID`,
+//!   `Gratuitous ARP delay`, `Virtual IP (N):` …), then our normalised config dump.
+//! - SIGUSR2 -> `keepalived.stats`, keepalived's exact layout; SIGRTMAX-1 writes it, then the
+//!   daemon zeroes the counters.
+//! - SIGRTMIN+2 -> `keepalived.json`, keepalived's `json_version 1` layout: an array of
+//!   `{"data":{…},"stats":{…}}`, the fields 2.2.7's `vrrp_json.c` writes, in its order, with its
+//!   value types (booleans, unsigned integers, `%g` floats, `%f` for `last_transition`).
+//!
+//! The exporters parse these files line by line or with Go's `encoding/json` into `int`
+//! fields (peers.md §3): layout and number formats are an interface, not cosmetics.
+//! All files are written atomically (temp file + rename) on a blocking thread, never on the loop.
 
-use crate::vrrp::{State, Stats};
+use crate::model::{self, Auth, Centis, ScriptCommand, Version};
+use crate::vrrp::{self, State, Stats};
+use std::fmt::Write as _;
 use std::path::PathBuf;
+use std::time::SystemTime;
 
 /// keepalived's temp dir rule: `$TMPDIR`, else `/tmp`.
 pub fn tmp_path(name: &str) -> PathBuf {
     std::env::temp_dir().join(name)
+}
+
+/// One running instance as the dumps see it: the engine plus the wall-clock facts the
+/// (sans-IO, monotonic-clock) engine does not keep.
+#[derive(Debug, Clone, Copy)]
+pub struct InstanceDump<'a> {
+    /// The engine: state, priorities, counters and the configuration in force.
+    pub engine: &'a vrrp::Instance,
+    /// Wall-clock time of the last state change (start time before the first).
+    pub last_transition: SystemTime,
+    /// Priority of the last advert a BACKUP accepted from the master (0 = none yet), as
+    /// keepalived's `master_priority`.
+    pub master_priority: u8,
+}
+
+/// keepalived's state numbers (`VRRP_STATE_*`), the `state`/`wantstate` of the JSON dump.
+pub fn state_number(s: State) -> u8 {
+    match s {
+        State::Init => 0,
+        State::Backup => 1,
+        State::Master => 2,
+        State::Fault => 3,
+    }
+}
+
+/// keepalived's `wantstate`: where the instance is heading. Steady states want themselves;
+/// INIT wants the configured `state` (MASTER only for an owner or `state MASTER`).
+pub fn wantstate(engine: &vrrp::Instance) -> State {
+    match engine.state() {
+        State::Init => match engine.config().initial_state {
+            model::InitialState::Master => State::Master,
+            model::InitialState::Backup => State::Backup,
+        },
+        s => s,
+    }
 }
 
 /// One instance's block of `keepalived.stats`, as keepalived's `vrrp_print_stats()` lays it out.
@@ -31,11 +80,436 @@ pub fn stats_block(name: &str, st: &Stats) -> String {
     )
 }
 
-/// One instance's run-time lines of `keepalived.data`.
-pub fn state_block(name: &str, state: State, effective_priority: u8) -> String {
-    format!(
-        " VRRP Instance = {name}\n   State = {state}\n   Effective priority = {effective_priority}\n"
-    )
+/// The whole `keepalived.stats`: one block per instance, in configuration order.
+pub fn stats_file(instances: &[InstanceDump<'_>]) -> String {
+    instances
+        .iter()
+        .map(|d| stats_block(d.engine.name(), d.engine.stats()))
+        .collect()
+}
+
+/// keepalived's name for a numeric rtnetlink scope (`get_rttables_scope()` defaults).
+fn scope_name(scope: u8) -> String {
+    match scope {
+        0 => "global".into(),
+        200 => "site".into(),
+        253 => "link".into(),
+        254 => "host".into(),
+        255 => "nowhere".into(),
+        n => n.to_string(),
+    }
+}
+
+/// A VIP as keepalived's `format_ipaddress()` prints it: `ADDR[/LEN] [brd B] dev IF scope S
+/// [label L]` (IPv6: then `preferred_lft forever` or, for a /128, `deprecated`), the prefix
+/// only when not a host route; ` set` while the address is on the interface (MASTER). `dev` is always the third word, which
+/// mehdy/keepalived-exporter relies on unless a `brd` was configured (as with keepalived).
+pub fn vip_text(v: &model::VirtualAddr, instance_if: Option<&str>, set: bool) -> String {
+    let mut s = v.addr.to_string();
+    let host = if v.addr.is_ipv4() { 32 } else { 128 };
+    if v.prefix_len != host {
+        let _ = write!(s, "/{}", v.prefix_len);
+    }
+    if let Some(b) = v.brd.filter(|b| !b.is_unspecified()) {
+        let _ = write!(s, " brd {b}");
+    }
+    let dev = v.dev.as_deref().or(instance_if).unwrap_or("(null)");
+    let _ = write!(s, " dev {dev} scope {}", scope_name(v.scope));
+    if let Some(l) = &v.label {
+        let _ = write!(s, " label {l}");
+    }
+    // keepalived's IPv6 default lifetime: a /128 VIP is added deprecated (RFC 3484).
+    if v.addr.is_ipv6() {
+        s.push_str(if v.prefix_len == 128 {
+            " deprecated"
+        } else {
+            " preferred_lft forever"
+        });
+    }
+    if set {
+        s.push_str(" set");
+    }
+    s
+}
+
+/// A script as keepalived's `cmd_str()` shows it: every word in single quotes, space separated
+/// (a first word starting with `<` or `>` is left bare).
+pub fn cmd_text(c: &ScriptCommand) -> String {
+    let mut out = String::new();
+    for (i, w) in c.argv.iter().enumerate() {
+        if i > 0 {
+            out.push(' ');
+        }
+        if i == 0 && (w.starts_with('<') || w.starts_with('>')) {
+            out.push_str(w);
+        } else {
+            let _ = write!(out, "'{w}'");
+        }
+    }
+    out
+}
+
+/// Seconds and microseconds since the epoch (0 for a clock before 1970).
+fn epoch_us(t: SystemTime) -> (u64, u32) {
+    t.duration_since(SystemTime::UNIX_EPOCH)
+        .map_or((0, 0), |d| (d.as_secs(), d.subsec_micros()))
+}
+
+/// C's `%f`: six decimals.
+fn fmt_f(t: SystemTime) -> String {
+    let (s, us) = epoch_us(t);
+    format!("{s}.{us:06}")
+}
+
+/// C's `%g` (precision 6): the shortest of fixed or exponent notation, trailing zeros dropped.
+/// keepalived prints `garp_delay`, `adver_int` and `master_adver_int` with it, and
+/// mehdy/keepalived-exporter decodes `garp_delay` into a Go `int`: `5` must stay `5`.
+pub fn fmt_g(v: f64) -> String {
+    if v == 0.0 {
+        return "0".into();
+    }
+    if !v.is_finite() {
+        return if v.is_nan() {
+            "nan"
+        } else if v > 0.0 {
+            "inf"
+        } else {
+            "-inf"
+        }
+        .into();
+    }
+    // The exponent after rounding to 6 significant digits decides the style, as in C.
+    let e_form = format!("{v:.5e}");
+    let (mantissa, exp) = e_form.split_once('e').expect("{:e} always has an exponent");
+    let exp: i32 = exp.parse().expect("{:e} exponent is an integer");
+    let strip = |s: &str| -> String {
+        if s.contains('.') {
+            s.trim_end_matches('0').trim_end_matches('.').to_string()
+        } else {
+            s.to_string()
+        }
+    };
+    if (-4..6).contains(&exp) {
+        let decimals = usize::try_from(5 - exp).unwrap_or(0);
+        strip(&format!("{v:.decimals$}"))
+    } else {
+        let sign = if exp < 0 { '-' } else { '+' };
+        format!("{}e{sign}{:02}", strip(mantissa), exp.abs())
+    }
+}
+
+fn centis_g(c: Centis) -> String {
+    fmt_g(f64::from(c.0) / 100.0)
+}
+
+/// A JSON string literal. Unlike keepalived's writer (which turns `\` into `\n` and passes
+/// other control characters through raw), every string is valid JSON; `/` is escaped as
+/// keepalived does, so paths read the same.
+pub fn json_string(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for ch in s.chars() {
+        match ch {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '/' => out.push_str("\\/"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '\u{8}' => out.push_str("\\b"),
+            '\u{c}' => out.push_str("\\f"),
+            c if u32::from(c) < 0x20 => {
+                let _ = write!(out, "\\u{:04x}", u32::from(c));
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// Writes the members of one JSON object, commas included, in call order.
+struct Obj<'a> {
+    out: &'a mut String,
+    first: bool,
+}
+
+impl<'a> Obj<'a> {
+    fn open(out: &'a mut String) -> Self {
+        out.push('{');
+        Self { out, first: true }
+    }
+
+    fn key(&mut self, k: &str) {
+        if !self.first {
+            self.out.push(',');
+        }
+        self.first = false;
+        self.out.push_str(&json_string(k));
+        self.out.push(':');
+    }
+
+    /// A number, boolean or other already-encoded value.
+    fn raw(&mut self, k: &str, v: impl std::fmt::Display) {
+        self.key(k);
+        let _ = write!(self.out, "{v}");
+    }
+
+    fn uint(&mut self, k: &str, v: impl Into<u64>) {
+        self.raw(k, v.into());
+    }
+
+    fn flag(&mut self, k: &str, v: bool) {
+        self.raw(k, u8::from(v));
+    }
+
+    fn string(&mut self, k: &str, v: &str) {
+        self.key(k);
+        self.out.push_str(&json_string(v));
+    }
+
+    /// keepalived leaves an empty list out altogether.
+    fn strings(&mut self, k: &str, items: &[String]) {
+        if items.is_empty() {
+            return;
+        }
+        self.key(k);
+        self.out.push('[');
+        for (i, it) in items.iter().enumerate() {
+            if i > 0 {
+                self.out.push(',');
+            }
+            self.out.push_str(&json_string(it));
+        }
+        self.out.push(']');
+    }
+
+    fn close(self) {
+        self.out.push('}');
+    }
+}
+
+fn json_data(out: &mut String, d: &InstanceDump<'_>, config: &model::Config) {
+    let e = d.engine;
+    let c = e.config();
+    let g = &config.global;
+    let mut o = Obj::open(out);
+    o.string("iname", &c.name);
+    o.flag("dont_track_primary", c.dont_track_primary);
+    o.flag("skip_check_adv_addr", false);
+    o.flag("strict_mode", false);
+    o.string("vmac_ifname", "");
+    if let Some(i) = &c.interface {
+        o.string("ifp_ifname", i);
+    }
+    o.uint("master_priority", d.master_priority);
+    o.raw("last_transition", fmt_f(d.last_transition));
+    o.raw("garp_delay", centis_g(c.garp_master_delay));
+    o.uint("garp_refresh", c.garp_master_refresh.0 / 100);
+    o.uint("garp_rep", c.garp_master_repeat);
+    o.uint("garp_refresh_rep", c.garp_master_refresh_repeat);
+    // Not configurable here yet: keepalived's defaults are the global GARP delay and repeat.
+    o.uint("garp_lower_prio_delay", g.vrrp_garp_master_delay.0 / 100);
+    o.uint("garp_lower_prio_rep", g.vrrp_garp_master_repeat);
+    o.flag("lower_prio_no_advert", false);
+    o.flag("higher_prio_send_advert", false);
+    o.uint("vrid", c.vrid);
+    o.uint("base_priority", e.base_priority());
+    o.uint("effective_priority", e.effective_priority());
+    o.raw("vipset", e.state() == State::Master && !c.vips.is_empty());
+    o.raw("promote_secondaries", false);
+    o.raw("adver_int", centis_g(c.advert_int));
+    o.raw("master_adver_int", centis_g(e.master_adver_int()));
+    // Accept mode: keepalived's default outside strict mode.
+    o.flag("accept", true);
+    o.raw("nopreempt", c.nopreempt);
+    o.uint("preempt_delay", c.preempt_delay.as_secs());
+    o.uint("state", state_number(e.state()));
+    o.uint("wantstate", state_number(wantstate(e)));
+    o.uint(
+        "version",
+        match c.version {
+            Version::V2 => 2u8,
+            Version::V3 => 3,
+        },
+    );
+    o.raw("smtp_alert", c.smtp_alert);
+    o.raw("notify_deleted", false);
+    for (k, s) in [
+        ("script_backup", &c.notify.backup),
+        ("script_master", &c.notify.master),
+        ("script_fault", &c.notify.fault),
+        ("script_stop", &c.notify.stop),
+        ("script", &c.notify.generic),
+    ] {
+        if let Some(s) = s {
+            o.string(k, &cmd_text(s));
+        }
+    }
+    let iface = c.interface.as_deref();
+    let set = e.state() == State::Master;
+    let vips: Vec<String> = c.vips.iter().map(|v| vip_text(v, iface, set)).collect();
+    o.strings("vips", &vips);
+    let track_ifp: Vec<String> = c.track_interfaces.iter().map(|t| t.name.clone()).collect();
+    o.strings("track_ifp", &track_ifp);
+    // keepalived lists the tracked scripts' commands, not their names.
+    let track_script: Vec<String> = c
+        .track_scripts
+        .iter()
+        .filter_map(|t| config.scripts.iter().find(|s| s.name == t.name))
+        .map(|s| cmd_text(&s.command))
+        .collect();
+    o.strings("track_script", &track_script);
+    match &c.auth {
+        None => o.uint("auth_type", 0u8),
+        Some(Auth::Pass(p)) => {
+            o.uint("auth_type", 1u8);
+            let n = p.iter().position(|&b| b == 0).unwrap_or(p.len());
+            o.string("auth_data", &String::from_utf8_lossy(&p[..n]));
+        }
+    }
+    o.close();
+}
+
+fn json_stats(out: &mut String, st: &Stats) {
+    let mut o = Obj::open(out);
+    o.uint("advert_rcvd", st.advert_rcvd);
+    o.uint("advert_sent", st.advert_sent);
+    o.uint("become_master", st.become_master);
+    o.uint("release_master", st.release_master);
+    o.uint("packet_len_err", st.packet_len_err);
+    o.uint("advert_interval_err", st.advert_interval_err);
+    o.uint("ip_ttl_err", st.ip_ttl_err);
+    o.uint("invalid_type_rcvd", st.invalid_type_rcvd);
+    o.uint("addr_list_err", st.addr_list_err);
+    o.uint("invalid_authtype", st.invalid_authtype);
+    o.uint("authtype_mismatch", st.authtype_mismatch);
+    o.uint("auth_failure", st.auth_failure);
+    o.uint("pri_zero_rcvd", st.pri_zero_rcvd);
+    o.uint("pri_zero_sent", st.pri_zero_sent);
+    o.close();
+}
+
+/// `keepalived.json` (`json_version 1`): `[{"data":{…},"stats":{…}},…]` on one line plus a
+/// newline, as keepalived's compact writer produces it.
+pub fn json(instances: &[InstanceDump<'_>], config: &model::Config) -> String {
+    let mut out = String::from("[");
+    for (i, d) in instances.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        out.push_str("{\"data\":");
+        json_data(&mut out, d, config);
+        out.push_str(",\"stats\":");
+        json_stats(&mut out, d.engine.stats());
+        out.push('}');
+    }
+    out.push_str("]\n");
+    out
+}
+
+/// One instance's block of `keepalived.data`, with keepalived's key names and indentation
+/// (1 space before `VRRP Instance = `, 3 before `Key = value`, 5 before list items).
+pub fn data_block(d: &InstanceDump<'_>) -> String {
+    let e = d.engine;
+    let c = e.config();
+    let mut s = String::new();
+    let mut kv = |k: &str, v: &dyn std::fmt::Display| {
+        let _ = writeln!(s, "   {k} = {v}");
+    };
+    kv(
+        "VRRP Version",
+        &match c.version {
+            Version::V2 => 2,
+            Version::V3 => 3,
+        },
+    );
+    kv("State", &e.state());
+    if e.state() == State::Backup {
+        kv("Master priority", &d.master_priority);
+    }
+    kv("Wantstate", &wantstate(e));
+    let local = chrono::DateTime::<chrono::Local>::from(d.last_transition);
+    kv(
+        "Last transition",
+        &format!(
+            "{} ({})",
+            fmt_f(d.last_transition),
+            local.format("%a %b %e %H:%M:%S%.6f %Y")
+        ),
+    );
+    kv(
+        "Interface",
+        &c.interface.as_deref().unwrap_or("not configured"),
+    );
+    // keepalived prints whole seconds here.
+    kv("Gratuitous ARP delay", &(c.garp_master_delay.0 / 100));
+    kv("Gratuitous ARP repeat", &c.garp_master_repeat);
+    kv("Gratuitous ARP refresh", &(c.garp_master_refresh.0 / 100));
+    kv(
+        "Gratuitous ARP refresh repeat",
+        &c.garp_master_refresh_repeat,
+    );
+    kv("Virtual Router ID", &c.vrid);
+    kv("Priority", &e.base_priority());
+    kv("Effective priority", &e.effective_priority());
+    kv("Advert interval", &format!("{} sec", c.advert_int));
+    kv("Preempt", &if c.nopreempt { "disabled" } else { "enabled" });
+    let mut s = format!(" VRRP Instance = {}\n{s}", c.name);
+    if !c.vips.is_empty() {
+        let _ = writeln!(s, "   Virtual IP ({}):", c.vips.len());
+        for v in &c.vips {
+            let set = e.state() == State::Master;
+            let _ = writeln!(s, "     {}", vip_text(v, c.interface.as_deref(), set));
+        }
+    }
+    s
+}
+
+/// The whole `keepalived.data`: the instance blocks under keepalived's `VRRP Topology`
+/// heading, then our normalised configuration. The heading after the last block matters:
+/// gen2brain's parser only keeps an instance once a line outside it is read.
+pub fn data_file(instances: &[InstanceDump<'_>], config: &model::Config) -> String {
+    let mut s = String::from("------< VRRP Topology >------\n");
+    for d in instances {
+        s.push_str(&data_block(d));
+    }
+    s.push_str("------< Configuration >------\n");
+    s.push_str(&crate::config::dump(config));
+    s
+}
+
+/// Counts of instances per state, in the order of [`status_summary`].
+pub type StateCounts = [usize; 4];
+
+/// How many instances are MASTER, BACKUP, FAULT and INIT.
+pub fn state_counts(states: impl IntoIterator<Item = State>) -> StateCounts {
+    let mut n = [0; 4];
+    for s in states {
+        n[match s {
+            State::Master => 0,
+            State::Backup => 1,
+            State::Fault => 2,
+            State::Init => 3,
+        }] += 1;
+    }
+    n
+}
+
+/// The systemd `STATUS=` text for `systemctl status`: `2 MASTER, 1 BACKUP` (zero counts
+/// left out), or `no VRRP instance`.
+pub fn status_summary(n: &StateCounts) -> String {
+    let parts: Vec<String> = ["MASTER", "BACKUP", "FAULT", "INIT"]
+        .iter()
+        .zip(n)
+        .filter(|(_, k)| **k > 0)
+        .map(|(name, k)| format!("{k} {name}"))
+        .collect();
+    if parts.is_empty() {
+        "no VRRP instance".into()
+    } else {
+        parts.join(", ")
+    }
 }
 
 /// Write `text` to `path` atomically on a blocking thread, so the event loop never waits on
@@ -44,7 +518,15 @@ pub fn write_atomically(path: PathBuf, text: String) {
     let write = move || {
         use std::io::Write as _;
         use std::os::unix::fs::OpenOptionsExt as _;
-        let tmp = path.with_extension("tmp");
+        // A hidden temp name per write: concurrent dumps (USR2 right after USR1, as the
+        // exporters send them) never share one, and gen2brain's `keepalived.json*` sweep
+        // cannot match it.
+        static SEQ: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let seq = SEQ.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let name = path
+            .file_name()
+            .map_or_else(|| "dump".into(), |n| n.to_string_lossy().into_owned());
+        let tmp = path.with_file_name(format!(".{name}.{}.{seq}", std::process::id()));
         let result = std::fs::OpenOptions::new()
             .write(true)
             .create(true)
@@ -68,6 +550,268 @@ pub fn write_atomically(path: PathBuf, text: String) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::{LoadOptions, load_str};
+    use std::collections::BTreeMap;
+    use std::net::Ipv4Addr;
+    use std::time::{Duration, Instant};
+
+    const CONF: &str = r#"
+global_defs {
+    router_id test
+}
+vrrp_script chk {
+    script "/usr/local/bin/check web"
+    interval 2
+    weight 2
+}
+vrrp_instance VI_1 {
+    state BACKUP
+    interface eth0
+    virtual_router_id 51
+    priority 100
+    advert_int 1
+    authentication {
+        auth_type PASS
+        auth_pass 1111
+    }
+    virtual_ipaddress {
+        198.51.100.50
+        198.51.100.60/24 dev eth1 scope link label eth1:vip
+    }
+    track_script {
+        chk
+    }
+    notify "/etc/keepalived/notify.sh"
+}
+vrrp_instance VI_2 {
+    interface eth0
+    virtual_router_id 52
+    priority 90
+    version 3
+    advert_int 0.5
+    garp_master_delay 3
+    virtual_ipaddress {
+        2001:db8::7/64
+    }
+}
+"#;
+
+    fn config() -> model::Config {
+        let opts = LoadOptions {
+            config_id: "test".into(),
+            check_interfaces: false,
+        };
+        let loaded = load_str("keepalived.conf", CONF, &opts);
+        assert!(!loaded.is_fatal(), "{:?}", loaded.diagnostics);
+        loaded.config.expect("valid config")
+    }
+
+    /// VI_1 driven to MASTER (with counters), VI_2 left in BACKUP.
+    fn engines(c: &model::Config) -> Vec<vrrp::Instance> {
+        let t0 = Instant::now();
+        let a = Ipv4Addr::new(198, 51, 100, 1);
+        let mut out = Vec::new();
+        for (n, ic) in c.instances.iter().enumerate() {
+            let mut e = vrrp::Instance::new(ic, &c.scripts);
+            e.handle_track(
+                t0,
+                &model::TrackEvent::Script {
+                    name: "chk".into(),
+                    ok: true,
+                },
+            );
+            e.handle_startup(t0, Some(a), true);
+            if n == 0 {
+                for _ in 0..3 {
+                    let now = e.poll_timeout().expect("a deadline");
+                    e.handle_timeout(now);
+                }
+                assert_eq!(e.state(), State::Master);
+            }
+            while e.poll_action().is_some() {}
+            out.push(e);
+        }
+        out
+    }
+
+    fn views(e: &[vrrp::Instance]) -> Vec<InstanceDump<'_>> {
+        e.iter()
+            .map(|engine| InstanceDump {
+                engine,
+                last_transition: SystemTime::UNIX_EPOCH
+                    + Duration::from_micros(1_700_000_000_250_000),
+                master_priority: 0,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn fmt_g_matches_c_percent_g() {
+        for (v, want) in [
+            (5.0, "5"),
+            (0.5, "0.5"),
+            (1.0, "1"),
+            (0.05, "0.05"),
+            (40.95, "40.95"),
+            (0.0, "0"),
+            (123456.0, "123456"),
+            (1234567.0, "1.23457e+06"),
+            (999999.5, "1e+06"),
+            (0.0001, "0.0001"),
+            (0.00001, "1e-05"),
+            (12345.67, "12345.7"),
+            (-2.5, "-2.5"),
+        ] {
+            assert_eq!(fmt_g(v), want, "{v}");
+        }
+    }
+
+    #[test]
+    fn json_strings_escape_everything_json_requires() {
+        assert_eq!(json_string("VI_1"), r#""VI_1""#);
+        assert_eq!(
+            json_string("a\"b\\c/d\n\t\r\u{8}\u{c}\u{1}é"),
+            r#""a\"b\\c\/d\n\t\r\b\f\u0001é""#
+        );
+        assert_eq!(json_string(""), r#""""#);
+    }
+
+    #[test]
+    fn vips_and_commands_as_keepalived_prints_them() {
+        let c = config();
+        let i = &c.instances[0];
+        assert_eq!(
+            vip_text(&i.vips[0], Some("eth0"), false),
+            "198.51.100.50 dev eth0 scope global"
+        );
+        assert_eq!(
+            vip_text(&i.vips[1], Some("eth0"), true),
+            "198.51.100.60/24 dev eth1 scope link label eth1:vip set"
+        );
+        assert_eq!(
+            cmd_text(&c.scripts[0].command),
+            "'/usr/local/bin/check' 'web'"
+        );
+        let redirect = ScriptCommand {
+            argv: vec!["</dev/tcp/127.0.0.1/80".into()],
+            user: None,
+        };
+        assert_eq!(cmd_text(&redirect), "</dev/tcp/127.0.0.1/80");
+    }
+
+    #[test]
+    fn json_text_is_keepalived_s_compact_layout() {
+        let c = config();
+        let e = engines(&c);
+        let text = json(&views(&e[1..]), &c);
+        let want = concat!(
+            r#"[{"data":{"iname":"VI_2","dont_track_primary":0,"skip_check_adv_addr":0,"#,
+            r#""strict_mode":0,"vmac_ifname":"","ifp_ifname":"eth0","master_priority":0,"#,
+            r#""last_transition":1700000000.250000,"garp_delay":3,"garp_refresh":0,"#,
+            r#""garp_rep":5,"garp_refresh_rep":1,"garp_lower_prio_delay":5,"#,
+            r#""garp_lower_prio_rep":5,"lower_prio_no_advert":0,"higher_prio_send_advert":0,"#,
+            r#""vrid":52,"base_priority":90,"effective_priority":90,"vipset":false,"#,
+            r#""promote_secondaries":false,"adver_int":0.5,"master_adver_int":0.5,"accept":1,"#,
+            r#""nopreempt":false,"preempt_delay":0,"state":1,"wantstate":1,"version":3,"#,
+            r#""smtp_alert":false,"notify_deleted":false,"#,
+            r#""vips":["2001:db8::7\/64 dev eth0 scope global preferred_lft forever"],"#,
+            r#""auth_type":0},"stats":{"advert_rcvd":0,"advert_sent":0,"become_master":0,"#,
+            r#""release_master":0,"packet_len_err":0,"advert_interval_err":0,"ip_ttl_err":0,"#,
+            r#""invalid_type_rcvd":0,"addr_list_err":0,"invalid_authtype":0,"#,
+            r#""authtype_mismatch":0,"auth_failure":0,"pri_zero_rcvd":0,"pri_zero_sent":0}}]"#,
+            "\n"
+        );
+        assert_eq!(text, want);
+        // VI_1 (MASTER): scripts as cmd_str, tracked script commands, password, counters.
+        let text = json(&views(&e[..1]), &c);
+        for part in [
+            r#""iname":"VI_1","#,
+            r#""vrid":51,"base_priority":100,"effective_priority":102,"vipset":true,"#,
+            r#""state":2,"wantstate":2,"version":2,"#,
+            r#""script":"'\/etc\/keepalived\/notify.sh'","#,
+            r#""vips":["198.51.100.50 dev eth0 scope global set","198.51.100.60\/24 dev eth1 scope link label eth1:vip set"],"#,
+            r#""track_script":["'\/usr\/local\/bin\/check' 'web'"],"#,
+            r#""auth_type":1,"auth_data":"1111"},"#,
+            r#""become_master":1,"#,
+        ] {
+            assert!(text.contains(part), "missing {part} in {text}");
+        }
+        assert!(!text.contains("track_ifp"), "empty lists are left out");
+        assert!(e[0].stats().advert_sent > 0);
+        assert!(text.contains(&format!(r#""advert_sent":{},"#, e[0].stats().advert_sent)));
+    }
+
+    #[test]
+    fn json_of_no_instance_is_an_empty_array() {
+        assert_eq!(json(&[], &model::Config::default()), "[]\n");
+    }
+
+    #[test]
+    fn data_blocks_carry_the_keys_the_exporters_read() {
+        let c = config();
+        let e = engines(&c);
+        let text = data_file(&views(&e), &c);
+        let block = text
+            .split_once(" VRRP Instance = VI_1\n")
+            .expect("VI_1 block")
+            .1;
+        for line in [
+            "   State = MASTER\n",
+            "   Wantstate = MASTER\n",
+            "   Interface = eth0\n",
+            "   Gratuitous ARP delay = 5\n",
+            "   Virtual Router ID = 51\n",
+            "   Effective priority = 102\n",
+            "   Virtual IP (2):\n     198.51.100.50 dev eth0 scope global set\n     198.51.100.60/24 dev eth1 scope link label eth1:vip set\n",
+            "   Last transition = 1700000000.250000 (",
+        ] {
+            assert!(block.contains(line), "missing {line:?} in\n{block}");
+        }
+        assert!(text.starts_with("------< VRRP Topology >------\n VRRP Instance = VI_1\n"));
+        // The last instance block is followed by a line outside it.
+        let after_vi2 = text.split_once(" VRRP Instance = VI_2\n").unwrap().1;
+        assert!(after_vi2.contains("\n------< Configuration >------\n"));
+        assert!(after_vi2.contains("   State = BACKUP\n   Master priority = 0\n"));
+    }
+
+    #[test]
+    fn stats_file_is_one_block_per_instance_in_order() {
+        let c = config();
+        let e = engines(&c);
+        let text = stats_file(&views(&e));
+        let want = stats_block("VI_1", e[0].stats()) + &stats_block("VI_2", e[1].stats());
+        assert_eq!(text, want);
+    }
+
+    #[test]
+    fn status_summary_counts_states() {
+        let n = state_counts([State::Master, State::Backup, State::Master]);
+        assert_eq!(status_summary(&n), "2 MASTER, 1 BACKUP");
+        let n = state_counts([State::Fault, State::Init, State::Backup]);
+        assert_eq!(status_summary(&n), "1 BACKUP, 1 FAULT, 1 INIT");
+        assert_eq!(status_summary(&state_counts([])), "no VRRP instance");
+        assert_ne!(
+            state_counts([State::Master, State::Backup]),
+            state_counts([State::Backup, State::Backup])
+        );
+    }
+
+    #[test]
+    fn state_numbers_are_keepalived_s() {
+        let n: BTreeMap<u8, State> = [State::Init, State::Backup, State::Master, State::Fault]
+            .into_iter()
+            .map(|s| (state_number(s), s))
+            .collect();
+        assert_eq!(
+            n.into_iter().collect::<Vec<_>>(),
+            [
+                (0, State::Init),
+                (1, State::Backup),
+                (2, State::Master),
+                (3, State::Fault)
+            ]
+        );
+    }
 
     #[test]
     fn stats_block_has_keepalived_layout() {
@@ -84,8 +828,10 @@ mod tests {
     }
 
     #[test]
-    fn files_are_replaced_whole_with_mode_0600() {
-        let path = std::env::temp_dir().join(format!("ka-dump-{}.stats", std::process::id()));
+    fn files_are_replaced_whole_with_mode_0600_and_no_temp_left() {
+        let dir = std::env::temp_dir().join(format!("ka-dump-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("keepalived.stats");
         std::fs::write(&path, "old contents that are longer than the new ones").unwrap();
         write_atomically(path.clone(), "new\n".into());
         assert_eq!(std::fs::read_to_string(&path).unwrap(), "new\n");
@@ -94,6 +840,11 @@ mod tests {
             std::fs::metadata(&path).unwrap().permissions().mode() & 0o777,
             0o600
         );
-        std::fs::remove_file(&path).unwrap();
+        let names: Vec<_> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names, ["keepalived.stats"]);
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

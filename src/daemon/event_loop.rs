@@ -14,7 +14,7 @@ use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr};
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Instant, SystemTime};
 use tokio::sync::mpsc;
 
 /// What the loop needs besides the configuration.
@@ -36,6 +36,10 @@ enum Signal {
     Stop,
     Data,
     Stats,
+    /// `STATS_CLEAR` (SIGRTMAX-1): write the stats, then zero them.
+    StatsClear,
+    /// `JSON` (SIGRTMIN+2): `keepalived.json`.
+    Json,
 }
 
 /// One `vrrp_instance` at run time.
@@ -47,6 +51,10 @@ struct Slot {
     src: Option<Ipv4Addr>,
     /// IPv4 ID counter: starts at 1, never 0 (inventory §8.1).
     ip_id: u16,
+    /// Wall clock of the last state change, for the dumps.
+    last_transition: SystemTime,
+    /// Priority of the master's last advert accepted as BACKUP (keepalived's `master_priority`).
+    master_priority: u8,
 }
 
 struct Link {
@@ -71,6 +79,8 @@ struct Daemon {
     bad_packets: HashMap<String, u64>,
     /// Last link state reported by netlink, so repeated events change nothing.
     link_up: HashMap<String, bool>,
+    /// State counts last told to systemd (`STATUS=`), so it is sent only on a change.
+    status_counts: Option<dump::StateCounts>,
 }
 
 /// Run until SIGTERM/SIGINT; returns the exit code.
@@ -118,6 +128,7 @@ pub async fn run(config: model::Config, settings: Settings) -> i32 {
         runners: None,
         bad_packets: HashMap::new(),
         link_up: HashMap::new(),
+        status_counts: None,
     };
     if let Err(code) = d.start(config, true).await {
         return code;
@@ -130,6 +141,7 @@ pub async fn run(config: model::Config, settings: Settings) -> i32 {
         }
     };
     notify_systemd("READY=1");
+    d.update_status();
     loop {
         let deadline = d.slots.iter().filter_map(|s| s.engine.poll_timeout()).min();
         tokio::select! {
@@ -148,6 +160,11 @@ pub async fn run(config: model::Config, settings: Settings) -> i32 {
                 Signal::Reload => d.reload().await,
                 Signal::Data => d.write_data(),
                 Signal::Stats => d.write_stats(),
+                Signal::StatsClear => {
+                    d.write_stats();
+                    for s in &mut d.slots { s.engine.clear_stats(); }
+                }
+                Signal::Json => d.write_json(),
             },
             () = timer.wait(deadline) => {
                 let now = Instant::now();
@@ -159,6 +176,7 @@ pub async fn run(config: model::Config, settings: Settings) -> i32 {
             }
         }
         d.drain_actions();
+        d.update_status();
     }
     notify_systemd("STOPPING=1");
     tracing::info!("Stopping");
@@ -174,8 +192,18 @@ pub async fn run(config: model::Config, settings: Settings) -> i32 {
 /// signal-hook delivers signals on a thread of its own; the loop receives them as values.
 fn spawn_signal_thread(tx: mpsc::UnboundedSender<Signal>) -> std::io::Result<()> {
     use signal_hook::consts::*;
-    let mut signals =
-        signal_hook::iterator::Signals::new([SIGHUP, SIGTERM, SIGINT, SIGUSR1, SIGUSR2])?;
+    // glibc's numbering, computed at run time as keepalived and `--signum` do.
+    let json = libc::SIGRTMIN() + 2;
+    let stats_clear = libc::SIGRTMAX() - 1;
+    let mut signals = signal_hook::iterator::Signals::new([
+        SIGHUP,
+        SIGTERM,
+        SIGINT,
+        SIGUSR1,
+        SIGUSR2,
+        json,
+        stats_clear,
+    ])?;
     std::thread::Builder::new()
         .name("signals".into())
         .spawn(move || {
@@ -184,6 +212,8 @@ fn spawn_signal_thread(tx: mpsc::UnboundedSender<Signal>) -> std::io::Result<()>
                     SIGHUP => Signal::Reload,
                     SIGUSR1 => Signal::Data,
                     SIGUSR2 => Signal::Stats,
+                    s if s == json => Signal::Json,
+                    s if s == stats_clear => Signal::StatsClear,
                     _ => Signal::Stop,
                 };
                 if tx.send(s).is_err() {
@@ -345,6 +375,8 @@ impl Daemon {
             ifindex: index,
             src,
             ip_id: 0,
+            last_transition: SystemTime::now(),
+            master_priority: 0,
         });
         Ok(())
     }
@@ -422,7 +454,11 @@ impl Daemon {
             if s.cfg.is_unicast() && !rx.dst.is_multicast() && Some(rx.dst) != s.src {
                 continue;
             }
+            let before = s.engine.stats().advert_rcvd;
             s.engine.handle_packet(now, &rx);
+            if let Some(p) = accepted_master_priority(s, before, rx.advert.priority) {
+                s.master_priority = p;
+            }
         }
         if !known {
             tracing::trace!(
@@ -568,6 +604,7 @@ impl Daemon {
                         });
                     }
                     Action::Transition { from, to, reason } => {
+                        slot.last_transition = SystemTime::now();
                         log_transition(&slot.cfg.name, from, to, &reason);
                         if let Some(state) = notify_state(to) {
                             notifies.push(notify::Notification {
@@ -685,28 +722,57 @@ impl Daemon {
         notify_systemd("READY=1");
     }
 
-    /// SIGUSR2: `keepalived.stats`, keepalived's layout.
-    fn write_stats(&self) {
-        let text: String = self
-            .slots
+    /// What every dump reads: the engines plus the wall-clock facts only the daemon keeps.
+    fn dump_views(&self) -> Vec<dump::InstanceDump<'_>> {
+        self.slots
             .iter()
-            .map(|s| dump::stats_block(&s.cfg.name, s.engine.stats()))
-            .collect();
+            .map(|s| dump::InstanceDump {
+                engine: &s.engine,
+                last_transition: s.last_transition,
+                master_priority: s.master_priority,
+            })
+            .collect()
+    }
+
+    /// SIGUSR2 (and STATS_CLEAR): `keepalived.stats`, keepalived's layout.
+    fn write_stats(&self) {
+        let text = dump::stats_file(&self.dump_views());
         dump::write_atomically(dump::tmp_path("keepalived.stats"), text);
     }
 
-    /// SIGUSR1: `keepalived.data`, the running configuration and each instance's state.
+    /// SIGUSR1: `keepalived.data`, each instance's state, then the running configuration.
     fn write_data(&self) {
-        let mut text = config::dump(&self.config);
-        for s in &self.slots {
-            text.push_str(&dump::state_block(
-                &s.cfg.name,
-                s.engine.state(),
-                s.engine.effective_priority(),
-            ));
-        }
+        let text = dump::data_file(&self.dump_views(), &self.config);
         dump::write_atomically(dump::tmp_path("keepalived.data"), text);
     }
+
+    /// SIGRTMIN+2: `keepalived.json` (`json_version 1`).
+    fn write_json(&self) {
+        let text = dump::json(&self.dump_views(), &self.config);
+        dump::write_atomically(dump::tmp_path("keepalived.json"), text);
+    }
+
+    /// `STATUS=2 MASTER, 1 BACKUP` to systemd whenever the counts change.
+    fn update_status(&mut self) {
+        let counts = dump::state_counts(self.slots.iter().map(|s| s.engine.state()));
+        if self.status_counts != Some(counts) {
+            self.status_counts = Some(counts);
+            notify_systemd(&format!("STATUS={}", dump::status_summary(&counts)));
+        }
+    }
+}
+
+/// keepalived's `master_priority` rule: a BACKUP records the priority of an advert it accepted
+/// (counted) and heeded -- not a priority 0, not a lower-priority advert it is about to preempt.
+fn accepted_master_priority(s: &Slot, rcvd_before: u64, priority: u8) -> Option<u8> {
+    let cfg = s.engine.config();
+    let heeded =
+        priority >= s.engine.effective_priority() || cfg.nopreempt || !cfg.preempt_delay.is_zero();
+    (s.engine.stats().advert_rcvd > rcvd_before
+        && s.engine.state() == State::Backup
+        && priority != 0
+        && heeded)
+        .then_some(priority)
 }
 
 fn vip_pairs(

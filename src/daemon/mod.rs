@@ -2,7 +2,7 @@
 //! logging) and the one event loop that routes values between the engine and the I/O modules.
 
 mod cli;
-mod dump;
+pub mod dump;
 mod event_loop;
 mod io_worker;
 mod logging;
@@ -184,10 +184,7 @@ fn run_daemon(opts: &Options, load_opts: crate::config::LoadOptions) -> i32 {
         detail: opts.log_detail,
         ident: "Keepalived_vrrp".to_string(),
     });
-    tracing::info!(
-        "Starting Keepalived v{} (keepalived-rs)",
-        env!("CARGO_PKG_VERSION")
-    );
+    tracing::info!("Starting {}", cli::banner());
     tracing::info!(
         "Command line: {}",
         std::env::args().collect::<Vec<_>>().join(" ")
@@ -226,9 +223,6 @@ fn run_daemon(opts: &Options, load_opts: crate::config::LoadOptions) -> i32 {
         local_name: local_name(),
     };
     let code = runtime.block_on(event_loop::run(config, settings));
-    tracing::info!(
-        "Stopped Keepalived v{} (keepalived-rs)",
-        env!("CARGO_PKG_VERSION")
-    );
+    tracing::info!("Stopped {}", cli::banner());
     code
 }

@@ -389,6 +389,16 @@ impl Instance {
         &self.stats
     }
 
+    /// `STATS_CLEAR` (SIGRTMAX-1): every counter back to 0; state and timers are untouched.
+    pub fn clear_stats(&mut self) {
+        self.stats = Stats::default();
+    }
+
+    /// The configured `priority`, or 254 when keepalived 2.2.7 demotes a colliding owner.
+    pub fn base_priority(&self) -> u8 {
+        self.base_priority
+    }
+
     /// Master_Adver_Interval in use (v3 BACKUP: learnt from the master's adverts).
     pub fn master_adver_int(&self) -> Centis {
         self.master_adver_int

@@ -1478,3 +1478,25 @@ fn lan_mismatched_vips_give_two_masters_like_keepalived_227() {
     assert_eq!(lan.states(), [State::Master, State::Master]);
     assert!(lan.nodes[1].inst.stats().addr_list_err > 0);
 }
+
+#[test]
+fn clear_stats_zeroes_counters_and_keeps_state_and_timers() {
+    let t0 = Instant::now();
+    let mut i = started(&cfg(100), t0, A);
+    let at = to_master(&mut i);
+    i.handle_packet(at, &rx(&cfg(100), B, 0));
+    drain(&mut i);
+    assert!(i.stats().advert_sent > 0 && i.stats().become_master == 1);
+    let deadline = i.poll_timeout();
+    let prio = i.effective_priority();
+    i.clear_stats();
+    assert_eq!(*i.stats(), Stats::default());
+    assert_eq!(i.state(), State::Master);
+    assert_eq!(i.poll_timeout(), deadline);
+    assert_eq!(i.effective_priority(), prio);
+    assert_eq!(i.base_priority(), 100);
+    // Counting restarts from 0 with the next advert.
+    i.handle_timeout(deadline.unwrap());
+    drain(&mut i);
+    assert_eq!(i.stats().advert_sent, 1);
+}
