@@ -600,6 +600,7 @@ vrrp_instance VI_2 {
         let opts = LoadOptions {
             config_id: "test".into(),
             check_interfaces: false,
+            all_config: false,
         };
         let loaded = load_str("keepalived.conf", CONF, &opts);
         assert!(!loaded.is_fatal(), "{:?}", loaded.diagnostics);
