@@ -118,3 +118,9 @@ fn robust() {
 fn unicast() {
     run_lab("unicast");
 }
+
+/// notify_fifo / vrrp_notify_fifo: exact line sequences, FIFO scripts, modes, reload, cleanup.
+#[test]
+fn fifo() {
+    run_lab("fifo");
+}
