@@ -124,3 +124,9 @@ fn unicast() {
 fn dumps() {
     run_lab("dumps");
 }
+
+/// notify_fifo / vrrp_notify_fifo: exact line sequences, FIFO scripts, modes, reload, cleanup.
+#[test]
+fn fifo() {
+    run_lab("fifo");
+}

@@ -14,8 +14,8 @@ use super::script;
 use super::source::{Reporter, Token};
 use super::tree::Stmt;
 use crate::model::{
-    Auth, Centis, Config, InitialState, Instance, NotifyScripts, ScriptCommand, ScriptUser,
-    SmtpServer, TrackInterface, TrackScript, Version, VirtualAddr, VrrpScript,
+    Auth, Centis, Config, InitialState, Instance, NotifyFifo, NotifyScripts, ScriptCommand,
+    ScriptUser, SmtpServer, TrackInterface, TrackScript, Version, VirtualAddr, VrrpScript,
 };
 
 /// Validates a statement tree into a model; every finding goes to `rep`.
@@ -29,6 +29,7 @@ pub(crate) fn validate(stmts: &[Stmt], rep: &mut Reporter, opts: &LoadOptions) -
         default_user_fail: None,
         dynamic_interfaces: false,
         in_child: false,
+        fifo_scripts: [None, None],
     };
     v.top(stmts);
     v.finish()
@@ -49,6 +50,9 @@ struct Validator<'a> {
     dynamic_interfaces: bool,
     /// Inside a block keepalived's VRRP child parses (see [`Diagnostic::vrrp_child`]).
     in_child: bool,
+    /// `notify_fifo_script`, `vrrp_notify_fifo_script`: joined to their FIFO in `finish`, since
+    /// the script may be written before the FIFO.
+    fifo_scripts: [Option<(ScriptCommand, Span)>; 2],
 }
 
 /// An instance while its block is read; `None` = not configured (defaults derived later).
@@ -640,11 +644,87 @@ impl Validator<'_> {
                         self.config.global.vrrp_garp_master_refresh_repeat = v;
                     }
                 }
+                "notify_fifo" | "vrrp_notify_fifo" => self.notify_fifo(stmt),
+                "notify_fifo_script" | "vrrp_notify_fifo_script" => {
+                    let slot = usize::from(kw.starts_with("vrrp_"));
+                    let Some(cmd) = self.script_cmd(stmt, true) else {
+                        continue;
+                    };
+                    if self.fifo_scripts[slot].is_some() {
+                        let prefix = if slot == 1 { "vrrp_" } else { "" };
+                        self.error(
+                            &stmt.line.span,
+                            format!(
+                                "{prefix}notify_fifo_script already specified - ignoring {}",
+                                cmd.argv[0]
+                            ),
+                        );
+                    } else {
+                        self.fifo_scripts[slot] = Some((cmd, stmt.line.span.clone()));
+                    }
+                }
                 // Acted on while reading (it changes the checks of later includes).
                 "include_check" => {}
                 _ if self.not_supported("global_defs", stmt) => {}
                 _ => self.unknown("global_defs", stmt),
             }
+        }
+    }
+
+    /// `[vrrp_]notify_fifo PATH [USER [GROUP]]` (keepalived `notify_fifo()`): the first one
+    /// wins; an unknown user makes keepalived ignore the FIFO (logged, exit code unchanged).
+    fn notify_fifo(&mut self, stmt: &Stmt) {
+        let kw = stmt.keyword();
+        let prefix = kw.strip_suffix("notify_fifo").unwrap_or_default();
+        let w = &stmt.line.words;
+        let Some(path) = w.get(1) else {
+            self.error(
+                &stmt.line.span,
+                format!("No {prefix}notify_fifo name specified"),
+            );
+            return;
+        };
+        let slot = if prefix.is_empty() {
+            &self.config.global.notify_fifo
+        } else {
+            &self.config.global.vrrp_notify_fifo
+        };
+        if slot.is_some() {
+            self.error(
+                &path.span,
+                format!(
+                    "{prefix}notify_fifo already specified - ignoring {}",
+                    path.text
+                ),
+            );
+            return;
+        }
+        let user = w
+            .get(2)
+            .map(|u| script_user(&u.text, w.get(3).map(|g| g.text.as_str())));
+        if let (Some(u), Some(t)) = (&user, w.get(2)) {
+            if self.opts.check_interfaces && !user_exists(u) {
+                self.rep.at(
+                    Severity::Note,
+                    None,
+                    &t.span,
+                    format!(
+                        "Invalid user/group for {prefix} fifo {} - ignoring",
+                        path.text
+                    ),
+                );
+                return;
+            }
+        }
+        let fifo = Some(NotifyFifo {
+            path: path.text.clone(),
+            user,
+            script: None,
+        });
+        if prefix.is_empty() {
+            self.config.global.notify_fifo = fifo;
+        } else {
+            self.config.global.vrrp_notify_fifo = fifo;
         }
     }
 
@@ -1995,6 +2075,48 @@ impl Validator<'_> {
             i.track_scripts.retain(|t| !disabled.contains(&t.name));
         }
         let mut has_scripts = !self.config.scripts.is_empty();
+        // A FIFO script belongs to its FIFO; without one it is never started.
+        for (slot, prefix) in [(0, ""), (1, "vrrp_")] {
+            let Some((cmd, span)) = self.fifo_scripts[slot].take() else {
+                continue;
+            };
+            let g = &mut self.config.global;
+            let fifo = if slot == 0 {
+                &mut g.notify_fifo
+            } else {
+                &mut g.vrrp_notify_fifo
+            };
+            match fifo {
+                Some(f) if host && !script_runnable(&cmd.argv[0]) => {
+                    let path = f.path.clone();
+                    self.rep.at(
+                        Severity::Note,
+                        None,
+                        &span,
+                        format!(
+                            "{prefix}notify_fifo_script {} for {path} not found/accessible - not run",
+                            cmd.argv[0]
+                        ),
+                    );
+                }
+                Some(f) => {
+                    f.script = Some(cmd);
+                    has_scripts = true;
+                }
+                None => {
+                    self.rep
+                        .at(
+                            Severity::Note,
+                            None,
+                            &span,
+                            format!(
+                                "{prefix}notify_fifo_script without {prefix}notify_fifo - never run"
+                            ),
+                        )
+                        .help = Some(format!("add `{prefix}notify_fifo PATH` to global_defs"));
+                }
+            }
+        }
         for i in &mut self.config.instances {
             for slot in [
                 &mut i.notify.master,
@@ -2138,4 +2260,91 @@ fn script_runnable(argv0: &str) -> bool {
     }
     let path = std::env::var("PATH").unwrap_or_else(|_| "/usr/sbin:/usr/bin:/sbin:/bin".into());
     path.split(':').any(|d| exec(&Path::new(d).join(argv0)))
+}
+
+#[cfg(test)]
+mod fifo_tests {
+    use crate::config::{LoadOptions, Loaded, load_str};
+    use crate::model::{NotifyFifo, ScriptCommand, ScriptUser};
+
+    fn load(global: &str) -> Loaded {
+        let opts = LoadOptions {
+            config_id: "main".into(),
+            check_interfaces: false,
+            all_config: false,
+        };
+        load_str("k.conf", &format!("global_defs {{\n{global}\n}}\n"), &opts)
+    }
+
+    fn messages(l: &Loaded) -> Vec<String> {
+        l.diagnostics.iter().map(|d| d.message.clone()).collect()
+    }
+
+    #[test]
+    fn fifos_paths_users_and_scripts() {
+        let l = load(
+            "vrrp_notify_fifo_script \"/x/reader.sh -v\" nobody\n\
+             vrrp_notify_fifo /run/ka.fifo root root\n\
+             notify_fifo /run/all.fifo\n",
+        );
+        let g = &l.config.as_ref().unwrap().global;
+        assert_eq!(
+            g.notify_fifo,
+            Some(NotifyFifo {
+                path: "/run/all.fifo".into(),
+                user: None,
+                script: None,
+            })
+        );
+        assert_eq!(
+            g.vrrp_notify_fifo,
+            Some(NotifyFifo {
+                path: "/run/ka.fifo".into(),
+                user: Some(ScriptUser {
+                    user: "root".into(),
+                    group: Some("root".into()),
+                }),
+                script: Some(ScriptCommand {
+                    argv: vec!["/x/reader.sh".into(), "-v".into()],
+                    user: Some(ScriptUser {
+                        user: "nobody".into(),
+                        group: None,
+                    }),
+                }),
+            })
+        );
+        // A FIFO script is a script: keepalived's security check counts it (vrrp.c).
+        assert_eq!(
+            messages(&l),
+            ["SECURITY VIOLATION - scripts are being executed but script_security not enabled."]
+        );
+    }
+
+    #[test]
+    fn duplicates_and_orphan_scripts() {
+        let l = load(
+            "notify_fifo /a\nnotify_fifo /b\n\
+             notify_fifo_script /s1\nnotify_fifo_script /s2\n\
+             vrrp_notify_fifo_script /orphan\n",
+        );
+        let g = &l.config.as_ref().unwrap().global;
+        let f = g.notify_fifo.as_ref().unwrap();
+        assert_eq!(f.path, "/a");
+        assert_eq!(f.script.as_ref().unwrap().argv, ["/s1"]);
+        assert_eq!(g.vrrp_notify_fifo, None);
+        let m = messages(&l);
+        assert!(
+            m.contains(&"notify_fifo already specified - ignoring /b".to_string()),
+            "{m:?}"
+        );
+        assert!(
+            m.contains(&"notify_fifo_script already specified - ignoring /s2".to_string()),
+            "{m:?}"
+        );
+        assert!(
+            m.iter()
+                .any(|s| s.contains("vrrp_notify_fifo_script without vrrp_notify_fifo")),
+            "{m:?}"
+        );
+    }
 }

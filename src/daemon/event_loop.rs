@@ -677,6 +677,11 @@ impl Daemon {
                 return;
             }
         };
+        // keepalived closes and reopens its notify FIFOs on reload; mails use the new globals.
+        let _ = self.io_tx.send(Job::Reload {
+            global: Box::new(new.global.clone()),
+            script_user: crate::exec::default_script_user(new.global.script_user.as_ref()),
+        });
         let now = Instant::now();
         // Send one advert from every MASTER first, as keepalived does, so peers never time out.
         let old_slots = std::mem::take(&mut self.slots);

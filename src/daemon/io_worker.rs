@@ -1,7 +1,8 @@
 //! The I/O worker: one task that performs the slow side effects of transitions (netlink address
-//! changes, gratuitous ARP bursts, notify scripts, mails) strictly in the order the event loop
-//! queued them, so `notify_master` always runs after its VIPs are in place, while the loop
-//! itself never waits on any of it.
+//! changes, gratuitous ARP bursts, notify scripts and FIFO lines, mails) strictly in the order
+//! the event loop queued them, so `notify_master` always runs after its VIPs are in place, while
+//! the loop itself never waits on any of it. Notify scripts go to per-instance ordered queues
+//! ([`notify::Notifier`]), so a slow script delays neither this worker nor other instances.
 
 use crate::model;
 use crate::net;
@@ -28,11 +29,17 @@ pub enum Job {
         frames: Vec<(u32, [u8; 6], std::net::Ipv4Addr)>,
         repeat: u32,
     },
-    /// Notify scripts and (when `smtp`) an alert mail.
+    /// Notify scripts, the notify FIFO line and (when `smtp`) an alert mail, in that order.
     Notify {
         scripts: Box<model::NotifyScripts>,
         notification: notify::Notification,
         smtp: bool,
+    },
+    /// A reload took effect: reopen the notify FIFOs (restarting their scripts) and use the new
+    /// global section for mails. Jobs queued before it still use the old ones.
+    Reload {
+        global: Box<model::Global>,
+        script_user: Option<model::ScriptUser>,
     },
 }
 
@@ -51,6 +58,8 @@ pub struct Context {
 /// Run jobs until the sender side is dropped and the queue is empty.
 pub async fn run(mut ctx: Context, mut rx: mpsc::UnboundedReceiver<Job>) {
     let mut garp = std::collections::HashMap::<u32, net::GarpSender>::new();
+    // Opened before the first job so the start-up `BACKUP` line is not lost.
+    let mut notifier = notify::Notifier::new(&ctx.global, ctx.script_user.clone());
     while let Some(job) = rx.recv().await {
         match job {
             Job::AddVips { instance, vips } => {
@@ -110,25 +119,24 @@ pub async fn run(mut ctx: Context, mut rx: mpsc::UnboundedReceiver<Job>) {
                 notification,
                 smtp,
             } => {
-                if notification.state == notify::NotifyState::Stop {
-                    // keepalived gives STOP scripts up to 1 s before the daemon goes away.
-                    notify::run_stop_scripts(
-                        &scripts,
-                        ctx.script_user.as_ref(),
-                        &notification.instance,
-                        notification.priority,
-                    )
-                    .await;
-                } else {
-                    notify::run_scripts(&scripts, ctx.script_user.as_ref(), &notification);
-                }
+                notifier.notify(&scripts, &notification);
                 if smtp {
                     notify::spawn_smtp_alert(&ctx.global, &ctx.local_name, &notification);
                 }
             }
+            Job::Reload {
+                global,
+                script_user,
+            } => {
+                notifier.reload(&global, script_user.clone());
+                ctx.global = *global;
+                ctx.script_user = script_user;
+            }
         }
     }
-    let _ = &mut ctx;
+    // FIFOs closed (readers see end of file after the STOP lines), then queued scripts run;
+    // the caller bounds how long it waits for this.
+    notifier.shutdown().await;
 }
 
 /// The IPv4 addresses of a VIP list (GARP is IPv4 only; IPv6 NA is issue 5).

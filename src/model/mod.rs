@@ -55,6 +55,12 @@ pub struct Global {
     pub vrrp_garp_master_refresh: Centis,
     /// `vrrp_garp_master_refresh_repeat` (default 1).
     pub vrrp_garp_master_refresh_repeat: u32,
+    /// `notify_fifo PATH [USER [GROUP]]` (+ `notify_fifo_script`): the FIFO for every
+    /// process's events; here, the VRRP lines (inventory §6.4). `None` = not configured.
+    pub notify_fifo: Option<NotifyFifo>,
+    /// `vrrp_notify_fifo PATH [USER [GROUP]]` (+ `vrrp_notify_fifo_script`): VRRP lines only.
+    /// Both FIFOs get every line when both are set (unless they name the same path).
+    pub vrrp_notify_fifo: Option<NotifyFifo>,
 }
 
 impl Default for Global {
@@ -76,6 +82,8 @@ impl Default for Global {
             vrrp_garp_master_repeat: 5,
             vrrp_garp_master_refresh: Centis::ZERO,
             vrrp_garp_master_refresh_repeat: 1,
+            notify_fifo: None,
+            vrrp_notify_fifo: None,
         }
     }
 }
@@ -87,6 +95,19 @@ pub struct SmtpServer {
     pub host: String,
     /// Default 25.
     pub port: u16,
+}
+
+/// A notify FIFO and the script that reads it (inventory §6.4).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NotifyFifo {
+    /// The FIFO's path, as written; created with mode `0644 & ~umask` if absent.
+    pub path: String,
+    /// `USER [GROUP]` after the path: owner given to a FIFO we create, and the other owner
+    /// (besides ourselves) an existing FIFO may have. `None` = ours only.
+    pub user: Option<ScriptUser>,
+    /// `*_notify_fifo_script CMD [USER [GROUP]]`: started when the FIFO is opened with the
+    /// FIFO's path appended as its last argument (the argv here is as configured, without it).
+    pub script: Option<ScriptCommand>,
 }
 
 /// A user (and optionally group) scripts run as: `USER [[:]GROUP]`.

@@ -1,23 +1,44 @@
-//! Transitions -> `notify*` scripts and SMTP alert mails (inventory §6, §7).
+//! Transitions -> `notify*` scripts, notify FIFO lines and SMTP alert mails (inventory §6, §7).
 //!
-//! The daemon loop hands a [`Notification`] here after the engine reported a transition (VIPs
-//! are already set or removed by then, inventory §6.2 "Timing"). Scripts are forked at once and
-//! never waited for; mails are sent on their own task. Neither ever blocks the caller. Deciding
-//! *whether* to notify (duplicate suppression, `smtp_alert`, `last_email_state`,
+//! The daemon loop hands a [`Notification`] to the I/O worker after the engine reported a
+//! transition (VIPs are already set or removed by then, inventory §6.2 "Timing"), and the worker
+//! gives it to the [`Notifier`]: the instance's scripts are queued, the FIFO line is written at
+//! once, then the worker sends the mail. Nothing here ever blocks the caller.
+//!
+//! **Ordered scripts (beyond keepalived, issue 6).** keepalived forks every notify script at
+//! once and never waits, so a slow `notify_master` can still be running, or even start later,
+//! than the `notify_backup` of the next transition. Here each instance has its own queue: its
+//! scripts run one at a time in transition order (`notify_<state>` then the generic `notify`),
+//! each bounded by [`SCRIPT_TIMEOUT`] (SIGTERM to its process group, SIGKILL 2 s later, as
+//! `exec` does), and each exit status is logged. A newer transition's scripts therefore never
+//! start before an older one's have ended. Different instances never wait for each other.
+//! The argv is keepalived's exactly.
+//!
+//! Deciding *whether* to notify (duplicate suppression, `smtp_alert`, `last_email_state`,
 //! `no_email_faults`) is the daemon's job; this module does what it is told.
 
+pub mod fifo;
 pub mod smtp;
 
+use std::collections::HashMap;
 use std::fmt;
 use std::time::Duration;
 
-use crate::exec::{self, ExecSpec};
-use crate::model::{NotifyScripts, ScriptCommand, ScriptUser};
+use tokio::sync::mpsc;
 
+use crate::exec::{self, ExecSpec, Outcome};
+use crate::model::{Global, NotifyScripts, ScriptCommand, ScriptUser};
+
+pub use fifo::{Fifo, FifoError, Fifos, instance_line};
 pub use smtp::{Mail, SmtpError, format_message, send_mail, spawn_smtp_alert};
 
 /// keepalived waits this long for `notify_stop` at shutdown before SIGKILLing it.
 const STOP_GRACE: Duration = Duration::from_secs(1);
+
+/// How long one notify script may run before its process group gets SIGTERM (then SIGKILL
+/// 2 s later). keepalived has no limit (it never waits); an ordered queue needs one so that a
+/// hung script cannot hold back every later notification of its instance.
+pub const SCRIPT_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The state an instance entered, as named in notify argv, FIFO lines and mails.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -67,6 +88,11 @@ impl Notification {
         ]);
         argv
     }
+
+    /// The notify FIFO line: `INSTANCE "NAME" STATE PRIO\n`.
+    pub fn fifo_line(&self) -> String {
+        instance_line(&self.instance, self.state, self.priority)
+    }
 }
 
 /// The `notify_<state>` script for `state`, if configured.
@@ -79,66 +105,162 @@ fn state_script(scripts: &NotifyScripts, state: NotifyState) -> Option<&ScriptCo
     }
 }
 
-/// Forks one notify script without waiting; failures are logged (exec failures by `exec`).
-fn fire(argv: &[String], user: Option<&ScriptUser>) {
-    match exec::spawn_detached(ExecSpec {
-        argv,
-        user,
-        timeout: None,
-    }) {
-        Ok(_) | Err(exec::Error::Exec { .. }) => {}
-        Err(e) => tracing::warn!("notify script {:?} not run: {e}", argv.first()),
+/// One transition's scripts, waiting in its instance's queue.
+struct Work {
+    scripts: NotifyScripts,
+    notification: Notification,
+    default_user: Option<ScriptUser>,
+}
+
+/// One instance's queue: a task that runs the queued work in order.
+struct Queue {
+    tx: mpsc::UnboundedSender<Work>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+/// Notify scripts in per-instance order plus the notify FIFOs (see the module docs).
+pub struct Notifier {
+    default_user: Option<ScriptUser>,
+    script_timeout: Duration,
+    fifos: Fifos,
+    queues: HashMap<String, Queue>,
+}
+
+impl Notifier {
+    /// Opens `global`'s notify FIFOs (starting their scripts). Scripts without their own user
+    /// run as `default_user` (`exec::default_script_user`), else as the daemon. Must be called
+    /// inside a tokio runtime.
+    pub fn new(global: &Global, default_user: Option<ScriptUser>) -> Self {
+        let fifos = Fifos::open(
+            global.notify_fifo.as_ref(),
+            global.vrrp_notify_fifo.as_ref(),
+            default_user.as_ref(),
+        );
+        Self {
+            default_user,
+            script_timeout: SCRIPT_TIMEOUT,
+            fifos,
+            queues: HashMap::new(),
+        }
+    }
+
+    /// Replaces [`SCRIPT_TIMEOUT`] for scripts queued from now on.
+    pub fn with_script_timeout(mut self, timeout: Duration) -> Self {
+        self.script_timeout = timeout;
+        self
+    }
+
+    /// The open FIFOs.
+    pub fn fifos(&self) -> &Fifos {
+        &self.fifos
+    }
+
+    /// keepalived's order for one transition (§6.2): `notify_<state>` then the generic `notify`
+    /// are queued on the instance's queue (they start now if it is idle), then the FIFO line
+    /// is written. Returns at once.
+    pub fn notify(&mut self, scripts: &NotifyScripts, n: &Notification) {
+        let has_script = state_script(scripts, n.state).is_some() || scripts.generic.is_some();
+        if has_script {
+            let timeout = self.script_timeout;
+            let queue = self
+                .queues
+                .entry(n.instance.clone())
+                .or_insert_with(|| spawn_queue(timeout));
+            let _ = queue.tx.send(Work {
+                scripts: scripts.clone(),
+                notification: n.clone(),
+                default_user: self.default_user.clone(),
+            });
+        }
+        self.fifos.write_line(&n.fifo_line());
+    }
+
+    /// Reload (keepalived closes and reopens its FIFOs, restarting their scripts): the old
+    /// FIFOs are closed first, then `global`'s are opened. Queued scripts keep their order.
+    pub fn reload(&mut self, global: &Global, default_user: Option<ScriptUser>) {
+        self.fifos = Fifos::default();
+        self.fifos = Fifos::open(
+            global.notify_fifo.as_ref(),
+            global.vrrp_notify_fifo.as_ref(),
+            default_user.as_ref(),
+        );
+        self.default_user = default_user;
+    }
+
+    /// Daemon exit: closes the FIFOs (their readers see end of file after the last line, their
+    /// scripts get SIGTERM), then waits until every queued script has run.
+    pub async fn shutdown(mut self) {
+        self.fifos = Fifos::default();
+        let queues: Vec<Queue> = self.queues.drain().map(|(_, q)| q).collect();
+        for q in queues {
+            drop(q.tx);
+            let _ = q.task.await;
+        }
     }
 }
 
-/// Run notify_<state> (configured argv only) then the generic `notify` with argv + INSTANCE NAME
-/// STATE PRIO, detached, keepalived's order (§6.2): both are forked before this returns, neither
-/// is waited for, exit statuses are ignored. Each script runs as its own user, else
-/// `default_user` (`script_user`), else the daemon's. At shutdown prefer [`run_stop_scripts`],
-/// which also waits for `notify_stop` as keepalived does. Must be called inside a tokio runtime.
-pub fn run_scripts(scripts: &NotifyScripts, default_user: Option<&ScriptUser>, n: &Notification) {
-    if let Some(cmd) = state_script(scripts, n.state) {
-        fire(&cmd.argv, cmd.user.as_ref().or(default_user));
-    }
-    if let Some(cmd) = &scripts.generic {
-        fire(&n.generic_argv(cmd), cmd.user.as_ref().or(default_user));
-    }
-}
-
-/// STOP notifications at shutdown as keepalived sends them: `notify_stop` is forked and waited
-/// for up to 1 s, then its process group is SIGKILLed; the generic `notify … STOP PRIO` is forked
-/// (after it) and not waited for. Resolves once `notify_stop` is gone (at once without one).
-pub async fn run_stop_scripts(
-    scripts: &NotifyScripts,
-    default_user: Option<&ScriptUser>,
-    instance: &str,
-    priority: u8,
-) {
-    let n = Notification {
-        instance: instance.to_owned(),
-        state: NotifyState::Stop,
-        priority,
-    };
-    let stop = scripts.stop.as_ref().and_then(|cmd| {
-        let spec = ExecSpec {
-            argv: &cmd.argv,
-            user: cmd.user.as_ref().or(default_user),
-            timeout: None,
-        };
-        match exec::spawn_kill_after(spec, STOP_GRACE) {
-            Ok(wait) => Some(wait),
-            Err(exec::Error::Exec { .. }) => None,
-            Err(e) => {
-                tracing::warn!("notify_stop script {:?} not run: {e}", cmd.argv.first());
-                None
-            }
+fn spawn_queue(timeout: Duration) -> Queue {
+    let (tx, mut rx) = mpsc::unbounded_channel::<Work>();
+    let task = tokio::spawn(async move {
+        while let Some(w) = rx.recv().await {
+            run_in_order(&w, timeout).await;
         }
     });
-    if let Some(cmd) = &scripts.generic {
-        fire(&n.generic_argv(cmd), cmd.user.as_ref().or(default_user));
+    Queue { tx, task }
+}
+
+/// One transition's scripts, one after the other. `notify_stop` keeps keepalived's 1 s bound
+/// (then SIGKILL) so that a stopping daemon is not held up.
+async fn run_in_order(w: &Work, timeout: Duration) {
+    let n = &w.notification;
+    let user = |cmd: &ScriptCommand| cmd.user.clone().or_else(|| w.default_user.clone());
+    if let Some(cmd) = state_script(&w.scripts, n.state) {
+        let u = user(cmd);
+        let spec = ExecSpec {
+            argv: &cmd.argv,
+            user: u.as_ref(),
+            timeout: Some(timeout),
+        };
+        let outcome = if n.state == NotifyState::Stop {
+            match exec::spawn_kill_after(spec, STOP_GRACE) {
+                Ok(wait) => wait.await,
+                Err(exec::Error::Exec { .. }) => Outcome::Exited(0),
+                Err(e) => Outcome::SpawnFailed(e.to_string()),
+            }
+        } else {
+            exec::run(spec).await
+        };
+        log_outcome(n, &cmd.argv[0], &outcome);
     }
-    if let Some(wait) = stop {
-        wait.await;
+    if let Some(cmd) = &w.scripts.generic {
+        let argv = n.generic_argv(cmd);
+        let u = user(cmd);
+        let outcome = exec::run(ExecSpec {
+            argv: &argv,
+            user: u.as_ref(),
+            timeout: Some(timeout),
+        })
+        .await;
+        log_outcome(n, &argv[0], &outcome);
+    }
+}
+
+fn log_outcome(n: &Notification, program: &str, outcome: &Outcome) {
+    let inst = &n.instance;
+    let state = n.state;
+    match outcome {
+        Outcome::Exited(code) => {
+            tracing::info!("({inst}) {state} notify script {program} exited with status {code}")
+        }
+        Outcome::Signaled(sig) => {
+            tracing::info!("({inst}) {state} notify script {program} killed by signal {sig}")
+        }
+        Outcome::TimedOut => {
+            tracing::warn!("({inst}) {state} notify script {program} timed out and was killed")
+        }
+        Outcome::SpawnFailed(e) => {
+            tracing::warn!("({inst}) {state} notify script {program} not run: {e}")
+        }
     }
 }
 
@@ -160,6 +282,28 @@ mod tests {
         }
     }
 
+    fn note(instance: &str, state: NotifyState, priority: u8) -> Notification {
+        Notification {
+            instance: instance.into(),
+            state,
+            priority,
+        }
+    }
+
+    /// Polls (bounded, 15 s) until `path` holds exactly `lines` lines; returns them.
+    async fn wait_lines(path: &str, lines: usize) -> Vec<String> {
+        for _ in 0..300 {
+            if let Ok(s) = std::fs::read_to_string(path) {
+                let got: Vec<String> = s.lines().map(str::to_owned).collect();
+                if got.len() >= lines {
+                    return got;
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("{path} never got {lines} lines");
+    }
+
     #[test]
     fn states_display_upper_case() {
         let all = [
@@ -170,6 +314,47 @@ mod tests {
         ];
         let names: Vec<String> = all.iter().map(|s| s.to_string()).collect();
         assert_eq!(names, ["MASTER", "BACKUP", "FAULT", "STOP"]);
+    }
+
+    #[test]
+    fn fifo_line_is_keepalived_s() {
+        assert_eq!(
+            note("VI_1", NotifyState::Master, 100).fifo_line(),
+            "INSTANCE \"VI_1\" MASTER 100\n"
+        );
+        assert_eq!(
+            note("VI_1", NotifyState::Stop, 150).fifo_line(),
+            "INSTANCE \"VI_1\" STOP 150\n"
+        );
+    }
+
+    /// FIFO lines go out with the notification, scripts or not; a reload closes the old FIFO
+    /// (removed: we created it) and writes to the new one.
+    #[tokio::test]
+    async fn notifier_writes_fifo_lines_and_reopens_on_reload() {
+        use fifo::tests::{cfg, drain};
+        let d = Scratch::new("notify-fifo");
+        let (a, b) = (d.path("a.fifo"), d.path("b.fifo"));
+        let mut global = Global {
+            vrrp_notify_fifo: Some(cfg(&a)),
+            ..Default::default()
+        };
+        let mut notifier = Notifier::new(&global, None);
+        let none = NotifyScripts::default();
+        notifier.notify(&none, &note("VI_1", NotifyState::Backup, 100));
+        notifier.notify(&none, &note("VI_1", NotifyState::Master, 100));
+        assert_eq!(
+            drain(&a),
+            "INSTANCE \"VI_1\" BACKUP 100\nINSTANCE \"VI_1\" MASTER 100\n"
+        );
+        global.vrrp_notify_fifo = None;
+        global.notify_fifo = Some(cfg(&b));
+        notifier.reload(&global, None);
+        assert!(!std::path::Path::new(&a).exists());
+        notifier.notify(&none, &note("VI_1", NotifyState::Stop, 100));
+        assert_eq!(drain(&b), "INSTANCE \"VI_1\" STOP 100\n");
+        notifier.shutdown().await;
+        assert!(!std::path::Path::new(&b).exists());
     }
 
     #[tokio::test]
@@ -184,12 +369,9 @@ mod tests {
             generic: Some(cmd(&[&generic, "g1"])),
             ..Default::default()
         };
-        let n = Notification {
-            instance: "VI_1".into(),
-            state: NotifyState::Master,
-            priority: 100,
-        };
-        run_scripts(&scripts, None, &n);
+        let mut notifier = Notifier::new(&Global::default(), None);
+        notifier.notify(&scripts, &note("VI_1", NotifyState::Master, 100));
+        notifier.shutdown().await;
         assert_eq!(
             wait_for_file(&d.path("master.out")).await,
             "master-arg|two words|\n"
@@ -203,38 +385,146 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn missing_scripts_are_fine_and_nothing_is_waited_for() {
+    async fn notify_never_waits_and_missing_scripts_are_logged_only() {
         let d = Scratch::new("notify");
         let generic = recorder(&d, "generic");
         let hang = d.script("hang", "#!/bin/sh\nexec sleep 30\n");
-        let scripts = NotifyScripts {
-            fault: Some(cmd(&[&hang])),
-            generic: Some(cmd(&[&generic])),
-            ..Default::default()
-        };
-        let n = Notification {
-            instance: "VI_2".into(),
-            state: NotifyState::Fault,
-            priority: 90,
-        };
-        // Returns although notify_fault hangs; a nonexistent script only logs.
-        run_scripts(&scripts, None, &n);
-        run_scripts(
+        let mut notifier = Notifier::new(&Global::default(), None);
+        // Returns although notify_fault hangs (and the generic script waits behind it).
+        notifier.notify(
             &NotifyScripts {
-                master: Some(cmd(&["/nonexistent/x"])),
+                fault: Some(cmd(&[&hang])),
                 ..Default::default()
             },
-            None,
+            &note("VI_1", NotifyState::Fault, 90),
+        );
+        // A nonexistent script only logs, and does not stop the queue.
+        let n = note("VI_2", NotifyState::Fault, 90);
+        notifier.notify(
+            &NotifyScripts {
+                master: Some(cmd(&["/nonexistent/x"])),
+                fault: Some(cmd(&["/nonexistent/y"])),
+                generic: Some(cmd(&[&generic])),
+                ..Default::default()
+            },
             &n,
         );
         assert_eq!(
             wait_for_file(&d.path("generic.out")).await,
             "INSTANCE|VI_2|FAULT|90|\n"
         );
+        // Dropping the notifier (and the runtime at test end) kills the hung script's group.
+    }
+
+    /// The ordering guarantee: a later transition's script starts only after the earlier one's
+    /// scripts ended, although the earlier one is slow and the later one fast.
+    #[tokio::test]
+    async fn an_instance_s_scripts_run_in_transition_order_one_at_a_time() {
+        let d = Scratch::new("notify-order");
+        let log = d.path("order.log");
+        // Each script appends "start X" and "end X" around a pause of $2 seconds.
+        let step = d.script(
+            "step",
+            &format!("#!/bin/sh\necho \"start $1\" >> {log}\nsleep $2\necho \"end $1\" >> {log}\n"),
+        );
+        let scripts = NotifyScripts {
+            master: Some(cmd(&[&step, "master", "1"])),
+            backup: Some(cmd(&[&step, "backup", "0"])),
+            fault: Some(cmd(&[&step, "fault", "0.3"])),
+            generic: Some(cmd(&[&step, "generic", "0"])),
+            ..Default::default()
+        };
+        let mut notifier = Notifier::new(&Global::default(), None);
+        // Three transitions queued at once, the slowest first.
+        notifier.notify(&scripts, &note("VI_1", NotifyState::Master, 100));
+        notifier.notify(&scripts, &note("VI_1", NotifyState::Fault, 100));
+        notifier.notify(&scripts, &note("VI_1", NotifyState::Backup, 100));
+        notifier.shutdown().await;
+        let got = std::fs::read_to_string(&log).unwrap();
+        let want = [
+            "start master",
+            "end master",
+            "start generic",
+            "end generic",
+            "start fault",
+            "end fault",
+            "start generic",
+            "end generic",
+            "start backup",
+            "end backup",
+            "start generic",
+            "end generic",
+        ];
+        assert_eq!(got.lines().collect::<Vec<_>>(), want);
+    }
+
+    /// Instances do not wait for each other: VI_1's script waits (bounded) for a file that only
+    /// VI_2's script creates; with one global queue it would time out instead.
+    #[tokio::test]
+    async fn instances_are_independent() {
+        let d = Scratch::new("notify-indep");
+        let flag = d.path("flag");
+        let out = d.path("vi1.out");
+        let waiter = d.script(
+            "waiter",
+            &format!(
+                "#!/bin/sh\ni=0\nwhile [ ! -e {flag} ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done\n\
+                 if [ -e {flag} ]; then echo saw-flag > {out}; else echo no-flag > {out}; fi\n"
+            ),
+        );
+        let setter = d.script("setter", &format!("#!/bin/sh\ntouch {flag}\n"));
+        let mut notifier = Notifier::new(&Global::default(), None);
+        notifier.notify(
+            &NotifyScripts {
+                master: Some(cmd(&[&waiter])),
+                ..Default::default()
+            },
+            &note("VI_1", NotifyState::Master, 100),
+        );
+        notifier.notify(
+            &NotifyScripts {
+                master: Some(cmd(&[&setter])),
+                ..Default::default()
+            },
+            &note("VI_2", NotifyState::Master, 100),
+        );
+        notifier.shutdown().await;
+        assert_eq!(std::fs::read_to_string(&out).unwrap(), "saw-flag\n");
+    }
+
+    /// A hung script is stopped at the timeout and the queue moves on to the next transition.
+    #[tokio::test]
+    async fn a_hung_script_times_out_and_the_next_one_runs() {
+        let d = Scratch::new("notify-timeout");
+        let log = d.path("t.log");
+        let hang = d.script(
+            "hang",
+            &format!("#!/bin/sh\necho hang-start >> {log}\nsleep 30\necho hang-end >> {log}\n"),
+        );
+        let next = d.script("next", &format!("#!/bin/sh\necho \"$@\" >> {log}\n"));
+        let mut notifier =
+            Notifier::new(&Global::default(), None).with_script_timeout(Duration::from_millis(300));
+        notifier.notify(
+            &NotifyScripts {
+                master: Some(cmd(&[&hang])),
+                ..Default::default()
+            },
+            &note("VI_1", NotifyState::Master, 100),
+        );
+        notifier.notify(
+            &NotifyScripts {
+                generic: Some(cmd(&[&next])),
+                ..Default::default()
+            },
+            &note("VI_1", NotifyState::Backup, 100),
+        );
+        let got = wait_lines(&log, 2).await;
+        assert_eq!(got, ["hang-start", "INSTANCE VI_1 BACKUP 100"]);
+        notifier.shutdown().await;
     }
 
     #[tokio::test]
-    async fn stop_waits_for_notify_stop_then_kills_it() {
+    async fn stop_kills_notify_stop_after_its_grace_then_runs_generic() {
         let d = Scratch::new("notify");
         let generic = recorder(&d, "generic");
         let hang = d.script("stop", "#!/bin/sh\ntrap '' TERM\nexec sleep 30\n");
@@ -243,11 +533,11 @@ mod tests {
             generic: Some(cmd(&[&generic])),
             ..Default::default()
         };
-        let done = tokio::time::timeout(
-            Duration::from_secs(10),
-            run_stop_scripts(&scripts, None, "VI_1", 150),
-        );
-        done.await.expect("notify_stop not killed after its grace");
+        let mut notifier = Notifier::new(&Global::default(), None);
+        notifier.notify(&scripts, &note("VI_1", NotifyState::Stop, 150));
+        tokio::time::timeout(Duration::from_secs(10), notifier.shutdown())
+            .await
+            .expect("notify_stop not killed after its grace");
         // The generic script reports the effective priority for STOP, not 0.
         assert_eq!(
             wait_for_file(&d.path("generic.out")).await,
