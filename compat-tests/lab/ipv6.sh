@@ -2,13 +2,17 @@
 # ipv6.sh -- VRRPv3 over IPv6: an instance whose VIPs are IPv6 (first one link-local, as
 # keepalived recommends, then one in 2001:db8::/64), nothing but the family in the config
 # (version 3 and the group ff02::12 are derived). Pairs: KA_BIN with KA_BIN, then KA_BIN with
-# REF_BIN both ways round. For each pair:
+# REF_BIN both ways round; each in multicast mode and in unicast mode (unicast_peer = the other
+# node's link-local address). For each pair:
 #   converge: exactly the priority-100 node holds both VIPs (sampled over 2 s), the IPv6 host
 #     VIP is deprecated (preferred_lft 0) and nodad, as keepalived adds it;
+#   SIGKILL the master: the backup takes over; restart it: it removes its leftover VIPs,
+#     sends from its own link-local (not the leftover link-local VIP) and preempts back;
 #   SIGTERM the master: the backup takes over (priority-0 advert), the master drops the VIPs;
 #   restart it: it preempts back; stop both: no VIP left.
 # tcpdump on the bridge: adverts go from the nodes' link-local addresses to ff02::12 with hop
-# limit 255, and the new master announces each VIP with an unsolicited NA to ff02::1.
+# limit 255 (unicast: to the peer's link-local, nothing to the group), and a new master
+# announces each VIP with an unsolicited NA to ff02::1.
 # Neither daemon may log a complaint about its peer's packets.
 # Only link-local and 2001:db8::/32 addresses are configured (the lab's IPv4 on eth0 is unused).
 set -uo pipefail
@@ -73,7 +77,8 @@ sample_only6() {
 	ok "$2 samples over $(($2 / 2)) s: exactly $1 holds the VIPs"
 }
 
-# conf6 PRIO -- the pair's config: IPv6 VIPs only, version and group derived from the family.
+# conf6 PRIO [PEER] -- the pair's config: IPv6 VIPs only, version and group derived from the
+# family; with PEER (a link-local address), unicast to it instead of the group.
 conf6() {
 	cat <<-EOF
 		global_defs {
@@ -89,18 +94,26 @@ conf6() {
 		        $VIP6_LL
 		        $VIP6
 		    }
-		}
 	EOF
+	[ -n "${2:-}" ] && printf '    unicast_peer {\n        %s\n    }\n' "$2"
+	echo "}"
 }
 
+# pair BIN1 BIN2 TAG MODE -- BIN1 on n1 (priority 100), BIN2 on n2 (priority 90); MODE is
+# mcast (group ff02::12) or unicast (each node's unicast_peer is the other's link-local).
 pair() {
-	local bin1=$1 bin2=$2 tag=$3 cap="$LAB_DIR/lan-$3.txt"
-	say "=== $tag: n1 priority 100, n2 priority 90, VRRPv3 over IPv6"
+	local bin1=$1 bin2=$2 tag=$3 mode=$4 cap="$LAB_DIR/lan-$3.txt"
+	say "=== $tag: n1 priority 100, n2 priority 90, VRRPv3 over IPv6, $mode"
 	: >"$LAB_DIR/n1/ka.log"
 	: >"$LAB_DIR/n2/ka.log"
-	conf6 100 >"$LAB_DIR/n1/keepalived.conf"
-	conf6 90 >"$LAB_DIR/n2/keepalived.conf"
-	ip netns exec "${LAB_NS}br" timeout 40 tcpdump -l -n -v -i br0 ip6 >"$cap" 2>/dev/null &
+	if [ "$mode" = unicast ]; then
+		conf6 100 "$LL_n2" >"$LAB_DIR/n1/keepalived.conf"
+		conf6 90 "$LL_n1" >"$LAB_DIR/n2/keepalived.conf"
+	else
+		conf6 100 >"$LAB_DIR/n1/keepalived.conf"
+		conf6 90 >"$LAB_DIR/n2/keepalived.conf"
+	fi
+	ip netns exec "${LAB_NS}br" timeout 90 tcpdump -l -n -v -i br0 ip6 >"$cap" 2>/dev/null &
 	local dump=$!
 	sleep 0.5
 	ka_start n1 "$bin1" "$LAB_DIR/n1/keepalived.conf"
@@ -115,6 +128,17 @@ pair() {
 		echo "$line" | grep -q nodad || fail "$tag: $VIP6 added without nodad: $line"
 		ok "$tag: $VIP6/128 added deprecated and nodad"
 	fi
+
+	say "SIGKILL the master's daemon on n1"
+	ka_kill9 n1
+	ka_wait_exit n1 5 || fail "$tag: daemon on n1 survived SIGKILL"
+	# The dead daemon cannot remove its VIPs: only n2 is checked until n1 restarts. The
+	# restarted daemon must remove the leftover link-local VIP before it picks its source.
+	wait_until 8 has_vip6 n2 $VIP6 || fail "$tag: n2 did not take over within 8 s of the master's SIGKILL"
+	ok "$tag: n2 took over after SIGKILL"
+	ka_start n1 "$bin1" "$LAB_DIR/n1/keepalived.conf"
+	expect_only6 n1 15 "$tag preempt after SIGKILL restart"
+	sample_only6 n1 2
 
 	say "SIGTERM the master's daemon on n1"
 	ka_signal n1 TERM
@@ -139,33 +163,44 @@ pair() {
 	local joined="$cap.joined"
 	awk '/^[0-9]/ { if (l != "") print l; l = $0; next } { l = l " " $0 } END { if (l != "") print l }' \
 		"$cap" >"$joined"
-	local n
+	grep -q "$VIP6 > ff02::1: .*neighbor advertisement, .*tgt is $VIP6" "$joined" ||
+		fail "$tag: no unsolicited NA for $VIP6 captured"
+	grep -q "$VIP6_LL > ff02::1: .*neighbor advertisement, .*tgt is $VIP6_LL" "$joined" ||
+		fail "$tag: no unsolicited NA for $VIP6_LL captured"
+	local n ll dst
 	for n in n1 n2; do
-		local ll
 		ll=$(eval echo "\$LL_$n")
-		grep -q "hlim 255.*$ll > ff02::12: VRRPv3, Advertisement, vrid 61" "$joined" ||
-			fail "$tag: no VRRPv3 advert from $n ($ll) to ff02::12 with hop limit 255 captured"
-		grep -q "$VIP6 > ff02::1: .*neighbor advertisement, .*tgt is $VIP6" "$joined" ||
-			fail "$tag: no unsolicited NA for $VIP6 captured"
-		grep -q "$VIP6_LL > ff02::1: .*neighbor advertisement, .*tgt is $VIP6_LL" "$joined" ||
-			fail "$tag: no unsolicited NA for $VIP6_LL captured"
+		if [ "$mode" = unicast ]; then
+			dst=$(if [ $n = n1 ]; then echo "$LL_n2"; else echo "$LL_n1"; fi)
+			grep -q "$ll > $dst: VRRPv3, Advertisement, vrid 61" "$joined" ||
+				fail "$tag: no VRRPv3 advert from $n ($ll) unicast to $dst captured"
+		else
+			grep -q "hlim 255.*$ll > ff02::12: VRRPv3, Advertisement, vrid 61" "$joined" ||
+				fail "$tag: no VRRPv3 advert from $n ($ll) to ff02::12 with hop limit 255 captured"
+		fi
 	done
-	if grep "VRRP" "$joined" | grep -v "> ff02::12: VRRPv3"; then
-		fail "$tag: VRRP packets other than v3 adverts to ff02::12 (lines above)"
+	local want="> ff02::12: VRRPv3"
+	[ "$mode" = unicast ] && want="> fe80::[0-9a-f:]*: VRRPv3"
+	if grep "VRRP" "$joined" | grep -v -e "$want"; then
+		fail "$tag: VRRP packets other than v3 adverts $([ "$mode" = unicast ] && echo "between the link-locals" || echo "to ff02::12") (lines above)"
 	fi
-	ok "$tag: $(grep -c 'VRRPv3, Advertisement' "$joined") v3 adverts from the link-local addresses to ff02::12 (hlim 255), unsolicited NAs for both VIPs"
+	ok "$tag: $(grep -c 'VRRPv3, Advertisement' "$joined") v3 adverts from the link-local addresses ($mode), unsolicited NAs for both VIPs"
 
 	# Lines either daemon logs when it drops a peer's packet.
-	if grep -E 'wrong VRRP version|interval mismatch|not present in|invalid TTL|checksum|received an invalid|Invalid|Discarding|bad VRRP packet|unexpected ip number|Expected (mult|un)icast' \
+	if grep -E 'wrong VRRP version|interval mismatch|not present in|invalid TTL|checksum|received an invalid|Invalid|Discarding|bad VRRP packet|unexpected ip number|Expected (mult|un)icast|not a unicast peer' \
 		"$LAB_DIR"/n*/ka.log; then
 		fail "$tag: a daemon complained about its peer's packets (lines above)"
 	fi
 }
 
-pair "$KA_BIN" "$KA_BIN" ours-ours
+for mode in mcast unicast; do
+	pair "$KA_BIN" "$KA_BIN" "ours-ours-$mode" $mode
+done
 if [ -x "$REF_BIN" ] && [ "$(readlink -f "$KA_BIN")" != "$(readlink -f "$REF_BIN")" ]; then
-	pair "$KA_BIN" "$REF_BIN" ours-master
-	pair "$REF_BIN" "$KA_BIN" ref-master
+	for mode in mcast unicast; do
+		pair "$KA_BIN" "$REF_BIN" "ours-master-$mode" $mode
+		pair "$REF_BIN" "$KA_BIN" "ref-master-$mode" $mode
+	done
 else
 	say "REF_BIN=$REF_BIN not installed: mixed pairs not run"
 fi

@@ -374,6 +374,12 @@ impl Daemon {
         };
         let mut engine = vrrp::Instance::new(cfg, &self.config.scripts);
         let v6 = engine.is_ipv6();
+        if boot && v6 {
+            // Before the link-local is read: a link-local VIP left by a killed run is listed
+            // before the interface's own address and would be taken as the advert source.
+            let vips = self.vip_targets(cfg).await;
+            self.remove_leftover_vips(cfg, &vips).await;
+        }
         let (index, up, src, socket6) = if v6 {
             match self.open_ipv6(cfg, &ifname).await {
                 Ok(x) => x,
@@ -400,23 +406,10 @@ impl Daemon {
             };
             (index, up, src.map(IpAddr::V4), None)
         };
+        // Also registers the links of VIPs with `dev`, which `vip_pairs` looks up.
         let vips = self.vip_targets(cfg).await;
-        if boot {
-            // Leftovers of a run that died: keepalived removes configured VIPs at start.
-            for (ifindex, vip) in &vips {
-                if net::has_address(&self.netlink, *ifindex, vip.addr)
-                    .await
-                    .unwrap_or(false)
-                {
-                    tracing::info!(
-                        "({}) removing leftover VIP {}/{}",
-                        cfg.name,
-                        vip.addr,
-                        vip.prefix_len
-                    );
-                    let _ = net::del_address(&self.netlink, *ifindex, vip).await;
-                }
-            }
+        if boot && !v6 {
+            self.remove_leftover_vips(cfg, &vips).await;
         }
         // Tracked interfaces' current state first, so startup sees them as they are.
         for t in &cfg.track_interfaces {
@@ -444,6 +437,28 @@ impl Daemon {
         Ok(())
     }
 
+    /// Leftovers of a run that died: keepalived removes configured VIPs at start.
+    async fn remove_leftover_vips(
+        &mut self,
+        cfg: &model::Instance,
+        vips: &[(u32, model::VirtualAddr)],
+    ) {
+        for (ifindex, vip) in vips {
+            if net::has_address(&self.netlink, *ifindex, vip.addr)
+                .await
+                .unwrap_or(false)
+            {
+                tracing::info!(
+                    "({}) removing leftover VIP {}/{}",
+                    cfg.name,
+                    vip.addr,
+                    vip.prefix_len
+                );
+                let _ = net::del_address(&self.netlink, *ifindex, vip).await;
+            }
+        }
+    }
+
     /// Link and socket of an IPv6 instance: (ifindex, link up, advert source, socket). The
     /// source is `unicast_src_ip`/`mcast_src_ip` if IPv6, else the interface's link-local
     /// address (keepalived sends from it); without one the engine starts in FAULT and no
@@ -453,7 +468,12 @@ impl Daemon {
         cfg: &model::Instance,
         ifname: &str,
     ) -> Result<(u32, bool, Option<IpAddr>, Option<Arc<net::VrrpSocket6>>), String> {
+        let fresh = net::interface(&self.netlink, ifname).await.ok();
         let link = self.known_link(ifname).await?;
+        if let Some(i) = fresh {
+            // Re-read: the cached one may predate DAD or the removal of leftover VIPs.
+            link.link_local_v6 = i.link_local_v6;
+        }
         let (index, up, link_local) = (link.index, link.up, link.link_local_v6);
         let src = match cfg.src_ip {
             Some(IpAddr::V6(a)) => Some(a),
