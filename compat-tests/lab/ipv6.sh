@@ -10,6 +10,8 @@
 #     sends from its own link-local (not the leftover link-local VIP) and preempts back;
 #   SIGTERM the master: the backup takes over (priority-0 advert), the master drops the VIPs;
 #   restart it: it preempts back; stop both: no VIP left.
+# Then ours alone, started with no link-local address on eth0: FAULT until one is added, then
+# it takes that address as its source (netlink) and becomes MASTER.
 # tcpdump on the bridge: adverts go from the nodes' link-local addresses to ff02::12 with hop
 # limit 255 (unicast: to the peer's link-local, nothing to the group), and a new master
 # announces each VIP with an unsolicited NA to ff02::1.
@@ -204,4 +206,25 @@ if [ -x "$REF_BIN" ] && [ "$(readlink -f "$KA_BIN")" != "$(readlink -f "$REF_BIN
 else
 	say "REF_BIN=$REF_BIN not installed: mixed pairs not run"
 fi
+# Late link-local: a daemon started while its interface has no usable link-local address has
+# no advert source and waits in FAULT; when an address appears (netlink) it uses it at once.
+say "=== late link-local: ours on n1 alone, eth0 without a link-local address at start"
+: >"$LAB_DIR/n1/ka.log"
+conf6 100 >"$LAB_DIR/n1/keepalived.conf"
+ip -n "${LAB_NS}n1" -6 addr flush dev eth0 scope link
+ll_ready n1 && fail "n1 still has a link-local address after the flush"
+ka_start n1 "$KA_BIN" "$LAB_DIR/n1/keepalived.conf"
+fault_logged() { grep -q "Entering FAULT STATE" "$LAB_DIR/n1/ka.log"; }
+wait_until 5 fault_logged || fail "late link-local: no FAULT without a link-local address"
+sleep 1
+[ -z "$(holders6 $VIP6)" ] || fail "late link-local: VIP taken without an advert source"
+ok "late link-local: FAULT and no VIP while eth0 has no link-local address"
+ip -n "${LAB_NS}n1" addr add fe80::1:1/64 dev eth0 nodad
+expect_only6 n1 10 "late link-local: fe80::1:1 added"
+grep -q "link-local source now fe80::1:1" "$LAB_DIR/n1/ka.log" ||
+	fail "late link-local: the new address was not taken as the advert source"
+ka_signal n1 TERM
+ka_wait_exit n1 8 || fail "late link-local: daemon on n1 still running 8 s after SIGTERM"
+ok "late link-local: source fe80::1:1 picked up from netlink, MASTER, stopped cleanly"
+
 say "PASS ipv6"

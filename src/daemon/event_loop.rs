@@ -174,7 +174,7 @@ pub async fn run(config: model::Config, settings: Settings) -> i32 {
             }
             Some(ev) = link_rx.recv() => match ev {
                 net::NetEvent::Link(link) => d.handle_link(Instant::now(), link),
-                net::NetEvent::Addr(_) => {}
+                net::NetEvent::Addr(a) => d.handle_addr(Instant::now(), a).await,
                 net::NetEvent::Overrun => d.refresh_links().await,
             },
             Some(sig) = sig_rx.recv() => match sig {
@@ -632,6 +632,74 @@ impl Daemon {
         };
         for s in &mut self.slots {
             s.engine.handle_track(now, &te);
+        }
+    }
+
+    /// An address came or went. Only IPv6 link-local changes matter here: they are the source
+    /// of IPv6 instances without a configured one, so an instance started before its
+    /// interface had one (FAULT, no source) recovers when it appears, and one whose address
+    /// is removed goes to FAULT. Configured VIPs are never taken as the source.
+    async fn handle_addr(&mut self, now: Instant, ev: net::AddrEvent) {
+        let IpAddr::V6(addr) = ev.addr else { return };
+        if !addr.is_unicast_link_local()
+            || self
+                .config
+                .instances
+                .iter()
+                .any(|i| i.vips.iter().any(|v| v.addr == ev.addr))
+        {
+            return;
+        }
+        let Some(name) = self
+            .links
+            .iter()
+            .find(|(_, l)| l.index == ev.index)
+            .map(|(n, _)| n.clone())
+        else {
+            return;
+        };
+        let current = self.links.get(&name).and_then(|l| l.link_local_v6);
+        let new = match (ev.added, current) {
+            (true, None) => Some(addr),
+            (false, Some(c)) if c == addr => net::interface(&self.netlink, &name)
+                .await
+                .ok()
+                .and_then(|i| i.link_local_v6)
+                .filter(|a| *a != addr),
+            _ => return,
+        };
+        if let Some(l) = self.links.get_mut(&name) {
+            l.link_local_v6 = new;
+        }
+        tracing::info!(
+            "{name}: IPv6 link-local source now {}",
+            new.map_or_else(|| "none".to_string(), |a| a.to_string())
+        );
+        for i in 0..self.slots.len() {
+            let s = &self.slots[i];
+            if !s.v6 || s.ifindex != ev.index || s.cfg.src_ip.is_some() {
+                continue;
+            }
+            let unicast = s.cfg.is_unicast();
+            let cfg_name = s.cfg.name.clone();
+            let mut socket6 = s.socket6.clone();
+            if unicast {
+                // The unicast socket is bound to the source address itself.
+                socket6 = match new {
+                    Some(a) => match self.link6(&name, a).await {
+                        Ok(sock) => Some(sock),
+                        Err(e) => {
+                            tracing::error!("({cfg_name}) {e}");
+                            None
+                        }
+                    },
+                    None => None,
+                };
+            }
+            let s = &mut self.slots[i];
+            s.socket6 = socket6;
+            s.src = new.map(IpAddr::V6);
+            s.engine.handle_source_address(now, s.src);
         }
     }
 

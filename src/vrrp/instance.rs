@@ -137,8 +137,9 @@ impl fmt::Display for Reason {
 /// What the daemon must do, in the order emitted.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Action {
-    /// Send this advert to the multicast group, or one copy to each unicast peer (v3: checksum
-    /// per destination, see [`wire::emit_ipv4`]). Priority 0 means "master stopping".
+    /// Send this advert to the multicast group, or one copy to each unicast peer (v3 over
+    /// IPv4: checksum per destination, see [`wire::emit_ipv4`]; over IPv6 the kernel computes
+    /// it, see [`Advert::emit_ipv6`]). Priority 0 means "master stopping".
     SendAdvert(Advert),
     /// Add the VIPs of [`Instance::config`] (`virtual_ipaddress`) via netlink.
     AddVips,
