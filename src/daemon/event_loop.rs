@@ -468,11 +468,28 @@ impl Daemon {
         cfg: &model::Instance,
         ifname: &str,
     ) -> Result<(u32, bool, Option<IpAddr>, Option<Arc<net::VrrpSocket6>>), String> {
-        let fresh = net::interface(&self.netlink, ifname).await.ok();
+        // Re-read: the cached one may predate DAD or the removal of leftover VIPs. A link-local
+        // VIP held by a running MASTER is listed first and is never the source: then the
+        // cached address (read before it was added) stays.
+        let vip_addrs: Vec<IpAddr> = self
+            .config
+            .instances
+            .iter()
+            .flat_map(|i| i.vips.iter().map(|v| v.addr))
+            .collect();
+        let is_vip = |a: &Ipv6Addr| vip_addrs.contains(&IpAddr::V6(*a));
+        let fresh = net::interface(&self.netlink, ifname)
+            .await
+            .ok()
+            .map(|i| i.link_local_v6);
         let link = self.known_link(ifname).await?;
-        if let Some(i) = fresh {
-            // Re-read: the cached one may predate DAD or the removal of leftover VIPs.
-            link.link_local_v6 = i.link_local_v6;
+        match fresh {
+            Some(Some(a)) if !is_vip(&a) => link.link_local_v6 = Some(a),
+            Some(None) => link.link_local_v6 = None,
+            _ => {}
+        }
+        if link.link_local_v6.as_ref().is_some_and(is_vip) {
+            link.link_local_v6 = None;
         }
         let (index, up, link_local) = (link.index, link.up, link.link_local_v6);
         let src = match cfg.src_ip {
