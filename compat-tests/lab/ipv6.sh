@@ -174,7 +174,7 @@ pair() {
 		ll=$(eval echo "\$LL_$n")
 		if [ "$mode" = unicast ]; then
 			dst=$(if [ $n = n1 ]; then echo "$LL_n2"; else echo "$LL_n1"; fi)
-			grep -q "$ll > $dst: VRRPv3, Advertisement, vrid 61" "$joined" ||
+			grep -q "$ll > $dst: VRRPv3, Advertisement, .*vrid 61" "$joined" ||
 				fail "$tag: no VRRPv3 advert from $n ($ll) unicast to $dst captured"
 		else
 			grep -q "hlim 255.*$ll > ff02::12: VRRPv3, Advertisement, vrid 61" "$joined" ||

@@ -978,6 +978,39 @@ mod tests {
         msg
     }
 
+    /// Captured from keepalived 2.2.7 in the ipv6 lab (tcpdump on the bridge): VRID 61,
+    /// priority 100, 1 s, VIPs fe80::50 and 2001:db8::50, sent from SRC6_OBSERVED to ff02::12
+    /// (checksum 9c12) and, in unicast mode, to DST6_OBSERVED (checksum 48c8). Ours sent the
+    /// same bytes in the same lab.
+    const V6_OBSERVED: [u8; 40] = [
+        0x31, 0x3d, 0x64, 0x02, 0x00, 0x64, 0x9c, 0x12, 0xfe, 0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        0, 0, 0, 0x50, 0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x50,
+    ];
+    const SRC6_OBSERVED: Ipv6Addr = Ipv6Addr::new(0xfe80, 0, 0, 0, 0xd0fd, 0x9aff, 0xfe5b, 0x38e8);
+    const DST6_OBSERVED: Ipv6Addr = Ipv6Addr::new(0xfe80, 0, 0, 0, 0xf8af, 0xa3ff, 0xfeb6, 0xb877);
+
+    #[test]
+    fn v6_observed_decodes_and_reencodes() {
+        assert_eq!(vrrp_checksum_ipv6(&V6_OBSERVED, SRC6_OBSERVED, GROUP6), 0);
+        let r = parse_ipv6(&V6_OBSERVED, SRC6_OBSERVED, GROUP6, 255).unwrap();
+        let want = Advert {
+            version: Version::V3,
+            vrid: 61,
+            priority: 100,
+            advert_int: Centis(100),
+            auth: AdvertAuth::None,
+            addrs: vec!["fe80::50".parse().unwrap(), "2001:db8::50".parse().unwrap()],
+        };
+        assert_eq!(r.advert, want);
+        let ours = with_checksum(want.emit_ipv6(), SRC6_OBSERVED, GROUP6);
+        assert_eq!(ours, V6_OBSERVED);
+        // The unicast copy differs only in the checksum over the other destination.
+        let uni = with_checksum(want.emit_ipv6(), SRC6_OBSERVED, DST6_OBSERVED);
+        assert_eq!(&uni[6..8], &[0x48, 0xc8]);
+        assert_eq!(uni[..6], V6_OBSERVED[..6]);
+        assert_eq!(uni[8..], V6_OBSERVED[8..]);
+    }
+
     #[test]
     fn emit_ipv6_layout() {
         let m = v6_advert().emit_ipv6();
