@@ -625,7 +625,7 @@ impl Fixture {
                     },
                 );
             }
-            e.handle_startup(t0, Some(me), true);
+            e.handle_startup(t0, Some(me.into()), true);
             engines.push(e);
         }
         let mut at = t0;

@@ -130,3 +130,10 @@ fn dumps() {
 fn fifo() {
     run_lab("fifo");
 }
+
+/// VRRPv3 over IPv6 (link-local first VIP + 2001:db8::/64): ours with ours and with real
+/// keepalived both ways round; election, SIGTERM takeover, preemption, unsolicited NAs.
+#[test]
+fn ipv6() {
+    run_lab("ipv6");
+}

@@ -179,6 +179,15 @@ impl ExecPtrs {
             if self.uid != libc::getuid() && libc::setuid(self.uid) != 0 {
                 return fail();
             }
+            // keepalived closes every descriptor above 2 in the child (close_range). Marking
+            // them close-on-exec instead has the same effect on a successful exec, and keeps
+            // std's error pipe working should execve fail. Crates that open fds without
+            // O_CLOEXEC (netlink sockets, pipes) can then never leak into a script.
+            libc::close_range(
+                3,
+                libc::c_uint::MAX,
+                libc::CLOSE_RANGE_CLOEXEC as libc::c_int,
+            );
             libc::prctl(
                 libc::PR_SET_PDEATHSIG,
                 libc::SIGTERM as libc::c_ulong,

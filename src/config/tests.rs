@@ -910,3 +910,26 @@ fn semantic_traps_are_explained() {
     assert!(l.is_fatal());
     assert!(finding(&l, "VRID 5 is used by instance A").help.is_some());
 }
+
+#[test]
+fn ipv6_first_vip_must_be_link_local_only_in_strict_mode() {
+    let conf = |strict: &str, first: &str, second: &str| {
+        load(&format!(
+            "global_defs {{\n{strict}\n}}\nvrrp_instance A {{\ninterface eth0\nvirtual_router_id 5\nvirtual_ipaddress {{\n{first}\n{second}\n}}\n}}\n"
+        ))
+    };
+    let msg = "(A) the first IPv6 VIP address must be link local";
+    // keepalived 2.2.7 -t: exit 5 with strict, 0 (a run-time "should be" line) without.
+    let l = conf("vrrp_strict", "2001:db8::50", "fe80::50");
+    assert_eq!(l.test_exit_code(), 5);
+    assert!(messages(&l).iter().any(|m| m == msg));
+    let l = conf("vrrp_strict", "fe80::50", "2001:db8::50");
+    assert_eq!(l.test_exit_code(), 0);
+    assert!(!messages(&l).iter().any(|m| m == msg));
+    let l = conf("", "2001:db8::50", "fe80::50");
+    assert_eq!(l.test_exit_code(), 0);
+    assert!(!messages(&l).iter().any(|m| m == msg));
+    let i = &l.config.unwrap().instances[0];
+    assert_eq!(i.version, Version::V3);
+    assert_eq!(i.mcast_group, "ff02::12".parse::<IpAddr>().unwrap());
+}

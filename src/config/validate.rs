@@ -2015,6 +2015,22 @@ impl Validator<'_> {
             fatal = true;
         }
 
+        // RFC 5798 §5.2.9: over IPv6 the first address is the link-local one. keepalived 2.2.7
+        // only logs "should be" at run time (the daemon does) unless strict, where it is a
+        // configuration error (`-t` exit 5, observed).
+        if v6
+            && strict
+            && unicast_peers.is_empty()
+            && r.vips
+                .first()
+                .is_some_and(|v| matches!(v.addr, IpAddr::V6(a) if !a.is_unicast_link_local()))
+        {
+            self.error(
+                &span,
+                format!("({name}) the first IPv6 VIP address must be link local"),
+            );
+        }
+
         let mcast_group = IpAddr::V4(g.vrrp_mcast_group4);
         let mcast_group = if v6 {
             "ff02::12".parse().expect("literal")

@@ -621,7 +621,7 @@ vrrp_instance VI_2 {
                     ok: true,
                 },
             );
-            e.handle_startup(t0, Some(a), true);
+            e.handle_startup(t0, Some(a.into()), true);
             if n == 0 {
                 for _ in 0..3 {
                     let now = e.poll_timeout().expect("a deadline");

@@ -11,7 +11,7 @@ use crate::notify::{self, NotifyState};
 use crate::track;
 use crate::vrrp::{self, Action, State, wire};
 use std::collections::HashMap;
-use std::net::{IpAddr, Ipv4Addr};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Instant, SystemTime};
@@ -47,14 +47,19 @@ struct Slot {
     cfg: model::Instance,
     engine: vrrp::Instance,
     ifindex: u32,
-    /// Advert source address (tie-break address too).
-    src: Option<Ipv4Addr>,
+    /// Advert source address (tie-break address too): IPv4, or for an IPv6 instance the
+    /// configured source or the interface's link-local address.
+    src: Option<IpAddr>,
     /// IPv4 ID counter: starts at 1, never 0 (inventory §8.1).
     ip_id: u16,
     /// Wall clock of the last state change, for the dumps.
     last_transition: SystemTime,
     /// Priority of the master's last advert accepted as BACKUP (keepalived's `master_priority`).
     master_priority: u8,
+    /// An IPv6 instance: its adverts go through `socket6`, only IPv6 adverts reach it.
+    v6: bool,
+    /// The IPv6 socket pair it sends with (group or unicast source), shared per interface.
+    socket6: Option<Arc<net::VrrpSocket6>>,
 }
 
 struct Link {
@@ -62,8 +67,44 @@ struct Link {
     mac: [u8; 6],
     up: bool,
     primary_v4: Option<Ipv4Addr>,
+    /// First link-local address when the link was first resolved: IPv6 advert source.
+    link_local_v6: Option<Ipv6Addr>,
     socket: Option<Arc<net::VrrpSocket>>,
+    /// IPv6 VRRP sockets by the address they are bound to (the group, or a unicast source):
+    /// keepalived's sockpool has one per interface, family and group/source.
+    sockets6: HashMap<Ipv6Addr, Arc<net::VrrpSocket6>>,
 }
+
+impl Link {
+    fn new(i: net::Interface) -> Self {
+        Self {
+            index: i.index,
+            mac: i.mac,
+            up: i.up,
+            primary_v4: i.primary_v4,
+            link_local_v6: i.link_local_v6,
+            socket: None,
+            sockets6: HashMap::new(),
+        }
+    }
+}
+
+/// One received advert as its socket delivered it.
+enum Incoming {
+    /// A whole IPv4 datagram (raw IPv4 sockets include the header).
+    V4(Vec<u8>),
+    /// A bare VRRP message (raw IPv6 sockets strip the header) with the IPv6 fields the
+    /// kernel gave as ancillary data.
+    V6 {
+        vrrp: Vec<u8>,
+        src: Ipv6Addr,
+        dst: Ipv6Addr,
+        hop_limit: u8,
+    },
+}
+
+/// ff02::12, the VRRP group over IPv6 (RFC 5798 §5.1.2.2).
+const MCAST_GROUP6: Ipv6Addr = Ipv6Addr::new(0xff02, 0, 0, 0, 0, 0, 0, 0x12);
 
 struct Daemon {
     settings: Settings,
@@ -72,7 +113,7 @@ struct Daemon {
     links: HashMap<String, Link>,
     netlink: rtnetlink::Handle,
     io_tx: mpsc::UnboundedSender<Job>,
-    pkt_tx: mpsc::UnboundedSender<(u32, Vec<u8>)>,
+    pkt_tx: mpsc::UnboundedSender<(u32, Incoming)>,
     track_tx: mpsc::UnboundedSender<TrackEvent>,
     runners: Option<track::Runners>,
     /// Packets that failed to decode, counted by error kind (for rate-limited logging).
@@ -152,7 +193,8 @@ pub async fn run(config: model::Config, settings: Settings) -> i32 {
             }
             Some(ev) = link_rx.recv() => match ev {
                 net::NetEvent::Link(link) => d.handle_link(Instant::now(), link),
-                net::NetEvent::Addr(a) => d.handle_address(a).await,
+                net::NetEvent::Addr(a) if a.addr.is_ipv4() => d.handle_address(a).await,
+                net::NetEvent::Addr(a) => d.handle_addr(Instant::now(), a).await,
                 net::NetEvent::Overrun => d.refresh_links().await,
             },
             Some(sig) = sig_rx.recv() => match sig {
@@ -263,23 +305,63 @@ impl Daemon {
         ));
     }
 
-    /// Resolve (and remember) an interface, opening its VRRP socket when `vrrp` is set.
-    async fn link(&mut self, name: &str, group: Ipv4Addr, join: bool) -> Result<&mut Link, String> {
+    /// Resolve (and remember) an interface.
+    async fn known_link(&mut self, name: &str) -> Result<&mut Link, String> {
         if !self.links.contains_key(name) {
             let i = net::interface(&self.netlink, name)
                 .await
                 .map_err(|e| format!("interface {name}: {e}"))?;
-            self.links.insert(
-                name.to_string(),
-                Link {
-                    index: i.index,
-                    mac: i.mac,
-                    up: i.up,
-                    primary_v4: i.primary_v4,
-                    socket: None,
-                },
-            );
+            self.links.insert(name.to_string(), Link::new(i));
         }
+        Ok(self.links.get_mut(name).expect("inserted above"))
+    }
+
+    /// Resolve (and remember) an interface, opening its IPv6 VRRP sockets bound to `local`
+    /// (the group, joined, or a unicast source) unless already open, and return them.
+    async fn link6(
+        &mut self,
+        name: &str,
+        local: Ipv6Addr,
+    ) -> Result<Arc<net::VrrpSocket6>, String> {
+        let tx = self.pkt_tx.clone();
+        let link = self.known_link(name).await?;
+        if let Some(sock) = link.sockets6.get(&local) {
+            return Ok(sock.clone());
+        }
+        let sock = net::VrrpSocket6::open(name, link.index, local)
+            .map_err(|e| format!("VRRP IPv6 socket on {name}: {e}"))?;
+        let sock = Arc::new(sock);
+        link.sockets6.insert(local, sock.clone());
+        let index = link.index;
+        let rx_sock = sock.clone();
+        tokio::spawn(async move {
+            let mut buf = vec![0u8; 65536];
+            loop {
+                match rx_sock.recv(&mut buf).await {
+                    Ok(r) => {
+                        let msg = Incoming::V6 {
+                            vrrp: buf[..r.len.min(buf.len())].to_vec(),
+                            src: r.src,
+                            dst: r.dst,
+                            hop_limit: r.hop_limit,
+                        };
+                        if tx.send((index, msg)).is_err() {
+                            break;
+                        }
+                    }
+                    Err(e) => {
+                        tracing::error!("VRRP IPv6 socket receive error: {e}");
+                        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                    }
+                }
+            }
+        });
+        Ok(sock)
+    }
+
+    /// Resolve (and remember) an interface, opening its VRRP socket when `vrrp` is set.
+    async fn link(&mut self, name: &str, group: Ipv4Addr, join: bool) -> Result<&mut Link, String> {
+        self.known_link(name).await?;
         let link = self.links.get_mut(name).expect("inserted above");
         if link.socket.is_none() {
             let sock = net::VrrpSocket::open(name, link.index, group, join)
@@ -293,7 +375,7 @@ impl Daemon {
                 loop {
                     match sock.recv(&mut buf).await {
                         Ok(n) => {
-                            if tx.send((index, buf[..n].to_vec())).is_err() {
+                            if tx.send((index, Incoming::V4(buf[..n].to_vec()))).is_err() {
                                 break;
                             }
                         }
@@ -321,40 +403,45 @@ impl Daemon {
             );
             return Err(2);
         };
-        let group = match cfg.mcast_group {
-            IpAddr::V4(g) => g,
-            IpAddr::V6(_) => Ipv4Addr::new(224, 0, 0, 18),
-        };
-        let (index, up, primary) = match self.link(&ifname, group, !cfg.is_unicast()).await {
-            Ok(l) => (l.index, l.up, l.primary_v4),
-            Err(e) => {
-                tracing::error!("({}) {e}", cfg.name);
-                return Err(2);
-            }
-        };
-        let src = match cfg.src_ip {
-            Some(IpAddr::V4(a)) => Some(a),
-            _ => primary,
-        };
-        let vips = self.vip_targets(cfg).await;
-        if boot {
-            // Leftovers of a run that died: keepalived removes configured VIPs at start.
-            for (ifindex, vip) in &vips {
-                if net::has_address(&self.netlink, *ifindex, vip.addr)
-                    .await
-                    .unwrap_or(false)
-                {
-                    tracing::info!(
-                        "({}) removing leftover VIP {}/{}",
-                        cfg.name,
-                        vip.addr,
-                        vip.prefix_len
-                    );
-                    let _ = net::del_address(&self.netlink, *ifindex, vip).await;
+        let mut engine = vrrp::Instance::new(cfg, &self.config.scripts);
+        let v6 = engine.is_ipv6();
+        if boot && v6 {
+            // Before the link-local is read: a link-local VIP left by a killed run is listed
+            // before the interface's own address and would be taken as the advert source.
+            let vips = self.vip_targets(cfg).await;
+            self.remove_leftover_vips(cfg, &vips).await;
+        }
+        let (index, up, src, socket6) = if v6 {
+            match self.open_ipv6(cfg, &ifname).await {
+                Ok(x) => x,
+                Err(e) => {
+                    tracing::error!("({}) {e}", cfg.name);
+                    return Err(2);
                 }
             }
+        } else {
+            let group = match cfg.mcast_group {
+                IpAddr::V4(g) => g,
+                IpAddr::V6(_) => Ipv4Addr::new(224, 0, 0, 18),
+            };
+            let (index, up, primary) = match self.link(&ifname, group, !cfg.is_unicast()).await {
+                Ok(l) => (l.index, l.up, l.primary_v4),
+                Err(e) => {
+                    tracing::error!("({}) {e}", cfg.name);
+                    return Err(2);
+                }
+            };
+            let src = match cfg.src_ip {
+                Some(IpAddr::V4(a)) => Some(a),
+                _ => primary,
+            };
+            (index, up, src.map(IpAddr::V4), None)
+        };
+        // Also registers the links of VIPs with `dev`, which `vip_pairs` looks up.
+        let vips = self.vip_targets(cfg).await;
+        if boot && !v6 {
+            self.remove_leftover_vips(cfg, &vips).await;
         }
-        let mut engine = vrrp::Instance::new(cfg, &self.config.scripts);
         // Tracked interfaces' current state first, so startup sees them as they are.
         for t in &cfg.track_interfaces {
             match net::interface(&self.netlink, &t.name).await {
@@ -377,8 +464,102 @@ impl Daemon {
             ip_id: 0,
             last_transition: SystemTime::now(),
             master_priority: 0,
+            v6,
+            socket6,
         });
         Ok(())
+    }
+
+    /// Leftovers of a run that died: keepalived removes configured VIPs at start.
+    async fn remove_leftover_vips(
+        &mut self,
+        cfg: &model::Instance,
+        vips: &[(u32, model::VirtualAddr)],
+    ) {
+        for (ifindex, vip) in vips {
+            if net::has_address(&self.netlink, *ifindex, vip.addr)
+                .await
+                .unwrap_or(false)
+            {
+                tracing::info!(
+                    "({}) removing leftover VIP {}/{}",
+                    cfg.name,
+                    vip.addr,
+                    vip.prefix_len
+                );
+                let _ = net::del_address(&self.netlink, *ifindex, vip).await;
+            }
+        }
+    }
+
+    /// Link and socket of an IPv6 instance: (ifindex, link up, advert source, socket). The
+    /// source is `unicast_src_ip`/`mcast_src_ip` if IPv6, else the interface's link-local
+    /// address (keepalived sends from it); without one the engine starts in FAULT and no
+    /// unicast socket can be bound. Multicast instances share the socket joined to the group.
+    async fn open_ipv6(
+        &mut self,
+        cfg: &model::Instance,
+        ifname: &str,
+    ) -> Result<(u32, bool, Option<IpAddr>, Option<Arc<net::VrrpSocket6>>), String> {
+        // Re-read: the cached one may predate DAD or the removal of leftover VIPs. A link-local
+        // VIP held by a running MASTER is listed first and is never the source: then the
+        // cached address (read before it was added) stays.
+        let vip_addrs: Vec<IpAddr> = self
+            .config
+            .instances
+            .iter()
+            .flat_map(|i| i.vips.iter().map(|v| v.addr))
+            .collect();
+        let is_vip = |a: &Ipv6Addr| vip_addrs.contains(&IpAddr::V6(*a));
+        let fresh = net::interface(&self.netlink, ifname)
+            .await
+            .ok()
+            .map(|i| i.link_local_v6);
+        let link = self.known_link(ifname).await?;
+        match fresh {
+            Some(Some(a)) if !is_vip(&a) => link.link_local_v6 = Some(a),
+            Some(None) => link.link_local_v6 = None,
+            _ => {}
+        }
+        if link.link_local_v6.as_ref().is_some_and(is_vip) {
+            link.link_local_v6 = None;
+        }
+        let (index, up, link_local) = (link.index, link.up, link.link_local_v6);
+        let src = match cfg.src_ip {
+            Some(IpAddr::V6(a)) => Some(a),
+            _ => link_local,
+        };
+        let local = if cfg.is_unicast() {
+            src
+        } else {
+            if cfg
+                .vips
+                .first()
+                .is_some_and(|v| matches!(v.addr, IpAddr::V6(a) if !a.is_unicast_link_local()))
+            {
+                // keepalived 2.2.7 says so at start (an error only in strict mode, which the
+                // config checker reports).
+                tracing::info!(
+                    "({}) the first IPv6 VIP address should be link local",
+                    cfg.name
+                );
+            }
+            Some(match cfg.mcast_group {
+                IpAddr::V6(g) => g,
+                IpAddr::V4(_) => MCAST_GROUP6,
+            })
+        };
+        if src.is_none() {
+            tracing::warn!(
+                "({}) no IPv6 link-local address on {ifname}: no source for adverts",
+                cfg.name
+            );
+        }
+        let socket = match local {
+            Some(local) => Some(self.link6(ifname, local).await?),
+            None => None,
+        };
+        Ok((index, up, src.map(IpAddr::V6), socket))
     }
 
     /// (ifindex, VIP) pairs: `dev` when given, else the instance interface.
@@ -393,16 +574,7 @@ impl Daemon {
                 None => match net::interface(&self.netlink, &dev).await {
                     Ok(i) => {
                         let index = i.index;
-                        self.links.insert(
-                            dev.clone(),
-                            Link {
-                                index,
-                                mac: i.mac,
-                                up: i.up,
-                                primary_v4: i.primary_v4,
-                                socket: None,
-                            },
-                        );
+                        self.links.insert(dev.clone(), Link::new(i));
                         index
                     }
                     Err(e) => {
@@ -416,16 +588,39 @@ impl Daemon {
         out
     }
 
-    fn handle_packet(&mut self, now: Instant, ifindex: u32, pkt: &[u8]) {
-        let rx = match wire::parse_ipv4(pkt) {
+    fn handle_packet(&mut self, now: Instant, ifindex: u32, pkt: &Incoming) {
+        // Each family has its own sockets in keepalived: an IPv4 advert never reaches an IPv6
+        // instance with the same VRID on the same interface, nor the other way round.
+        let (v6, parsed) = match pkt {
+            Incoming::V4(dg) => (
+                false,
+                wire::parse_ipv4(dg).map_err(|e| {
+                    let who = wire::peek_ipv4(dg).map(|(src, vrid)| (IpAddr::V4(src), vrid));
+                    (e, who)
+                }),
+            ),
+            Incoming::V6 {
+                vrrp,
+                src,
+                dst,
+                hop_limit,
+            } => (
+                true,
+                wire::parse_ipv6(vrrp, *src, *dst, *hop_limit).map_err(|e| {
+                    let who = wire::peek_vrid(vrrp).map(|vrid| (IpAddr::V6(*src), vrid));
+                    (e, who)
+                }),
+            ),
+        };
+        let rx = match parsed {
             Ok(rx) => rx,
-            Err(e) => {
+            Err((e, who)) => {
                 // Counted on the instance the datagram was meant for, when it can be told.
-                if let Some((src, vrid)) = wire::peek_ipv4(pkt) {
+                if let Some((src, vrid)) = who {
                     for s in self
                         .slots
                         .iter_mut()
-                        .filter(|s| s.ifindex == ifindex && s.cfg.vrid == vrid)
+                        .filter(|s| s.ifindex == ifindex && s.cfg.vrid == vrid && s.v6 == v6)
                     {
                         s.engine.handle_decode_error(now, src, &e);
                     }
@@ -442,7 +637,7 @@ impl Daemon {
         };
         let mut known = false;
         for s in &mut self.slots {
-            if s.ifindex != ifindex || s.cfg.vrid != rx.advert.vrid {
+            if s.ifindex != ifindex || s.cfg.vrid != rx.advert.vrid || s.v6 != v6 {
                 continue;
             }
             known = true;
@@ -521,10 +716,78 @@ impl Daemon {
         for s in self
             .slots
             .iter_mut()
-            .filter(|s| s.ifindex == ev.index && s.cfg.src_ip.is_none())
+            .filter(|s| !s.v6 && s.ifindex == ev.index && s.cfg.src_ip.is_none())
         {
-            s.src = i.primary_v4;
-            s.engine.handle_source_address(now, i.primary_v4);
+            s.src = i.primary_v4.map(IpAddr::V4);
+            s.engine.handle_source_address(now, s.src);
+        }
+    }
+
+    /// An address came or went. Only IPv6 link-local changes matter here: they are the source
+    /// of IPv6 instances without a configured one, so an instance started before its
+    /// interface had one (FAULT, no source) recovers when it appears, and one whose address
+    /// is removed goes to FAULT. Configured VIPs are never taken as the source.
+    async fn handle_addr(&mut self, now: Instant, ev: net::AddrEvent) {
+        let IpAddr::V6(addr) = ev.addr else { return };
+        if !addr.is_unicast_link_local()
+            || self
+                .config
+                .instances
+                .iter()
+                .any(|i| i.vips.iter().any(|v| v.addr == ev.addr))
+        {
+            return;
+        }
+        let Some(name) = self
+            .links
+            .iter()
+            .find(|(_, l)| l.index == ev.index)
+            .map(|(n, _)| n.clone())
+        else {
+            return;
+        };
+        let current = self.links.get(&name).and_then(|l| l.link_local_v6);
+        let new = match (ev.added, current) {
+            (true, None) => Some(addr),
+            (false, Some(c)) if c == addr => net::interface(&self.netlink, &name)
+                .await
+                .ok()
+                .and_then(|i| i.link_local_v6)
+                .filter(|a| *a != addr),
+            _ => return,
+        };
+        if let Some(l) = self.links.get_mut(&name) {
+            l.link_local_v6 = new;
+        }
+        tracing::info!(
+            "{name}: IPv6 link-local source now {}",
+            new.map_or_else(|| "none".to_string(), |a| a.to_string())
+        );
+        for i in 0..self.slots.len() {
+            let s = &self.slots[i];
+            if !s.v6 || s.ifindex != ev.index || s.cfg.src_ip.is_some() {
+                continue;
+            }
+            let unicast = s.cfg.is_unicast();
+            let cfg_name = s.cfg.name.clone();
+            let mut socket6 = s.socket6.clone();
+            if unicast {
+                // The unicast socket is bound to the source address itself.
+                socket6 = match new {
+                    Some(a) => match self.link6(&name, a).await {
+                        Ok(sock) => Some(sock),
+                        Err(e) => {
+                            tracing::error!("({cfg_name}) {e}");
+                            None
+                        }
+                    },
+                    None => None,
+                };
+            }
+            let s = &mut self.slots[i];
+            s.socket6 = socket6;
+            s.src = new.map(IpAddr::V6);
+            s.engine.handle_source_address(now, s.src);
         }
     }
 
@@ -589,14 +852,19 @@ impl Daemon {
                     }
                     Action::SendGarp { repeat } => {
                         let vips = vip_pairs(&slot.cfg, slot.ifindex, &self.links);
-                        let frames = io_worker::ipv4_vips(&vips)
-                            .filter_map(|(idx, ip)| {
-                                self.links
-                                    .values()
-                                    .find(|l| l.index == idx)
-                                    .map(|l| (idx, l.mac, ip))
-                            })
-                            .collect();
+                        let frames =
+                            vips.iter()
+                                .filter_map(|(idx, vip)| {
+                                    self.links.iter().find(|(_, l)| l.index == *idx).map(
+                                        |(name, l)| io_worker::Announce {
+                                            ifindex: *idx,
+                                            ifname: name.clone(),
+                                            mac: l.mac,
+                                            ip: vip.addr,
+                                        },
+                                    )
+                                })
+                                .collect();
                         let _ = self.io_tx.send(Job::Garp {
                             instance: slot.cfg.name.clone(),
                             frames,
@@ -795,10 +1063,14 @@ fn vip_pairs(
 }
 
 fn send_advert(slot: &mut Slot, links: &HashMap<String, Link>, adv: &wire::Advert) {
+    if slot.v6 {
+        send_advert6(slot, adv);
+        return;
+    }
     let Some(link) = slot.cfg.interface.as_ref().and_then(|n| links.get(n)) else {
         return;
     };
-    let (Some(sock), Some(src)) = (&link.socket, slot.src) else {
+    let (Some(sock), Some(IpAddr::V4(src))) = (&link.socket, slot.src) else {
         tracing::warn!(
             "({}) no IPv4 source address on the interface: advert not sent",
             slot.cfg.name
@@ -824,6 +1096,39 @@ fn send_advert(slot: &mut Slot, links: &HashMap<String, Link>, adv: &wire::Adver
     for dst in dsts {
         let dg = wire::emit_ipv4(adv, src, dst, 255, slot.ip_id);
         if let Err(e) = sock.send(&dg, dst) {
+            tracing::warn!("({}) advert to {dst} not sent: {e}", slot.cfg.name);
+        }
+    }
+}
+
+/// An IPv6 advert: one bare VRRP message for the group or every IPv6 unicast peer, sent from
+/// the link-local (or configured) source; the kernel adds the header and the checksum.
+fn send_advert6(slot: &Slot, adv: &wire::Advert) {
+    let (Some(sock), Some(IpAddr::V6(src))) = (&slot.socket6, slot.src) else {
+        tracing::warn!(
+            "({}) no IPv6 source address on the interface: advert not sent",
+            slot.cfg.name
+        );
+        return;
+    };
+    let msg = adv.emit_ipv6();
+    let dsts: Vec<Ipv6Addr> = if slot.cfg.is_unicast() {
+        slot.cfg
+            .unicast_peers
+            .iter()
+            .filter_map(|p| match p {
+                IpAddr::V6(a) => Some(*a),
+                IpAddr::V4(_) => None,
+            })
+            .collect()
+    } else {
+        vec![match slot.cfg.mcast_group {
+            IpAddr::V6(g) => g,
+            IpAddr::V4(_) => MCAST_GROUP6,
+        }]
+    };
+    for dst in dsts {
+        if let Err(e) = sock.send(&msg, Some(src), dst) {
             tracing::warn!("({}) advert to {dst} not sent: {e}", slot.cfg.name);
         }
     }

@@ -1,8 +1,9 @@
 //! The I/O worker: one task that performs the slow side effects of transitions (netlink address
-//! changes, gratuitous ARP bursts, notify scripts and FIFO lines, mails) strictly in the order
-//! the event loop queued them, so `notify_master` always runs after its VIPs are in place, while
-//! the loop itself never waits on any of it. Notify scripts go to per-instance ordered queues
-//! ([`notify::Notifier`]), so a slow script delays neither this worker nor other instances.
+//! changes, gratuitous ARP / unsolicited NA bursts, notify scripts and FIFO lines, mails)
+//! strictly in the order the event loop queued them, so `notify_master` always runs after its
+//! VIPs are in place, while the loop itself never waits on any of it. Notify scripts go to
+//! per-instance ordered queues ([`notify::Notifier`]), so a slow script delays neither this
+//! worker nor other instances.
 
 use crate::model;
 use crate::net;
@@ -23,10 +24,12 @@ pub enum Job {
         instance: String,
         vips: Vec<(u32, model::VirtualAddr)>,
     },
-    /// One gratuitous ARP burst: `repeat` rounds of one frame per IPv4 VIP.
+    /// One announcement burst: `repeat` rounds of one frame per VIP in config order, a
+    /// gratuitous ARP for an IPv4 VIP and an unsolicited NA for an IPv6 one, as keepalived's
+    /// `vrrp_send_link_update()` (same repeat and delays for both, inventory §8.9).
     Garp {
         instance: String,
-        frames: Vec<(u32, [u8; 6], std::net::Ipv4Addr)>,
+        frames: Vec<Announce>,
         repeat: u32,
     },
     /// Notify scripts, the notify FIFO line and (when `smtp`) an alert mail, in that order.
@@ -41,6 +44,19 @@ pub enum Job {
         global: Box<model::Global>,
         script_user: Option<model::ScriptUser>,
     },
+}
+
+/// One VIP to announce and the interface it lives on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Announce {
+    /// Interface index.
+    pub ifindex: u32,
+    /// Its name, for the IPv6 forwarding setting that decides the NA Router flag.
+    pub ifname: String,
+    /// Its MAC: the frames' source and the NA target link-layer address.
+    pub mac: [u8; 6],
+    /// The VIP.
+    pub ip: IpAddr,
 }
 
 /// What the worker needs besides the jobs.
@@ -91,8 +107,18 @@ pub async fn run(mut ctx: Context, mut rx: mpsc::UnboundedReceiver<Job>) {
                 frames,
                 repeat,
             } => {
+                // Read once per burst: the Router flag follows the interface's forwarding
+                // setting at the time, as keepalived checks it when it sends.
+                let router: std::collections::HashMap<u32, bool> = frames
+                    .iter()
+                    .filter(|f| f.ip.is_ipv6())
+                    .map(|f| (f.ifindex, net::ipv6_forwarding(&f.ifname)))
+                    .collect();
                 for _ in 0..repeat {
-                    for (ifindex, mac, ip) in &frames {
+                    for Announce {
+                        ifindex, mac, ip, ..
+                    } in &frames
+                    {
                         let sender = match garp.entry(*ifindex) {
                             std::collections::hash_map::Entry::Occupied(o) => o.into_mut(),
                             std::collections::hash_map::Entry::Vacant(v) => {
@@ -107,9 +133,23 @@ pub async fn run(mut ctx: Context, mut rx: mpsc::UnboundedReceiver<Job>) {
                                 }
                             }
                         };
-                        tracing::debug!("Sending gratuitous ARP on ifindex {ifindex} for {ip}");
-                        if let Err(e) = sender.send(*ip) {
-                            tracing::error!("({instance}) gratuitous ARP for {ip} failed: {e}");
+                        let sent = match ip {
+                            IpAddr::V4(v4) => {
+                                tracing::debug!(
+                                    "Sending gratuitous ARP on ifindex {ifindex} for {ip}"
+                                );
+                                sender.send(*v4)
+                            }
+                            IpAddr::V6(v6) => {
+                                tracing::debug!(
+                                    "Sending unsolicited NA on ifindex {ifindex} for {ip}"
+                                );
+                                let r = router.get(ifindex).copied().unwrap_or(false);
+                                sender.send_na(*v6, r)
+                            }
+                        };
+                        if let Err(e) = sent {
+                            tracing::error!("({instance}) announcing {ip} failed: {e}");
                         }
                     }
                 }
@@ -137,14 +177,4 @@ pub async fn run(mut ctx: Context, mut rx: mpsc::UnboundedReceiver<Job>) {
     // FIFOs closed (readers see end of file after the STOP lines), then queued scripts run;
     // the caller bounds how long it waits for this.
     notifier.shutdown().await;
-}
-
-/// The IPv4 addresses of a VIP list (GARP is IPv4 only; IPv6 NA is issue 5).
-pub fn ipv4_vips(
-    vips: &[(u32, model::VirtualAddr)],
-) -> impl Iterator<Item = (u32, std::net::Ipv4Addr)> + '_ {
-    vips.iter().filter_map(|(i, v)| match v.addr {
-        IpAddr::V4(a) => Some((*i, a)),
-        IpAddr::V6(_) => None,
-    })
 }

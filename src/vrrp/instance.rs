@@ -13,9 +13,10 @@
 //! effective priority from A to B` and the `-D` detail lines. The `(VI) Entering X STATE` lines
 //! belong to the daemon, which logs them from [`Action::Transition`].
 
+use std::cmp::Ordering;
 use std::collections::VecDeque;
 use std::fmt;
-use std::net::{IpAddr, Ipv4Addr};
+use std::net::IpAddr;
 use std::time::{Duration, Instant};
 
 use tracing::{debug, info};
@@ -56,7 +57,8 @@ impl fmt::Display for State {
 pub enum FaultCause {
     /// The instance's own interface is down (not with `dont_track_primary`).
     InterfaceDown(String),
-    /// No source address: neither `unicast_src_ip`/`mcast_src_ip` nor an interface IPv4.
+    /// No source address: neither `unicast_src_ip`/`mcast_src_ip` nor an interface IPv4
+    /// (IPv6 instance: no link-local address on the interface).
     NoSourceAddress,
     /// A weight-0 `track_script` is KO (or OK, with `reverse`).
     Script(String),
@@ -68,7 +70,7 @@ impl fmt::Display for FaultCause {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::InterfaceDown(i) => write!(f, "interface {i} down"),
-            Self::NoSourceAddress => f.write_str("no IPv4 address for interface"),
+            Self::NoSourceAddress => f.write_str("no source address for interface"),
             Self::Script(s) => write!(f, "tracked script {s} in fault"),
             Self::TrackedInterface(i) => write!(f, "tracked interface {i} in fault"),
         }
@@ -91,14 +93,14 @@ pub enum Reason {
     /// A MASTER received an advert with a higher priority.
     HigherPriority {
         /// Sender.
-        from: Ipv4Addr,
+        from: IpAddr,
         /// Its priority.
         priority: u8,
     },
     /// A MASTER received an advert with its own priority from a higher address.
     EqualPriorityHigherAddress {
         /// Sender.
-        from: Ipv4Addr,
+        from: IpAddr,
         /// The shared priority.
         priority: u8,
     },
@@ -135,8 +137,9 @@ impl fmt::Display for Reason {
 /// What the daemon must do, in the order emitted.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Action {
-    /// Send this advert to the multicast group, or one copy to each unicast peer (v3: checksum
-    /// per destination, see [`wire::emit_ipv4`]). Priority 0 means "master stopping".
+    /// Send this advert to the multicast group, or one copy to each unicast peer (v3 over
+    /// IPv4: checksum per destination, see [`wire::emit_ipv4`]; over IPv6 the kernel computes
+    /// it, see [`Advert::emit_ipv6`]). Priority 0 means "master stopping".
     SendAdvert(Advert),
     /// Add the VIPs of [`Instance::config`] (`virtual_ipaddress`) via netlink.
     AddVips,
@@ -270,8 +273,8 @@ enum Check {
 pub struct Instance {
     cfg: model::Instance,
     state: State,
-    /// Advert source and tie-break address.
-    primary: Option<Ipv4Addr>,
+    /// Advert source and tie-break address (IPv6 instance: the interface link-local).
+    primary: Option<IpAddr>,
     link_up: bool,
     scripts: Vec<TrackedScript>,
     interfaces: Vec<TrackedInterface>,
@@ -561,7 +564,10 @@ impl Instance {
         }
     }
 
-    fn is_ipv6(&self) -> bool {
+    /// True for an IPv6 instance: family of `unicast_src_ip`/`mcast_src_ip`, else of the first
+    /// VIP (keepalived's `vrrp_complete_instance()`). Its adverts go over IPv6 and carry only
+    /// IPv6 VIPs.
+    pub fn is_ipv6(&self) -> bool {
         match (self.cfg.src_ip, self.cfg.vips.first()) {
             (Some(ip), _) => ip.is_ipv6(),
             (None, Some(v)) => v.addr.is_ipv6(),
@@ -723,9 +729,10 @@ impl Instance {
     /// with `state MASTER`; otherwise BACKUP with Master_Down_Interval, also for `state MASTER`.
     ///
     /// `primary` is the advert source and tie-break address (`unicast_src_ip`/`mcast_src_ip`
-    /// if set, else the interface's primary IPv4); `link_up` the interface's state now.
+    /// if set, else the interface's primary IPv4, or for an IPv6 instance its link-local
+    /// address); `link_up` the interface's state now.
     /// Tracker events received before this call are taken into account.
-    pub fn handle_startup(&mut self, now: Instant, primary: Option<Ipv4Addr>, link_up: bool) {
+    pub fn handle_startup(&mut self, now: Instant, primary: Option<IpAddr>, link_up: bool) {
         if self.state != State::Init {
             return;
         }
@@ -760,7 +767,7 @@ impl Instance {
     }
 
     /// The source address appeared, changed or disappeared (netlink). Losing it is a fault.
-    pub fn handle_source_address(&mut self, now: Instant, primary: Option<Ipv4Addr>) {
+    pub fn handle_source_address(&mut self, now: Instant, primary: Option<IpAddr>) {
         self.primary = primary;
         if self.state != State::Init {
             self.update_fault(now);
@@ -820,9 +827,9 @@ impl Instance {
         }
     }
 
-    /// A datagram for this VRID failed [`wire::parse_ipv4`]: count it as keepalived does
+    /// A datagram for this VRID failed [`wire::parse_ipv4`] or [`wire::parse_ipv6`]: count it as keepalived does
     /// (only while BACKUP or MASTER; FAULT and INIT ignore packets before any check).
-    pub fn handle_decode_error(&mut self, _now: Instant, src: Ipv4Addr, err: &DecodeError) {
+    pub fn handle_decode_error(&mut self, _now: Instant, src: IpAddr, err: &DecodeError) {
         if !matches!(self.state, State::Backup | State::Master) {
             return;
         }
@@ -1042,8 +1049,7 @@ impl Instance {
     /// `vrrp_state_master_rx()` (RFC 3768 §6.4.3, inventory §8.6).
     fn master_rx(&mut self, now: Instant, pkt: &wire::Received) {
         let p = pkt.advert.priority;
-        let ours = self.primary.unwrap_or(Ipv4Addr::UNSPECIFIED);
-        let cmp = pkt.src.cmp(&ours);
+        let cmp = saddr_cmp(pkt.src, self.primary);
         if p == 0 {
             debug!("({}) Master received priority 0 message", self.cfg.name);
             self.master_tx_extra(now);
@@ -1179,6 +1185,21 @@ impl Instance {
             self.master_tx_extra(now);
         }
         self.update_fault(now);
+    }
+}
+
+/// `vrrp_saddr_cmp()`: the sender's address against ours, for the equal-priority tie-break.
+/// IPv4 compares as a host-order integer, IPv6 as four big-endian 32-bit words, which is what
+/// the derived orderings of [`std::net::Ipv4Addr`] and [`std::net::Ipv6Addr`] (octets,
+/// lexicographically) give. Different families, or no address of ours, compare equal, as
+/// keepalived's "simple sanity" check returns 0.
+fn saddr_cmp(theirs: IpAddr, ours: Option<IpAddr>) -> Ordering {
+    match (theirs, ours) {
+        (IpAddr::V4(a), Some(IpAddr::V4(b))) => a.cmp(&b),
+        (IpAddr::V6(a), Some(IpAddr::V6(b))) => a.cmp(&b),
+        (IpAddr::V4(a), None) => a.cmp(&std::net::Ipv4Addr::UNSPECIFIED),
+        (IpAddr::V6(a), None) => a.cmp(&std::net::Ipv6Addr::UNSPECIFIED),
+        _ => Ordering::Equal,
     }
 }
 

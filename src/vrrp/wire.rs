@@ -5,11 +5,16 @@
 //! ([`VrrpPacket`], [`Ipv4Packet`]) borrow a buffer and read fields in place, as smoltcp does;
 //! [`Advert`] is the owned, checked representation the engine works with.
 //!
+//! Over IPv6 there is no header to build or parse: the kernel writes it, and with
+//! `IPV6_CHECKSUM` fills and verifies the VRRP checksum over the IPv6 pseudo-header. The socket
+//! hands over the bare VRRP message with the source, destination and hop limit as ancillary
+//! data, which [`parse_ipv6`] takes as arguments; [`Advert::emit_ipv6`] writes the bare message.
+//!
 //! Decoding never panics: every length is checked before a field is read, and each failure is a
 //! [`DecodeError`] variant that maps onto one of keepalived's receive counters.
 
 use std::fmt;
-use std::net::{IpAddr, Ipv4Addr};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use crate::model::{Centis, Version};
 
@@ -71,14 +76,16 @@ pub struct Advert {
     pub addrs: Vec<IpAddr>,
 }
 
-/// A received IPv4 VRRP packet: the IP fields the receive checks need and the advert.
+/// A received VRRP packet (IPv4 or IPv6): the IP fields the receive checks need and the
+/// advert. `src` and `dst` are always of the same family.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Received {
-    /// IP source address (the sender's primary or configured source address).
-    pub src: Ipv4Addr,
+    /// IP source address (the sender's primary or configured source address; over IPv6
+    /// normally its link-local address).
+    pub src: IpAddr,
     /// IP destination: the multicast group or our unicast address.
-    pub dst: Ipv4Addr,
-    /// IP TTL as received (255 expected in multicast mode).
+    pub dst: IpAddr,
+    /// IPv4 TTL or IPv6 hop limit as received (255 expected in multicast mode).
     pub ttl: u8,
     /// The decoded advert.
     pub advert: Advert,
@@ -88,14 +95,16 @@ pub struct Received {
 /// it feeds (see [`DecodeError::counter`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DecodeError {
-    /// Shorter than an IPv4 header plus the 8-byte VRRP header, not IPv4, or a bad IHL.
-    /// keepalived drops these before any check, without counting them.
+    /// Shorter than an IPv4 header plus the 8-byte VRRP header, not IPv4, or a bad IHL; over
+    /// IPv6, shorter than the 8-byte VRRP header. keepalived drops these before any check,
+    /// without counting them.
     Truncated,
     /// IP protocol is not VRRP (112); IPsec AH (51) is not supported.
     Protocol(u8),
     /// Version nibble is neither 2 nor 3.
     Version(u8),
-    /// The datagram length differs from IP header + VRRP header + addresses (+ auth data).
+    /// The datagram length differs from IP header + VRRP header + addresses (+ auth data);
+    /// over IPv6, the VRRP message length differs from header + 16 bytes per address.
     Length {
         /// What the address count implies.
         expected: usize,
@@ -148,7 +157,7 @@ impl DecodeError {
 impl fmt::Display for DecodeError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Self::Truncated => f.write_str("packet too short for an IPv4 VRRP advert"),
+            Self::Truncated => f.write_str("packet too short for a VRRP advert"),
             Self::Protocol(p) => write!(f, "IP protocol {p} is not VRRP"),
             Self::Version(v) => write!(f, "unknown VRRP version {v}"),
             Self::Length { expected, actual } => {
@@ -234,6 +243,13 @@ impl<T: AsRef<[u8]>> VrrpPacket<T> {
     pub fn ipv4_len(version: u8, count: u8) -> usize {
         let trailer = if version == 2 { V2_AUTH_DATA_LEN } else { 0 };
         VRRP_HEADER_LEN + usize::from(count) * 4 + trailer
+    }
+
+    /// Exact byte length an advert with `count` addresses has over IPv6: 16 bytes per address
+    /// and never an authentication trailer, whatever the version (keepalived's
+    /// `expected_vrrp_pkt_len()`).
+    pub fn ipv6_len(count: u8) -> usize {
+        VRRP_HEADER_LEN + usize::from(count) * 16
     }
 }
 
@@ -405,8 +421,8 @@ pub fn parse_ipv4(datagram: &[u8]) -> Result<Received, DecodeError> {
         Version::V3 => (Centis(u32::from(pkt.v3_advert_int())), AdvertAuth::None),
     };
     Ok(Received {
-        src: ip.src(),
-        dst: ip.dst(),
+        src: IpAddr::V4(ip.src()),
+        dst: IpAddr::V4(ip.dst()),
         ttl: ip.ttl(),
         advert: Advert {
             version,
@@ -425,6 +441,89 @@ pub fn peek_ipv4(datagram: &[u8]) -> Option<(Ipv4Addr, u8)> {
     let ip = Ipv4Packet::new_checked(datagram).ok()?;
     let vrrp = VrrpPacket::new_checked(ip.payload()).ok()?;
     Some((ip.src(), vrrp.vrid()))
+}
+
+/// The VRRP checksum of an advert carried over IPv6 (RFC 5798 §5.2.8): the IPv6 pseudo-header
+/// (RFC 8200 §8.1: source, destination, upper-layer length, next header 112) and the message.
+/// The kernel computes and verifies this itself (`IPV6_CHECKSUM`); it is here to build test
+/// vectors and to check captures. A message whose checksum field is filled in sums to zero.
+pub fn vrrp_checksum_ipv6(vrrp: &[u8], src: Ipv6Addr, dst: Ipv6Addr) -> u16 {
+    let mut acc = sum16(0, &src.octets());
+    acc = sum16(acc, &dst.octets());
+    acc = sum16(acc, &(vrrp.len() as u32).to_be_bytes());
+    acc += u32::from(PROTO_VRRP);
+    !fold(sum16(acc, vrrp))
+}
+
+/// Decodes a VRRP message received on a raw IPv6 socket, which strips the IPv6 header: `src`,
+/// `dst` and `hop_limit` come from the socket's ancillary data.
+///
+/// Checks in keepalived's order for IPv6: at least the 8-byte header, exact length for the
+/// address count (16 bytes each, no auth trailer even for version 2), version 2 or 3, type 1.
+/// The checksum is not checked: the kernel has already dropped adverts whose checksum over the
+/// pseudo-header is wrong (`IPV6_CHECKSUM`). The hop limit, version and address checks that
+/// depend on the instance are the engine's, as for IPv4.
+pub fn parse_ipv6(
+    vrrp: &[u8],
+    src: Ipv6Addr,
+    dst: Ipv6Addr,
+    hop_limit: u8,
+) -> Result<Received, DecodeError> {
+    let pkt = VrrpPacket::new_checked(vrrp)?;
+    let expected = VrrpPacket::<&[u8]>::ipv6_len(pkt.count());
+    if vrrp.len() != expected {
+        return Err(DecodeError::Length {
+            expected,
+            actual: vrrp.len(),
+        });
+    }
+    let version = match pkt.version() {
+        2 => Version::V2,
+        3 => Version::V3,
+        v => return Err(DecodeError::Version(v)),
+    };
+    if pkt.kind() != TYPE_ADVERTISEMENT {
+        return Err(DecodeError::Type(pkt.kind()));
+    }
+    let addrs = vrrp[VRRP_HEADER_LEN..]
+        .chunks_exact(16)
+        .map(|c| {
+            let mut o = [0u8; 16];
+            o.copy_from_slice(c);
+            IpAddr::V6(Ipv6Addr::from(o))
+        })
+        .collect();
+    let (advert_int, auth) = match version {
+        // RFC 3768 has no IPv6; keepalived reads the byte layout of v2 anyway (no trailer, so
+        // no password to carry).
+        Version::V2 => (
+            Centis::from_secs(u32::from(pkt.v2_advert_int())),
+            match pkt.v2_auth_type() {
+                0 => AdvertAuth::None,
+                t => AdvertAuth::Other(t),
+            },
+        ),
+        Version::V3 => (Centis(u32::from(pkt.v3_advert_int())), AdvertAuth::None),
+    };
+    Ok(Received {
+        src: IpAddr::V6(src),
+        dst: IpAddr::V6(dst),
+        ttl: hop_limit,
+        advert: Advert {
+            version,
+            vrid: pkt.vrid(),
+            priority: pkt.priority(),
+            advert_int,
+            auth,
+            addrs,
+        },
+    })
+}
+
+/// The VRID of a VRRP message that may fail [`parse_ipv6`] (IPv6 sockets give the bare
+/// message), so the daemon can count the error on the instance it concerns.
+pub fn peek_vrid(vrrp: &[u8]) -> Option<u8> {
+    VrrpPacket::new_checked(vrrp).ok().map(|p| p.vrid())
 }
 
 impl Advert {
@@ -470,6 +569,43 @@ impl Advert {
         }
         let sum = vrrp_checksum_ipv4(self.version, &out, src, dst);
         out[6..8].copy_from_slice(&sum.to_be_bytes());
+        out
+    }
+
+    /// Writes the advert as the bare VRRP message sent on a raw IPv6 socket: its IPv6
+    /// addresses only (at most 255), no auth trailer, and a zero checksum that the kernel
+    /// replaces with the one over the pseudo-header of each datagram it sends (`IPV6_CHECKSUM`),
+    /// so one buffer serves the group and every unicast peer.
+    pub fn emit_ipv6(&self) -> Vec<u8> {
+        let addrs: Vec<Ipv6Addr> = self
+            .addrs
+            .iter()
+            .filter_map(|a| match a {
+                IpAddr::V6(v6) => Some(*v6),
+                IpAddr::V4(_) => None,
+            })
+            .take(usize::from(u8::MAX))
+            .collect();
+        let count = addrs.len() as u8;
+        let mut out = Vec::with_capacity(VrrpPacket::<&[u8]>::ipv6_len(count));
+        out.push((self.version.number() << 4) | TYPE_ADVERTISEMENT);
+        out.push(self.vrid);
+        out.push(self.priority);
+        out.push(count);
+        match self.version {
+            Version::V2 => {
+                out.push(self.auth.type_byte());
+                out.push(self.advert_int.as_secs().min(u32::from(u8::MAX)) as u8);
+            }
+            Version::V3 => {
+                let int = self.advert_int.0.min(u32::from(V3_MAX_ADVERT_INT)) as u16;
+                out.extend_from_slice(&int.to_be_bytes());
+            }
+        }
+        out.extend_from_slice(&[0, 0]);
+        for a in &addrs {
+            out.extend_from_slice(&a.octets());
+        }
         out
     }
 }
@@ -566,7 +702,7 @@ mod tests {
         assert_eq!(d.len(), 44);
         let r = parse_ipv4(&d).unwrap();
         assert_eq!(r.advert, v2_advert());
-        assert_eq!((r.src, r.dst, r.ttl), (src, MCAST, 255));
+        assert_eq!((r.src, r.dst, r.ttl), (src.into(), MCAST.into(), 255));
         assert_eq!(v2_advert().emit_ipv4_payload(src, MCAST), V2_OBSERVED);
         // v2 has no pseudo-header: the same bytes for any addresses.
         assert_eq!(
@@ -605,7 +741,7 @@ mod tests {
         assert_eq!(&d[20..], &V2_OBSERVED);
         let r = parse_ipv4(&d).unwrap();
         assert_eq!(r.advert, v2_advert());
-        assert_eq!((r.src, r.dst, r.ttl), (src, MCAST, 255));
+        assert_eq!((r.src, r.dst, r.ttl), (src.into(), MCAST.into(), 255));
     }
 
     #[test]
@@ -817,5 +953,152 @@ mod tests {
         let d = datagram(&p, Ipv4Addr::new(198, 51, 100, 7), MCAST, 255);
         assert_eq!(peek_ipv4(&d), Some((Ipv4Addr::new(198, 51, 100, 7), 51)));
         assert_eq!(peek_ipv4(&d[..22]), None);
+    }
+
+    // ---- IPv6 --------------------------------------------------------------------------------
+
+    const GROUP6: Ipv6Addr = Ipv6Addr::new(0xff02, 0, 0, 0, 0, 0, 0, 0x12);
+    const LL: Ipv6Addr = Ipv6Addr::new(0xfe80, 0, 0, 0, 0, 0, 0, 1);
+
+    fn v6_advert() -> Advert {
+        Advert {
+            version: Version::V3,
+            vrid: 60,
+            priority: 200,
+            advert_int: Centis(100),
+            auth: AdvertAuth::None,
+            addrs: vec!["fe80::10".parse().unwrap(), "2001:db8::10".parse().unwrap()],
+        }
+    }
+
+    /// The message as the kernel puts it on the wire: checksum over the pseudo-header.
+    fn with_checksum(mut msg: Vec<u8>, src: Ipv6Addr, dst: Ipv6Addr) -> Vec<u8> {
+        let sum = vrrp_checksum_ipv6(&msg, src, dst);
+        msg[6..8].copy_from_slice(&sum.to_be_bytes());
+        msg
+    }
+
+    /// Captured from keepalived 2.2.7 in the ipv6 lab (tcpdump on the bridge): VRID 61,
+    /// priority 100, 1 s, VIPs fe80::50 and 2001:db8::50, sent from SRC6_OBSERVED to ff02::12
+    /// (checksum 9c12) and, in unicast mode, to DST6_OBSERVED (checksum 48c8). Ours sent the
+    /// same bytes in the same lab.
+    const V6_OBSERVED: [u8; 40] = [
+        0x31, 0x3d, 0x64, 0x02, 0x00, 0x64, 0x9c, 0x12, 0xfe, 0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        0, 0, 0, 0x50, 0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x50,
+    ];
+    const SRC6_OBSERVED: Ipv6Addr = Ipv6Addr::new(0xfe80, 0, 0, 0, 0xd0fd, 0x9aff, 0xfe5b, 0x38e8);
+    const DST6_OBSERVED: Ipv6Addr = Ipv6Addr::new(0xfe80, 0, 0, 0, 0xf8af, 0xa3ff, 0xfeb6, 0xb877);
+
+    #[test]
+    fn v6_observed_decodes_and_reencodes() {
+        assert_eq!(vrrp_checksum_ipv6(&V6_OBSERVED, SRC6_OBSERVED, GROUP6), 0);
+        let r = parse_ipv6(&V6_OBSERVED, SRC6_OBSERVED, GROUP6, 255).unwrap();
+        let want = Advert {
+            version: Version::V3,
+            vrid: 61,
+            priority: 100,
+            advert_int: Centis(100),
+            auth: AdvertAuth::None,
+            addrs: vec!["fe80::50".parse().unwrap(), "2001:db8::50".parse().unwrap()],
+        };
+        assert_eq!(r.advert, want);
+        let ours = with_checksum(want.emit_ipv6(), SRC6_OBSERVED, GROUP6);
+        assert_eq!(ours, V6_OBSERVED);
+        // The unicast copy differs only in the checksum over the other destination.
+        let uni = with_checksum(want.emit_ipv6(), SRC6_OBSERVED, DST6_OBSERVED);
+        assert_eq!(&uni[6..8], &[0x48, 0xc8]);
+        assert_eq!(uni[..6], V6_OBSERVED[..6]);
+        assert_eq!(uni[8..], V6_OBSERVED[8..]);
+    }
+
+    #[test]
+    fn emit_ipv6_layout() {
+        let m = v6_advert().emit_ipv6();
+        let mut want = vec![0x31, 60, 200, 2, 0x00, 0x64, 0, 0];
+        want.extend_from_slice(&"fe80::10".parse::<Ipv6Addr>().unwrap().octets());
+        want.extend_from_slice(&"2001:db8::10".parse::<Ipv6Addr>().unwrap().octets());
+        assert_eq!(
+            m, want,
+            "zero checksum: the kernel fills it (IPV6_CHECKSUM)"
+        );
+        // IPv4 addresses are not carried over IPv6, and IPv6 ones not over IPv4.
+        let mut mixed = v6_advert();
+        mixed.addrs.insert(1, "198.51.100.1".parse().unwrap());
+        assert_eq!(mixed.emit_ipv6(), want);
+        assert_eq!(mixed.emit_ipv4_payload(Ipv4Addr::LOCALHOST, MCAST)[3], 1);
+    }
+
+    #[test]
+    fn ipv6_roundtrip_keeps_ancillary_fields() {
+        let m = with_checksum(v6_advert().emit_ipv6(), LL, GROUP6);
+        assert_eq!(vrrp_checksum_ipv6(&m, LL, GROUP6), 0);
+        // The pseudo-header covers the destination, as for v3 over IPv4.
+        assert_ne!(vrrp_checksum_ipv6(&m, LL, "fe80::2".parse().unwrap()), 0);
+        let r = parse_ipv6(&m, LL, GROUP6, 255).unwrap();
+        assert_eq!(r.advert, v6_advert());
+        assert_eq!(
+            (r.src, r.dst, r.ttl),
+            (IpAddr::V6(LL), IpAddr::V6(GROUP6), 255)
+        );
+        assert_eq!(peek_vrid(&m), Some(60));
+    }
+
+    /// RFC 8200 §8.1 pseudo-header, summed by hand for a header-only message: src fe80::1,
+    /// dst ff02::12, length 8, next header 112, message 31 01 64 00 00 64 00 00.
+    #[test]
+    fn ipv6_checksum_known_answer() {
+        let m = [0x31, 0x01, 0x64, 0x00, 0x00, 0x64, 0x00, 0x00];
+        // fe80 + 0001 + ff02 + 0012 + 0008 + 0070 + 3101 + 6400 + 0064 = 0x2_9372 -> 0x9374.
+        assert_eq!(vrrp_checksum_ipv6(&m, LL, GROUP6), !0x9374);
+    }
+
+    #[test]
+    fn ipv6_malformed_messages() {
+        let m = with_checksum(v6_advert().emit_ipv6(), LL, GROUP6);
+        for n in 0..m.len() {
+            let r = parse_ipv6(&m[..n], LL, GROUP6, 255);
+            if n < 8 {
+                assert_eq!(r, Err(DecodeError::Truncated));
+                assert_eq!(peek_vrid(&m[..n]), None);
+            } else {
+                assert_eq!(
+                    r,
+                    Err(DecodeError::Length {
+                        expected: 40,
+                        actual: n
+                    })
+                );
+            }
+        }
+        // A v2-style auth trailer is not tolerated over IPv6.
+        let mut long = m.clone();
+        long.extend_from_slice(&[0; 8]);
+        assert!(matches!(
+            parse_ipv6(&long, LL, GROUP6, 255),
+            Err(DecodeError::Length { .. })
+        ));
+        let mut bad = m.clone();
+        bad[0] = 0x41;
+        assert_eq!(
+            parse_ipv6(&bad, LL, GROUP6, 255),
+            Err(DecodeError::Version(4))
+        );
+        bad[0] = 0x32;
+        assert_eq!(parse_ipv6(&bad, LL, GROUP6, 255), Err(DecodeError::Type(2)));
+        // Reserved interval bits are ignored, as over IPv4.
+        let mut res = m.clone();
+        res[4] |= 0xf0;
+        assert_eq!(
+            parse_ipv6(&res, LL, GROUP6, 255).unwrap().advert.advert_int,
+            Centis(100)
+        );
+        // Any byte flip decodes or fails cleanly, never panics.
+        for i in 0..m.len() {
+            for bit in 0..8 {
+                let mut f = m.clone();
+                f[i] ^= 1 << bit;
+                let _ = parse_ipv6(&f, LL, GROUP6, 255);
+            }
+        }
     }
 }

@@ -4,6 +4,7 @@
 use super::*;
 use crate::model::{NotifyScripts, TrackInterface, TrackScript, VrrpScript};
 use crate::vrrp::wire::{emit_ipv4, parse_ipv4};
+use std::net::{Ipv4Addr, Ipv6Addr};
 
 const MCAST: Ipv4Addr = Ipv4Addr::new(224, 0, 0, 18);
 const A: Ipv4Addr = Ipv4Addr::new(198, 51, 100, 1);
@@ -110,7 +111,7 @@ fn rx(c: &model::Instance, src: Ipv4Addr, prio: u8) -> wire::Received {
 
 fn started(c: &model::Instance, t0: Instant, addr: Ipv4Addr) -> Instance {
     let mut i = Instance::new(c, &[]);
-    i.handle_startup(t0, Some(addr), true);
+    i.handle_startup(t0, Some(addr.into()), true);
     i
 }
 
@@ -139,7 +140,7 @@ fn startup_backup_then_master_at_mdi_with_exact_actions() {
     let mut i = Instance::new(&cfg(100), &[]);
     assert_eq!(i.state(), State::Init);
     assert_eq!(i.poll_timeout(), None);
-    i.handle_startup(t0, Some(A), true);
+    i.handle_startup(t0, Some(A.into()), true);
     assert_eq!(
         drain(&mut i),
         vec![transition(State::Init, State::Backup, Reason::Startup)]
@@ -242,7 +243,7 @@ fn owner_ignores_weights() {
     let mut c = cfg(255);
     c.track_scripts = vec![track("w")];
     let mut i = Instance::new(&c, &[script("w", -50)]);
-    i.handle_startup(t0, Some(A), true);
+    i.handle_startup(t0, Some(A.into()), true);
     drain(&mut i);
     i.handle_track(
         t0,
@@ -326,7 +327,7 @@ fn master_yields_to_higher_and_forces_election_on_lower() {
                 State::Master,
                 State::Backup,
                 Reason::HigherPriority {
-                    from: A,
+                    from: A.into(),
                     priority: 200
                 }
             ),
@@ -356,7 +357,7 @@ fn master_equal_priority_compares_addresses() {
         State::Master,
         State::Backup,
         Reason::EqualPriorityHigherAddress {
-            from: C,
+            from: C.into(),
             priority: 100
         }
     )));
@@ -469,7 +470,7 @@ fn dont_track_primary_ignores_link() {
     let mut c = cfg(100);
     c.dont_track_primary = true;
     let mut i = Instance::new(&c, &[]);
-    i.handle_startup(t0, Some(A), false);
+    i.handle_startup(t0, Some(A.into()), false);
     assert_eq!(i.state(), State::Backup);
     i.handle_track(
         t0,
@@ -485,7 +486,7 @@ fn dont_track_primary_ignores_link() {
 fn startup_faults_are_announced() {
     let t0 = Instant::now();
     let mut i = Instance::new(&cfg(100), &[]);
-    i.handle_startup(t0, Some(A), false);
+    i.handle_startup(t0, Some(A.into()), false);
     assert_eq!(
         drain(&mut i),
         vec![transition(
@@ -504,7 +505,7 @@ fn startup_faults_are_announced() {
             Reason::Fault(FaultCause::NoSourceAddress)
         )]
     );
-    j.handle_source_address(t0 + ms(100), Some(A));
+    j.handle_source_address(t0 + ms(100), Some(A.into()));
     assert_eq!(
         drain(&mut j),
         vec![transition(
@@ -524,7 +525,7 @@ fn weight_zero_script_waits_silently_then_faults() {
 
     // First result OK: the silent FAULT becomes BACKUP.
     let mut i = Instance::new(&c, &scripts);
-    i.handle_startup(t0, Some(A), true);
+    i.handle_startup(t0, Some(A.into()), true);
     assert_eq!(i.state(), State::Fault);
     assert!(drain(&mut i).is_empty(), "no notify while waiting");
     assert_eq!(i.poll_timeout(), None);
@@ -565,7 +566,7 @@ fn weight_zero_script_waits_silently_then_faults() {
 
     // First result KO: the FAULT is announced then.
     let mut j = Instance::new(&c, &scripts);
-    j.handle_startup(t0, Some(A), true);
+    j.handle_startup(t0, Some(A.into()), true);
     j.handle_track(
         t0 + ms(30),
         &TrackEvent::Script {
@@ -615,7 +616,7 @@ fn weight_zero_reverse_faults_when_ok() {
             ok: false,
         },
     );
-    i.handle_startup(t0, Some(A), true);
+    i.handle_startup(t0, Some(A.into()), true);
     assert_eq!(i.state(), State::Backup);
     i.handle_track(
         t0 + ms(1),
@@ -634,7 +635,7 @@ fn owner_waiting_for_scripts_goes_master_when_they_report() {
     c.initial_state = InitialState::Master;
     c.track_scripts = vec![track("chk")];
     let mut i = Instance::new(&c, &[script("chk", 0)]);
-    i.handle_startup(t0, Some(A), true);
+    i.handle_startup(t0, Some(A.into()), true);
     assert!(drain(&mut i).is_empty());
     i.handle_track(
         t0 + ms(5),
@@ -678,7 +679,7 @@ fn weight_table_and_clamping() {
         reverse: false,
     }];
     let mut i = Instance::new(&c, &[script("up", 100), script("down", 5)]);
-    i.handle_startup(t0, Some(A), true);
+    i.handle_startup(t0, Some(A.into()), true);
     drain(&mut i);
     i.handle_track(
         t0,
@@ -738,7 +739,7 @@ fn priority_change_in_backup_shifts_timer_by_skew_change() {
     let mut c = cfg(100);
     c.track_scripts = vec![track("w")];
     let mut i = Instance::new(&c, &[script("w", -10)]);
-    i.handle_startup(t0, Some(A), true);
+    i.handle_startup(t0, Some(A.into()), true);
     drain(&mut i);
     assert_eq!(
         i.poll_timeout(),
@@ -816,21 +817,21 @@ fn receive_checks_and_counters() {
     i.handle_packet(now, &rx(&other, A, 200));
     // Unicast packet on a multicast instance.
     let mut p = rx(&c, A, 200);
-    p.dst = C;
+    p.dst = C.into();
     i.handle_packet(now, &p);
     assert_eq!(i.stats().addr_list_err, 3);
     // Decode errors routed by the daemon.
-    i.handle_decode_error(now, A, &DecodeError::Checksum);
-    i.handle_decode_error(now, A, &DecodeError::Type(2));
+    i.handle_decode_error(now, A.into(), &DecodeError::Checksum);
+    i.handle_decode_error(now, A.into(), &DecodeError::Type(2));
     i.handle_decode_error(
         now,
-        A,
+        A.into(),
         &DecodeError::Length {
             expected: 44,
             actual: 40,
         },
     );
-    i.handle_decode_error(now, A, &DecodeError::Truncated);
+    i.handle_decode_error(now, A.into(), &DecodeError::Truncated);
     assert_eq!(i.stats().chk_err, 1);
     assert_eq!(i.stats().invalid_type_rcvd, 1);
     assert_eq!(i.stats().packet_len_err, 1);
@@ -883,7 +884,7 @@ fn unicast_mode_skips_ttl_and_rejects_multicast() {
     let mut i = started(&c, t0, B);
     drain(&mut i);
     let mut p = rx(&c, A, 200);
-    p.dst = B;
+    p.dst = B.into();
     p.ttl = 60;
     i.handle_packet(t0 + ms(10), &p);
     assert_eq!(i.stats().advert_rcvd, 1);
@@ -981,7 +982,7 @@ fn reload_keeps_script_results_and_new_scripts_do_not_fault() {
     c.track_scripts = vec![track("w")];
     let scripts = [script("w", 20), script("chk", 0)];
     let mut i = Instance::new(&c, &scripts);
-    i.handle_startup(t0, Some(A), true);
+    i.handle_startup(t0, Some(A.into()), true);
     i.handle_track(
         t0,
         &TrackEvent::Script {
@@ -1037,7 +1038,7 @@ impl Lan {
         let addr = self.nodes[n].addr;
         self.nodes[n]
             .inst
-            .handle_startup(self.now, Some(addr), true);
+            .handle_startup(self.now, Some(addr.into()), true);
         self.pump();
     }
 
@@ -1226,7 +1227,7 @@ fn lan_preemption_by_higher_priority() {
                         State::Master,
                         State::Backup,
                         Reason::HigherPriority {
-                            from: A,
+                            from: A.into(),
                             priority: 150
                         }
                     ))
@@ -1306,7 +1307,7 @@ fn lan_split_brain_heals_to_higher_address_on_equal_priority() {
             State::Master,
             State::Backup,
             Reason::EqualPriorityHigherAddress {
-                from: B,
+                from: B.into(),
                 priority: 100
             }
         )));
@@ -1499,4 +1500,337 @@ fn clear_stats_zeroes_counters_and_keeps_state_and_timers() {
     i.handle_timeout(deadline.unwrap());
     drain(&mut i);
     assert_eq!(i.stats().advert_sent, 1);
+}
+
+// ---- IPv6 (VRRPv3 over IPv6, RFC 5798 §5.1.2) --------------------------------------------------
+
+const GROUP6: Ipv6Addr = Ipv6Addr::new(0xff02, 0, 0, 0, 0, 0, 0, 0x12);
+const LL1: Ipv6Addr = Ipv6Addr::new(0xfe80, 0, 0, 0, 0, 0, 0, 1);
+const LL2: Ipv6Addr = Ipv6Addr::new(0xfe80, 0, 0, 0, 0, 0, 0, 2);
+
+fn vip6(addr: &str) -> VirtualAddr {
+    VirtualAddr {
+        addr: addr.parse().unwrap(),
+        prefix_len: 128,
+        brd: None,
+        dev: None,
+        scope: 0,
+        label: None,
+    }
+}
+
+/// An IPv6 instance as the config checker derives it: version 3, no auth, group ff02::12,
+/// a link-local first VIP.
+fn cfg6(prio: u8) -> model::Instance {
+    let mut c = v3(cfg(prio), Centis::from_secs(1));
+    c.vips = vec![vip6("fe80::10"), vip6("2001:db8::10")];
+    c.mcast_group = IpAddr::V6(GROUP6);
+    c
+}
+
+/// What a peer's kernel delivers: the bare message of `emit_ipv6` with the checksum the
+/// kernel fills in, decoded with the ancillary source, destination and hop limit.
+fn rx6(c: &model::Instance, src: Ipv6Addr, dst: Ipv6Addr, hop: u8, prio: u8) -> wire::Received {
+    let adv = Instance::new(c, &[]).advert(prio);
+    deliver6(&adv, src, dst, hop)
+}
+
+fn deliver6(adv: &Advert, src: Ipv6Addr, dst: Ipv6Addr, hop: u8) -> wire::Received {
+    let mut msg = adv.emit_ipv6();
+    let sum = wire::vrrp_checksum_ipv6(&msg, src, dst);
+    msg[6..8].copy_from_slice(&sum.to_be_bytes());
+    wire::parse_ipv6(&msg, src, dst, hop).unwrap()
+}
+
+fn started6(c: &model::Instance, t0: Instant, ll: Ipv6Addr) -> Instance {
+    let mut i = Instance::new(c, &[]);
+    i.handle_startup(t0, Some(ll.into()), true);
+    i
+}
+
+#[test]
+fn ipv6_instance_speaks_v3_with_its_ipv6_vips() {
+    let t0 = Instant::now();
+    let c = cfg6(100);
+    let mut i = started6(&c, t0, LL1);
+    drain(&mut i);
+    assert!(i.is_ipv6());
+    assert!(!Instance::new(&cfg(100), &[]).is_ipv6());
+    // Master_Down_Interval for v3, priority 100, 1 s: 3 s + (256 - 100) * 100 cs * 625 / 16 µs.
+    assert_eq!(
+        i.poll_timeout(),
+        Some(t0 + Duration::from_micros(3_609_375))
+    );
+    let at = i.poll_timeout().unwrap();
+    i.handle_timeout(at);
+    let acts = drain(&mut i);
+    let Action::SendAdvert(adv) = &acts[0] else {
+        panic!("first action is the advert: {acts:?}")
+    };
+    assert_eq!(adv.version, Version::V3);
+    assert_eq!(adv.auth, AdvertAuth::None);
+    assert_eq!(adv.advert_int, Centis(100));
+    assert_eq!(
+        adv.addrs,
+        vec![
+            "fe80::10".parse::<IpAddr>().unwrap(),
+            "2001:db8::10".parse().unwrap()
+        ]
+    );
+    assert_eq!(adv.emit_ipv6().len(), 8 + 2 * 16);
+    assert_eq!(acts[2], Action::AddVips);
+    assert_eq!(acts[3], Action::SendGarp { repeat: 5 });
+}
+
+#[test]
+fn ipv6_without_link_local_is_a_fault() {
+    let t0 = Instant::now();
+    let mut i = Instance::new(&cfg6(100), &[]);
+    i.handle_startup(t0, None, true);
+    assert_eq!(i.state(), State::Fault);
+    assert_eq!(
+        drain(&mut i),
+        vec![transition(
+            State::Init,
+            State::Fault,
+            Reason::Fault(FaultCause::NoSourceAddress)
+        )]
+    );
+    // The link-local address appearing (DAD done) clears it.
+    i.handle_source_address(t0 + ms(50), Some(LL1.into()));
+    assert_eq!(i.state(), State::Backup);
+}
+
+#[test]
+fn ipv6_hop_limit_must_be_255_in_multicast_mode_only() {
+    let t0 = Instant::now();
+    let c = cfg6(100);
+    let mut i = started6(&c, t0, LL1);
+    drain(&mut i);
+    let deadline = i.poll_timeout().unwrap();
+    i.handle_packet(t0 + ms(100), &rx6(&c, LL2, GROUP6, 254, 200));
+    assert_eq!(i.stats().ip_ttl_err, 1);
+    assert_eq!(i.stats().advert_rcvd, 0);
+    assert_eq!(
+        i.poll_timeout(),
+        Some(deadline),
+        "not accepted: timer not reset"
+    );
+    i.handle_packet(t0 + ms(200), &rx6(&c, LL2, GROUP6, 255, 200));
+    assert_eq!(i.stats().advert_rcvd, 1);
+    assert_eq!(
+        i.poll_timeout(),
+        Some(t0 + ms(200) + Duration::from_micros(3_609_375))
+    );
+
+    // Unicast mode: any hop limit (the kernel default 64 here), adverts sent to our address.
+    let mut u = cfg6(100);
+    u.unicast_peers = vec![IpAddr::V6(LL2)];
+    let mut j = started6(&u, t0, LL1);
+    drain(&mut j);
+    j.handle_packet(t0 + ms(100), &rx6(&u, LL2, LL1, 64, 200));
+    assert_eq!(j.stats().ip_ttl_err, 0);
+    assert_eq!(j.stats().advert_rcvd, 1);
+    // A multicast IPv6 advert on a unicast instance is refused.
+    j.handle_packet(t0 + ms(200), &rx6(&u, LL2, GROUP6, 255, 200));
+    assert_eq!(j.stats().addr_list_err, 1);
+}
+
+#[test]
+fn ipv6_vip_list_is_checked_like_ipv4() {
+    let t0 = Instant::now();
+    let c = cfg6(100);
+    let mut i = started6(&c, t0, LL1);
+    drain(&mut i);
+    let mut other = c.clone();
+    other.vips = vec![vip6("fe80::10"), vip6("2001:db8::11")];
+    i.handle_packet(t0 + ms(100), &rx6(&other, LL2, GROUP6, 255, 200));
+    assert_eq!(i.stats().addr_list_err, 1);
+    other.vips.pop();
+    i.handle_packet(t0 + ms(200), &rx6(&other, LL2, GROUP6, 255, 200));
+    assert_eq!(i.stats().addr_list_err, 2);
+    assert_eq!(
+        i.stats().advert_rcvd,
+        1,
+        "only the full-count one is counted"
+    );
+}
+
+/// keepalived compares IPv6 sources as four 32-bit words in network order (`ntohl` each):
+/// fe80::100 is above fe80::1. A comparison of the raw words on a little-endian host would
+/// say the opposite (0x00000100 is stored as 00 00 01 00, read as 0x00010000 < 0x01000000).
+#[test]
+fn ipv6_equal_priority_tie_break_uses_big_endian_words() {
+    let t0 = Instant::now();
+    let c = cfg6(100);
+    let low: Ipv6Addr = "fe80::1".parse().unwrap();
+    let high: Ipv6Addr = "fe80::100".parse().unwrap();
+
+    // The master with the higher address stays and forces a new election.
+    let mut m = started6(&c, t0, high);
+    let t1 = to_master(&mut m);
+    m.handle_packet(t1 + ms(10), &rx6(&c, low, GROUP6, 255, 100));
+    assert_eq!(m.state(), State::Master);
+    assert_eq!(
+        drain(&mut m).iter().filter_map(prio_of).collect::<Vec<_>>(),
+        vec![100]
+    );
+
+    // The master with the lower address yields.
+    let mut m = started6(&c, t0, low);
+    let t1 = to_master(&mut m);
+    m.handle_packet(t1 + ms(10), &rx6(&c, high, GROUP6, 255, 100));
+    assert_eq!(m.state(), State::Backup);
+    assert_eq!(
+        drain(&mut m),
+        vec![
+            Action::RemoveVips,
+            transition(
+                State::Master,
+                State::Backup,
+                Reason::EqualPriorityHigherAddress {
+                    from: high.into(),
+                    priority: 100
+                }
+            ),
+        ]
+    );
+
+    // Words after the first differing one do not matter; the first word dominates.
+    assert_eq!(
+        saddr_cmp(
+            "fe80::2:0:0:0".parse().unwrap(),
+            Some("fe80::1:ffff:ffff:ffff".parse().unwrap())
+        ),
+        Ordering::Greater
+    );
+    // Different families never decide anything (keepalived's sanity check returns 0).
+    assert_eq!(saddr_cmp(IpAddr::V4(A), Some(high.into())), Ordering::Equal);
+}
+
+/// Two IPv6 instances on a simulated segment: adverts go through `emit_ipv6`, the checksum the
+/// kernel would add, and `parse_ipv6` with hop limit 255. Election, failover on priority 0,
+/// preemption when the higher priority returns.
+#[test]
+fn ipv6_pair_elects_fails_over_and_preempts() {
+    let t0 = Instant::now();
+    let (ca, cb) = (cfg6(150), cfg6(100));
+    let mut nodes = [
+        (Instance::new(&ca, &[]), LL1),
+        (Instance::new(&cb, &[]), LL2),
+    ];
+    let mut now = t0;
+    nodes[0].0.handle_startup(now, Some(LL1.into()), true);
+    nodes[1].0.handle_startup(now, Some(LL2.into()), true);
+
+    // Delivers pending adverts to the other node until quiet; returns what each node did.
+    fn pump(nodes: &mut [(Instance, Ipv6Addr); 2], now: Instant, log: &mut Vec<(usize, Action)>) {
+        for _ in 0..100 {
+            let mut wires = Vec::new();
+            for (k, (inst, ll)) in nodes.iter_mut().enumerate() {
+                while let Some(a) = inst.poll_action() {
+                    if let Action::SendAdvert(adv) = &a {
+                        wires.push((k, deliver6(adv, *ll, GROUP6, 255)));
+                    }
+                    log.push((k, a));
+                }
+            }
+            if wires.is_empty() {
+                return;
+            }
+            for (from, pkt) in wires {
+                assert!(pkt.src.is_ipv6() && pkt.dst == IpAddr::V6(GROUP6));
+                nodes[1 - from].0.handle_packet(now, &pkt);
+            }
+        }
+        panic!("advert storm");
+    }
+    fn run_until(
+        nodes: &mut [(Instance, Ipv6Addr); 2],
+        now: &mut Instant,
+        end: Instant,
+        log: &mut Vec<(usize, Action)>,
+    ) {
+        for _ in 0..10_000 {
+            match nodes.iter().filter_map(|n| n.0.poll_timeout()).min() {
+                Some(at) if at <= end => {
+                    *now = at;
+                    for n in nodes.iter_mut() {
+                        if n.0.poll_timeout().is_some_and(|t| t <= at) {
+                            n.0.handle_timeout(at);
+                        }
+                    }
+                    pump(nodes, at, log);
+                }
+                _ => {
+                    *now = end;
+                    return;
+                }
+            }
+        }
+        panic!("timers never settled");
+    }
+
+    let mut log = Vec::new();
+    pump(&mut nodes, now, &mut log);
+    // Priority 150 has the shorter Master_Down_Interval: 3 s + 106 * 100 * 625 / 16 µs.
+    run_until(&mut nodes, &mut now, t0 + Duration::from_secs(10), &mut log);
+    assert_eq!(nodes[0].0.state(), State::Master);
+    assert_eq!(nodes[1].0.state(), State::Backup);
+    let became: Vec<_> = log
+        .iter()
+        .filter(|(_, a)| {
+            matches!(
+                a,
+                Action::Transition {
+                    to: State::Master,
+                    ..
+                }
+            )
+        })
+        .map(|(k, _)| *k)
+        .collect();
+    assert_eq!(
+        became,
+        vec![0],
+        "only the priority-150 node ever became MASTER"
+    );
+    assert!(nodes[1].0.stats().advert_rcvd >= 6);
+    assert_eq!(
+        nodes[1].0.stats().ip_ttl_err + nodes[1].0.stats().addr_list_err,
+        0
+    );
+
+    // SIGTERM on the master: priority 0, the backup takes over after Skew_Time
+    // ((256 - 100) * 100 * 625 / 16 µs = 609.375 ms).
+    let stop = now;
+    nodes[0].0.handle_shutdown(stop);
+    pump(&mut nodes, stop, &mut log);
+    assert_eq!(nodes[1].0.stats().pri_zero_rcvd, 1);
+    assert_eq!(
+        nodes[1].0.poll_timeout(),
+        Some(stop + Duration::from_micros(609_375))
+    );
+    run_until(
+        &mut nodes,
+        &mut now,
+        stop + Duration::from_secs(2),
+        &mut log,
+    );
+    assert_eq!(nodes[1].0.state(), State::Master);
+
+    // The priority-150 node comes back: BACKUP, discards the lower master's adverts and
+    // preempts at its Master_Down_Interval.
+    let back = now;
+    nodes[0].0 = Instance::new(&ca, &[]);
+    nodes[0].0.handle_startup(back, Some(LL1.into()), true);
+    pump(&mut nodes, back, &mut log);
+    run_until(
+        &mut nodes,
+        &mut now,
+        back + Duration::from_secs(5),
+        &mut log,
+    );
+    assert_eq!(nodes[0].0.state(), State::Master);
+    assert_eq!(nodes[1].0.state(), State::Backup);
 }
