@@ -25,7 +25,7 @@ pair() {
 	say "=== $tag: n1 priority 100, n2 priority 90, unicast"
 	conf_unicast 100 1 2 >"$LAB_DIR/n1/keepalived.conf"
 	conf_unicast 90 2 1 >"$LAB_DIR/n2/keepalived.conf"
-	ip netns exec "${LAB_NS}n2" timeout 20 tcpdump -l -n -i eth0 'ip proto 112' >"$cap" 2>/dev/null &
+	ip netns exec "${LAB_NS}n2" timeout 40 tcpdump -l -n -i eth0 'ip proto 112' >"$cap" 2>/dev/null &
 	local dump=$!
 	sleep 0.5
 	ka_start n1 "$bin1" "$LAB_DIR/n1/keepalived.conf"
@@ -35,8 +35,10 @@ pair() {
 	ka_signal n1 TERM
 	expect_vip_only n2 5 "$tag takeover after SIGTERM"
 	ka_wait_exit n1 8 || fail "$tag: daemon on n1 still running 8 s after SIGTERM"
+	sample_vip_only n2 3 # n2 advertises as master meanwhile
 	ka_signal n2 TERM
 	ka_wait_exit n2 8 || fail "$tag: daemon on n2 still running 8 s after SIGTERM"
+	sleep 0.5 # let tcpdump print what the kernel already captured before it is stopped
 	kill "$dump" 2>/dev/null
 	wait "$dump" 2>/dev/null
 	grep -q "$LAB_PREFIX.1 > $LAB_PREFIX.2: VRRP" "$cap" || fail "$tag: no unicast advert from n1 to n2 captured"
