@@ -137,3 +137,9 @@ fn fifo() {
 fn ipv6() {
     run_lab("ipv6");
 }
+
+/// VIPs do not outlive a crash: a restarted node removes its leftover VIP before electing.
+#[test]
+fn crash() {
+    run_lab("crash");
+}
