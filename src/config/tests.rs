@@ -933,3 +933,37 @@ fn ipv6_first_vip_must_be_link_local_only_in_strict_mode() {
     assert_eq!(i.version, Version::V3);
     assert_eq!(i.mcast_group, "ff02::12".parse::<IpAddr>().unwrap());
 }
+
+/// Replays the fuzz seeds and every input the `config` fuzz target ever crashed on
+/// (fuzz/seeds/config/, fuzz/regressions/config/): each loads without a panic, `config` is
+/// `Some` exactly when no finding is fatal, and an accepted configuration dumps.
+#[test]
+fn fuzz_regressions_load_without_panic() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz");
+    let mut replayed = 0;
+    for dir in ["seeds/config", "regressions/config"] {
+        let Ok(entries) = std::fs::read_dir(root.join(dir)) else {
+            continue;
+        };
+        for entry in entries {
+            let path = entry.unwrap().path();
+            if !path.is_file() || path.file_name().is_some_and(|n| n == "README.md") {
+                continue;
+            }
+            let bytes = std::fs::read(&path).unwrap();
+            let text = String::from_utf8_lossy(&bytes);
+            let l = load_str("fuzz.conf", &text, &opts());
+            assert_eq!(l.config.is_some(), !l.is_fatal(), "{}", path.display());
+            let _ = l.test_exit_code();
+            if let Some(c) = &l.config {
+                assert!(dump(c).starts_with("global_defs"), "{}", path.display());
+            }
+            replayed += 1;
+        }
+    }
+    assert!(
+        replayed > 0,
+        "no fuzz inputs found under {}",
+        root.display()
+    );
+}
