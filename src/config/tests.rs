@@ -967,3 +967,22 @@ fn fuzz_regressions_load_without_panic() {
         root.display()
     );
 }
+
+/// Found by the `config` fuzz target: keepalived steps over the one byte after the `~SEQ`
+/// variable name, which may split a multi-byte character. That is a configuration error,
+/// not a panic on a non-char-boundary slice.
+#[test]
+fn seq_separator_inside_a_multibyte_char_is_an_error() {
+    let l = load(
+        "~SEQ(N \u{e9}1, 2) router_id x\nvrrp_instance VI {\ninterface eth0\nvirtual_router_id 51\nvirtual_ipaddress {\n198.51.100.50\n}\n}\n",
+    );
+    assert!(
+        messages(&l)
+            .iter()
+            .any(|m| m.starts_with("Invalid ~SEQ definition")),
+        "{:?}",
+        messages(&l)
+    );
+    // The line generated nothing: router_id is unset.
+    assert_eq!(l.config.unwrap().global.router_id, None);
+}
