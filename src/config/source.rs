@@ -713,13 +713,16 @@ impl<'a> Reader<'a> {
             self.error_at(at, line, invalid_def);
             return Err(());
         }
+        // keepalived steps over one byte here whatever it is, which can land inside a
+        // multi-byte character: work on bytes from now on (`)` is ASCII, so `close` is a
+        // char boundary; a split character becomes U+FFFD and fails the number parse).
         p = skip_blanks(b, p + 1);
-        let Some(close) = t[p..].find(')').map(|c| p + c) else {
+        let Some(close) = b[p..].iter().position(|&c| c == b')').map(|c| p + c) else {
             self.error_at(at, line, invalid_def);
             return Err(());
         };
         // Parameters of ~SEQ may themselves be $NAMEs.
-        let raw = t[p..=close].to_string();
+        let raw = String::from_utf8_lossy(&b[p..=close]).into_owned();
         let params = {
             let m = Mapped {
                 cols: vec![1; raw.len() + 1],
