@@ -4,6 +4,7 @@
 
 use super::dump;
 use super::io_worker::{self, Job};
+use super::sched::Sched;
 use crate::config::{self, LoadOptions};
 use crate::model::{self, TrackEvent};
 use crate::net;
@@ -122,6 +123,10 @@ struct Daemon {
     link_up: HashMap<String, bool>,
     /// State counts last told to systemd (`STATUS=`), so it is sent only on a change.
     status_counts: Option<dump::StateCounts>,
+    /// A state changed since `STATUS=` was last computed.
+    status_dirty: bool,
+    /// Deadlines and the slots the current event reached.
+    sched: Sched,
 }
 
 /// Run until SIGTERM/SIGINT; returns the exit code.
@@ -170,6 +175,8 @@ pub async fn run(config: model::Config, settings: Settings) -> i32 {
         bad_packets: HashMap::new(),
         link_up: HashMap::new(),
         status_counts: None,
+        status_dirty: true,
+        sched: Sched::default(),
     };
     if let Err(code) = d.start(config, true).await {
         return code;
@@ -182,11 +189,24 @@ pub async fn run(config: model::Config, settings: Settings) -> i32 {
         }
     };
     notify_systemd("READY=1");
-    d.update_status();
+    d.sched.begin();
+    d.settle();
     loop {
-        let deadline = d.slots.iter().filter_map(|s| s.engine.poll_timeout()).min();
+        let deadline = d.sched.next();
+        // Every arm but adverts and timers may reach any instance (see `Sched::begin`).
+        d.sched.begin();
         tokio::select! {
-            Some((ifindex, pkt)) = pkt_rx.recv() => d.handle_packet(Instant::now(), ifindex, &pkt),
+            Some((ifindex, pkt)) = pkt_rx.recv() => {
+                d.sched.only();
+                let now = Instant::now();
+                d.handle_packet(now, ifindex, &pkt);
+                // Adverts that queued up meanwhile, in the same pass (bounded: timers and
+                // signals must not starve behind a flood).
+                for _ in 0..64 {
+                    let Ok((ifindex, pkt)) = pkt_rx.try_recv() else { break };
+                    d.handle_packet(now, ifindex, &pkt);
+                }
+            }
             Some(ev) = track_rx.recv() => {
                 let now = Instant::now();
                 for s in &mut d.slots { s.engine.handle_track(now, &ev); }
@@ -209,16 +229,17 @@ pub async fn run(config: model::Config, settings: Settings) -> i32 {
                 Signal::Json => d.write_json(),
             },
             () = timer.wait(deadline) => {
+                d.sched.only();
                 let now = Instant::now();
-                for s in &mut d.slots {
+                for i in d.sched.expired(now) {
+                    let s = &mut d.slots[i];
                     if s.engine.poll_timeout().is_some_and(|t| t <= now) {
                         s.engine.handle_timeout(now);
                     }
                 }
             }
         }
-        d.drain_actions();
-        d.update_status();
+        d.settle();
     }
     notify_systemd("STOPPING=1");
     tracing::info!("Stopping");
@@ -617,12 +638,11 @@ impl Daemon {
             Err((e, who)) => {
                 // Counted on the instance the datagram was meant for, when it can be told.
                 if let Some((src, vrid)) = who {
-                    for s in self
-                        .slots
-                        .iter_mut()
-                        .filter(|s| s.ifindex == ifindex && s.cfg.vrid == vrid && s.v6 == v6)
-                    {
-                        s.engine.handle_decode_error(now, src, &e);
+                    for (i, s) in self.slots.iter_mut().enumerate() {
+                        if s.ifindex == ifindex && s.cfg.vrid == vrid && s.v6 == v6 {
+                            s.engine.handle_decode_error(now, src, &e);
+                            self.sched.touch(i);
+                        }
                     }
                 }
                 let key = e.to_string();
@@ -636,11 +656,12 @@ impl Daemon {
             }
         };
         let mut known = false;
-        for s in &mut self.slots {
+        for (i, s) in self.slots.iter_mut().enumerate() {
             if s.ifindex != ifindex || s.cfg.vrid != rx.advert.vrid || s.v6 != v6 {
                 continue;
             }
             known = true;
+            self.sched.touch(i);
             if Some(rx.src) == s.src {
                 continue; // our own advert looped back
             }
@@ -808,11 +829,33 @@ impl Daemon {
         }
     }
 
+    /// After an event: route the actions of the instances it reached, re-arm their
+    /// deadlines, and tell systemd when the state counts changed.
+    fn settle(&mut self) {
+        let touched = self.sched.take(self.slots.len());
+        for &i in &touched {
+            self.drain_slot(i);
+            let deadline = self.slots[i].engine.poll_timeout();
+            self.sched.rearm(i, deadline);
+        }
+        if self.status_dirty {
+            self.status_dirty = false;
+            self.update_status();
+        }
+    }
+
     /// Route every pending action of every instance.
     fn drain_actions(&mut self) {
+        for i in 0..self.slots.len() {
+            self.drain_slot(i);
+        }
+    }
+
+    /// Route every pending action of slot `i`.
+    fn drain_slot(&mut self, i: usize) {
         let global_smtp = !self.config.global.notification_email.is_empty()
             && self.config.global.smtp_server.is_some();
-        for i in 0..self.slots.len() {
+        {
             let mut notifies = Vec::new();
             while let Some(action) = self.slots[i].engine.poll_action() {
                 let slot = &mut self.slots[i];
@@ -872,6 +915,7 @@ impl Daemon {
                         });
                     }
                     Action::Transition { from, to, reason } => {
+                        self.status_dirty = true;
                         slot.last_transition = SystemTime::now();
                         log_transition(&slot.cfg.name, from, to, &reason);
                         if let Some(state) = notify_state(to) {
@@ -991,6 +1035,7 @@ impl Daemon {
             self.restart_runners();
         }
         self.drain_actions();
+        self.status_dirty = true;
         tracing::info!("Reload complete");
         notify_systemd("READY=1");
     }

@@ -7,6 +7,7 @@ mod event_loop;
 mod io_worker;
 mod logging;
 mod pidfile;
+mod sched;
 mod timer;
 
 use std::io::Write as _;
