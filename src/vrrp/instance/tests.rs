@@ -35,6 +35,8 @@ fn cfg(prio: u8) -> model::Instance {
         vips: vec![vip(100), vip(101)],
         track_scripts: Vec::new(),
         track_interfaces: Vec::new(),
+        track_files: Vec::new(),
+        track_processes: Vec::new(),
         dont_track_primary: false,
         nopreempt: false,
         preempt_delay: Duration::ZERO,
