@@ -1836,3 +1836,5 @@ fn ipv6_pair_elects_fails_over_and_preempts() {
     assert_eq!(nodes[0].0.state(), State::Master);
     assert_eq!(nodes[1].0.state(), State::Backup);
 }
+
+mod file_process_tests;
