@@ -8,6 +8,7 @@ mod io_worker;
 mod logging;
 mod pidfile;
 mod timer;
+mod trackers;
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
