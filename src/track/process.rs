@@ -4,9 +4,10 @@
 //! Processes are learnt as keepalived learns them: one scan of `/proc` at start, then the
 //! kernel's proc connector (a `NETLINK_CONNECTOR` socket subscribed to `CN_IDX_PROC`) reports
 //! every fork, exec, comm change and exit, and only the process concerned is looked at. The
-//! connector exists only in the initial network namespace and needs `CAP_NET_ADMIN`; where it
-//! cannot be opened (a daemon started inside a network namespace, as in our labs) keepalived
-//! gives up on process tracking, while we rescan `/proc` once a second (KNOWN_DIVERGENCES.md).
+//! connector reports only to the initial network and PID namespaces and needs `CAP_NET_ADMIN`;
+//! where the kernel does not acknowledge our subscription (a daemon started inside a network
+//! or PID namespace, as in our labs) keepalived's tracking silently stays at its first scan,
+//! while we rescan `/proc` once a second (KNOWN_DIVERGENCES.md).
 //!
 //! The quorum rules ([`QuorumPolicy`]) are pure and run on virtual time in tests; the runner
 //! ([`watch_processes`]) owns the socket and timers and sends `TrackEvent::Process` values.
@@ -338,6 +339,12 @@ pub fn parse_events(buf: &[u8]) -> Vec<ProcEvent> {
     out
 }
 
+/// True when `buf` starts with a netlink message from the proc connector.
+fn is_proc_message(buf: &[u8]) -> bool {
+    u32_at(buf, 0).is_some_and(|l| l as usize >= NLMSG_HDRLEN + 8)
+        && u32_at(buf, NLMSG_HDRLEN) == Some(CN_IDX_PROC)
+}
+
 struct Connector(OwnedFd);
 
 impl AsRawFd for Connector {
@@ -378,6 +385,30 @@ fn open_connector() -> std::io::Result<Connector> {
     msg.extend_from_slice(&0u16.to_ne_bytes()); // flags
     msg.extend_from_slice(&PROC_CN_MCAST_LISTEN.to_ne_bytes());
     nix::sys::socket::send(fd.as_raw_fd(), &msg, nix::sys::socket::MsgFlags::empty())?;
+    // The kernel acknowledges a subscription it accepts before send() returns, and ignores
+    // one from another PID or user namespace; from another network namespace the socket
+    // opens but never hears anything. No acknowledgement = no events: fall back to scanning.
+    // The acknowledgement is queued synchronously on current kernels; a few short retries
+    // cover older ones (at most 100 ms, only where the connector is unusable).
+    let mut buf = [0u8; 256];
+    let mut acked = false;
+    for _ in 0..10 {
+        match recv(fd.as_raw_fd(), &mut buf) {
+            Ok(n) => {
+                acked = is_proc_message(&buf[..n]);
+                break;
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    if !acked {
+        return Err(std::io::Error::other(
+            "no acknowledgement from the proc connector (not in the initial network and PID namespaces)",
+        ));
+    }
     Ok(Connector(fd))
 }
 
