@@ -4,10 +4,11 @@
 //! Processes are learnt as keepalived learns them: one scan of `/proc` at start, then the
 //! kernel's proc connector (a `NETLINK_CONNECTOR` socket subscribed to `CN_IDX_PROC`) reports
 //! every fork, exec, comm change and exit, and only the process concerned is looked at. The
-//! connector reports only to the initial network and PID namespaces and needs `CAP_NET_ADMIN`;
-//! where the kernel does not acknowledge our subscription (a daemon started inside a network
-//! or PID namespace, as in our labs) keepalived's tracking silently stays at its first scan,
-//! while we rescan `/proc` once a second (KNOWN_DIVERGENCES.md).
+//! connector reports only to the initial network and PID namespaces and needs `CAP_NET_ADMIN`.
+//! Where the subscription is refused or not acknowledged (a daemon started inside a network or
+//! PID namespace, as in our labs) keepalived 2.2.7 logs `Failed to set/clear process event
+//! listen` and its weight-0 process trackers hold the instance in FAULT for good; we rescan
+//! `/proc` once a second instead (KNOWN_DIVERGENCES.md).
 //!
 //! The quorum rules ([`QuorumPolicy`]) are pure and run on virtual time in tests; the runner
 //! ([`watch_processes`]) owns the socket and timers and sends `TrackEvent::Process` values.
