@@ -3,6 +3,8 @@
 # weight -20 and a `sleep` process with weight 0; n2 (140) tracks nothing.
 #   echo 1 > file: n1 drops to 130, n2 preempts and holds the VIP; echo 0: n1 (150) takes it back.
 #   the tracked sleep killed: n1 goes FAULT, n2 takes over; sleep started again: n1 preempts.
+#   SIGHUP with the file at 1 and its weight changed to -5: n1 (145) takes the VIP back, the file
+#   is not rewritten by `init_file … overwrite` and is still watched.
 # Our daemon runs inside network and PID namespaces here, where the kernel's proc connector
 # refuses subscriptions, so the process is followed by the /proc rescan (KNOWN_DIVERGENCES.md).
 # Real keepalived 2.2.7 cannot track processes there at all (its instance stays in FAULT), so
@@ -75,5 +77,21 @@ SLEEP_PID=$(sleep_start)
 wait_until 8 logged "Quorum gained for tracked process sleeper" || fail "no 'Quorum gained' line in n1's log"
 expect_vip_only n1 15 "tracked process back"
 sample_vip_only n1 4
+
+say "echo 1 > file again, then SIGHUP with weight -5: the watcher restarts and 145 beats 140"
+echo 1 >"$FILE"
+expect_vip_only n2 10 "file value 1 again"
+sed -i 's/weight -20/weight -5/' "$LAB_DIR/n1/keepalived.conf"
+ka_signal n1 HUP
+wait_until 5 logged "Changing effective priority from 130 to 145" ||
+	fail "n1 did not apply the reloaded weight to the file's current value"
+ok "reload: n1's priority went from 130 to 145 with the file still at 1"
+expect_vip_only n1 10 "after reload"
+[ "$(cat "$FILE")" = 1 ] || fail "init_file overwrite rewrote the file on reload"
+ok "init_file overwrite left the file alone on reload"
+echo 0 >"$FILE"
+wait_until 5 logged "Changing effective priority from 145 to 150" ||
+	fail "the file is no longer watched after the reload"
+ok "the file is still watched after the reload"
 node_exec n1 kill "$SLEEP_PID" 2>/dev/null
 say "PASS track"
