@@ -32,7 +32,7 @@ fn comm_match_is_exact() {
 
 #[test]
 fn full_command_compares_argv0_and_parameters() {
-    let cmd = b"/usr/bin/python3\0-m\0http.server\08080\0";
+    let cmd = b"/usr/bin/python3\0-m\0http.server\x008080\0";
     let full = tp("/usr/bin/python3", &[], ParamMatch::None, true);
     assert!(matches(&full, Some("python3"), cmd));
     assert!(!matches(&full, Some("python3"), b"python3\0-m\0"));
@@ -50,7 +50,7 @@ fn full_command_compares_argv0_and_parameters() {
     ));
     let none_exact = tp("/bin/sleep", &[], ParamMatch::Exact, true);
     assert!(matches(&none_exact, None, b"/bin/sleep\0"));
-    assert!(!matches(&none_exact, None, b"/bin/sleep\05\0"));
+    assert!(!matches(&none_exact, None, b"/bin/sleep\x005\0"));
     let partial = tp(
         "/usr/bin/python3",
         &["-m", "http.server"],
