@@ -39,6 +39,14 @@ impl FileProcessTrackers {
             self.last.retain(|e| !matches!(e, TrackEvent::File { .. }));
             self.last.extend(initial);
             self.running_files = config.track_files.clone();
+        } else {
+            // keepalived re-runs `init_file` at every reload: a deleted file is created again
+            // (an existing one is never overwritten on reload). The watch reports the write.
+            for f in &config.track_files {
+                if let Err(e) = crate::track::file::init_file(f, true) {
+                    tracing::error!("{e}");
+                }
+            }
         }
         if !self.started || self.running_processes != config.track_processes {
             self.processes = ProcessWatcher::default();
@@ -115,9 +123,11 @@ mod tests {
             ok: true,
         });
         assert_eq!(t.current(), [f(-1)]);
-        // Same blocks: nothing restarted, nothing re-read.
+        // Same blocks: nothing restarted, nothing re-read; a deleted file is created again.
+        std::fs::remove_file(dir.join("f")).unwrap();
         t.apply(&cfg, true, &tx);
         assert_eq!(t.current(), [f(-1)]);
+        assert_eq!(std::fs::read_to_string(dir.join("f")).unwrap(), "3\n");
         // Changed blocks: re-read, and `overwrite` does not apply on a reload.
         let cfg2 = file_cfg(&dir, 9);
         t.apply(&cfg2, true, &tx);
