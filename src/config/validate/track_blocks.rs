@@ -31,8 +31,8 @@ impl Validator<'_> {
                 "\"vrrp_track_file\" is deprecated, please use \"track_file\"",
             );
         }
-        let Some(name) = stmt.line.words.get(1).map(|t| t.text.clone()) else {
-            self.error(&stmt.line.span, format!("{kw} must have a name - skipping"));
+        // keepalived reads the name unchecked: a missing one is its fatal "missing parameter".
+        let Some(name) = self.arg(stmt, 1).map(|t| t.text.clone()) else {
             return;
         };
         let body = self.block(stmt);
@@ -159,11 +159,7 @@ impl Validator<'_> {
 
     /// `vrrp_track_process NAME { … }`.
     pub(super) fn track_process_block(&mut self, stmt: &Stmt) {
-        let Some(name) = stmt.line.words.get(1).map(|t| t.text.clone()) else {
-            self.error(
-                &stmt.line.span,
-                "vrrp_track_process must have a name - skipping",
-            );
+        let Some(name) = self.arg(stmt, 1).map(|t| t.text.clone()) else {
             return;
         };
         let body = self.block(stmt);

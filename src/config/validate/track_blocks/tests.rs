@@ -248,3 +248,33 @@ fn misspelt_keyword_inside_the_blocks_gets_a_suggestion() {
         "{ds:?}"
     );
 }
+
+#[test]
+fn nameless_blocks_and_missing_values_are_keepalived_s_fatal_missing_parameter() {
+    for text in [
+        "track_file {\nfile /x\n}\n",
+        "vrrp_track_process {\nprocess x\n}\n",
+        "vrrp_track_process p {\nprocess\n}\n",
+        "vrrp_track_process p {\nprocess x\nquorum\n}\n",
+        "vrrp_track_process p {\nprocess x\nfork_delay\n}\n",
+    ] {
+        let l = load(text);
+        assert_eq!(l.test_exit_code(), 2, "{text:?}: {:?}", messages(&l));
+        assert!(
+            messages(&l)
+                .iter()
+                .any(|m| m.contains("is missing a parameter")),
+            "{text:?}"
+        );
+    }
+    // `file` and `weight` check their own argument: an error, not the fatal one.
+    let l = load("track_file f {\nfile\nweight\n}\n");
+    assert_eq!(
+        messages(&l),
+        [
+            "track file file name missing",
+            "No weight specified for track file f - ignoring",
+            "No file set for track_file f - ignoring"
+        ]
+    );
+}
