@@ -315,6 +315,17 @@ async fn watch_loop(
             }
         };
         for ev in events {
+            if ev.mask.contains(AddWatchFlags::IN_Q_OVERFLOW) {
+                // Events were lost: every file's value is read again.
+                for w in &mut watched {
+                    if let Some(v) = read_value(&w.path) {
+                        if tx_changed(&tx, w, v).is_err() {
+                            return;
+                        }
+                    }
+                }
+                continue;
+            }
             if ev.mask.contains(AddWatchFlags::IN_ISDIR) {
                 continue;
             }
