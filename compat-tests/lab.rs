@@ -143,3 +143,10 @@ fn ipv6() {
 fn crash() {
     run_lab("crash");
 }
+
+/// track_file (weight -20: echo 1 moves the VIP, echo 0 brings it back) and vrrp_track_process
+/// (weight 0: the tracked `sleep` killed = FAULT, started again = back to MASTER).
+#[test]
+fn track() {
+    run_lab("track");
+}

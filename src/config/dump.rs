@@ -96,6 +96,7 @@ pub fn dump(config: &Config) -> String {
         line(&mut s, 1, "fall", &sc.fall.to_string());
         line(&mut s, 1, "init_fail", &sc.init_fail.to_string());
     }
+    super::dump_track::dump_blocks(&mut s, config);
     for i in &config.instances {
         let _ = writeln!(s, "vrrp_instance {}", i.name);
         let st = match i.initial_state {
@@ -163,6 +164,7 @@ pub fn dump(config: &Config) -> String {
                 ),
             );
         }
+        super::dump_track::dump_refs(&mut s, i);
         line(
             &mut s,
             1,

@@ -8,6 +8,7 @@
 
 mod diag;
 mod dump;
+mod dump_track;
 pub mod keywords;
 mod lexer;
 mod script;

@@ -7,6 +7,8 @@ use std::net::{IpAddr, Ipv4Addr};
 use std::path::Path;
 use std::time::Duration;
 
+mod track_blocks;
+
 use super::LoadOptions;
 use super::diag::{Level, Severity, Span};
 use super::keywords::{self, Status};
@@ -76,6 +78,10 @@ struct RawInstance {
     vips: Vec<VirtualAddr>,
     track_scripts: Vec<TrackScript>,
     track_interfaces: Vec<TrackInterface>,
+    /// `track_file { … }` lines, resolved (see `track_blocks`).
+    track_files: Vec<crate::model::TrackRef>,
+    /// `track_process { … }` lines, resolved.
+    track_processes: Vec<crate::model::TrackRef>,
     dont_track_primary: bool,
     nopreempt: bool,
     preempt_delay: u64, // microseconds
@@ -478,6 +484,15 @@ impl Validator<'_> {
                         self.vrrp_script(stmt);
                     } else {
                         self.instance(stmt);
+                    }
+                    self.in_child = false;
+                }
+                "track_file" | "vrrp_track_file" | "vrrp_track_process" => {
+                    self.in_child = true;
+                    if stmt.keyword() == "vrrp_track_process" {
+                        self.track_process_block(stmt);
+                    } else {
+                        self.track_file_block(stmt);
                     }
                     self.in_child = false;
                 }
@@ -932,6 +947,8 @@ impl Validator<'_> {
                 | "virtual_ipaddress"
                 | "track_script"
                 | "track_interface"
+                | "track_file"
+                | "track_process"
                 | "unicast_peer"
         ) && keywords::find("vrrp_instance", kw).is_some_and(|k| k.status == Status::Supported)
         {
@@ -1087,6 +1104,16 @@ impl Validator<'_> {
                 let body = self.block(st);
                 for item in body {
                     self.track_interface(r, item);
+                }
+            }
+            "track_file" | "track_process" => {
+                let body = self.block(st);
+                for item in body {
+                    if kw == "track_file" {
+                        self.instance_track_file(r, item);
+                    } else {
+                        self.instance_track_process(r, item);
+                    }
                 }
             }
             "unicast_peer" => {
@@ -1989,6 +2016,10 @@ impl Validator<'_> {
         if priority == 255 {
             track_interfaces.iter_mut().for_each(|t| t.weight = 0);
         }
+        let mut track_files = r.track_files;
+        if priority == 255 {
+            self.owner_track_files(&name, &span, &mut track_files);
+        }
 
         if let Some(other) = self.config.instances.iter().find(|i| {
             i.vrid == vrid
@@ -2052,6 +2083,8 @@ impl Validator<'_> {
             vips: r.vips,
             track_scripts,
             track_interfaces,
+            track_files,
+            track_processes: r.track_processes,
             dont_track_primary: r.dont_track_primary,
             nopreempt,
             preempt_delay: Duration::from_micros(preempt_delay),
@@ -2188,6 +2221,7 @@ impl Validator<'_> {
             );
         }
         self.config.scripts.retain(|s| used.contains(&s.name));
+        self.drop_untracked();
         self.config
     }
 }

@@ -117,6 +117,8 @@ struct Daemon {
     pkt_tx: mpsc::UnboundedSender<(u32, Incoming)>,
     track_tx: mpsc::UnboundedSender<TrackEvent>,
     runners: Option<track::Runners>,
+    /// `track_file` / `vrrp_track_process` watchers and their current values.
+    trackers: super::trackers::FileProcessTrackers,
     /// Packets that failed to decode, counted by error kind (for rate-limited logging).
     bad_packets: HashMap<String, u64>,
     /// Last link state reported by netlink, so repeated events change nothing.
@@ -172,6 +174,7 @@ pub async fn run(config: model::Config, settings: Settings) -> i32 {
         pkt_tx,
         track_tx,
         runners: None,
+        trackers: Default::default(),
         bad_packets: HashMap::new(),
         link_up: HashMap::new(),
         status_counts: None,
@@ -209,6 +212,7 @@ pub async fn run(config: model::Config, settings: Settings) -> i32 {
             }
             Some(ev) = track_rx.recv() => {
                 let now = Instant::now();
+                d.trackers.observe(&ev);
                 for s in &mut d.slots { s.engine.handle_track(now, &ev); }
             }
             Some(ev) = link_rx.recv() => match ev {
@@ -307,6 +311,7 @@ impl Daemon {
     async fn start(&mut self, config: model::Config, boot: bool) -> Result<(), i32> {
         let now = Instant::now();
         self.config = config;
+        self.trackers.apply(&self.config, false, &self.track_tx);
         let instances = self.config.instances.clone();
         for cfg in &instances {
             self.add_instance(now, cfg, boot).await?;
@@ -475,6 +480,9 @@ impl Daemon {
                 ),
                 Err(e) => tracing::error!("({}) track_interface {}: {e}", cfg.name, t.name),
             }
+        }
+        for ev in self.trackers.current() {
+            engine.handle_track(now, ev);
         }
         engine.handle_startup(now, src, up);
         self.slots.push(Slot {
@@ -995,6 +1003,7 @@ impl Daemon {
             script_user: crate::exec::default_script_user(new.global.script_user.as_ref()),
         });
         let now = Instant::now();
+        self.trackers.apply(&new, true, &self.track_tx);
         // Send one advert from every MASTER first, as keepalived does, so peers never time out.
         let old_slots = std::mem::take(&mut self.slots);
         let mut kept = Vec::new();
@@ -1010,6 +1019,9 @@ impl Daemon {
                 Some(c) => {
                     let c = c.take().expect("matched above");
                     s.engine.handle_reload(now, &c, &new.scripts);
+                    for ev in self.trackers.current() {
+                        s.engine.handle_track(now, ev);
+                    }
                     s.cfg = c;
                     kept.push(s);
                 }

@@ -9,6 +9,7 @@ mod logging;
 mod pidfile;
 mod sched;
 mod timer;
+mod trackers;
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};

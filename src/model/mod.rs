@@ -1,8 +1,10 @@
 //! The validated configuration: plain typed data with keepalived's defaults already applied.
 //! No behaviour and no text: spans stop in `config`, and every module downstream reads only this.
 
+mod track;
 mod types;
 
+pub use track::*;
 pub use types::*;
 
 use std::net::{IpAddr, Ipv4Addr};
@@ -16,6 +18,10 @@ pub struct Config {
     /// `vrrp_script NAME { … }` blocks that are tracked by at least one instance
     /// (unused ones are dropped with a warning, as keepalived does).
     pub scripts: Vec<VrrpScript>,
+    /// `track_file NAME { … }` / `vrrp_track_file` blocks tracked by at least one instance.
+    pub track_files: Vec<TrackFile>,
+    /// `vrrp_track_process NAME { … }` blocks tracked by at least one instance.
+    pub track_processes: Vec<TrackProcess>,
     /// `vrrp_instance NAME { … }` blocks, in config order.
     pub instances: Vec<Instance>,
 }
@@ -178,6 +184,10 @@ pub struct Instance {
     pub track_scripts: Vec<TrackScript>,
     /// `track_interface { … }`.
     pub track_interfaces: Vec<TrackInterface>,
+    /// `track_file { … }` (none by default).
+    pub track_files: Vec<TrackRef>,
+    /// `track_process { … }` (none by default).
+    pub track_processes: Vec<TrackRef>,
     /// `dont_track_primary`.
     pub dont_track_primary: bool,
     /// `nopreempt` (already cleared for owners and `state MASTER`).

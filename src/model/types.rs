@@ -77,4 +77,19 @@ pub enum TrackEvent {
         /// True when up.
         up: bool,
     },
+    /// A `track_file`'s value: its content read as keepalived reads it (`strtol(buf, NULL, 0)`
+    /// of the first 127 bytes, garbage = 0), 0 when the file is missing or was deleted.
+    File {
+        /// `track_file` name.
+        name: String,
+        /// The value (within `i32::MIN..=i32::MAX + 1`, keepalived's accepted range).
+        value: i64,
+    },
+    /// A `vrrp_track_process` gained or lost its quorum (after its fork/terminate delay).
+    Process {
+        /// `vrrp_track_process` name.
+        name: String,
+        /// True when `quorum <= running <= quorum_max`.
+        quorum: bool,
+    },
 }

@@ -24,6 +24,7 @@ use tracing::{debug, info};
 use super::timer::{master_down_interval_us, skew_time_us, us};
 use super::wire::{self, Advert, AdvertAuth, DecodeError};
 use crate::model::{self, Auth, Centis, InitialState, TrackEvent, Version, VirtualAddr};
+use file_process::{TrackedFile, TrackedProcess};
 
 /// Longest `preempt_delay` keepalived accepts.
 const MAX_PREEMPT_DELAY: Duration = Duration::from_secs(1000);
@@ -64,6 +65,11 @@ pub enum FaultCause {
     Script(String),
     /// A weight-0 `track_interface` is down (or up, with `reverse`).
     TrackedInterface(String),
+    /// A `track_file` is in fault: weight 0 and a non-zero value (zero, with `reverse`), or
+    /// `value × weight` at −254 or below.
+    TrackedFile(String),
+    /// A weight-0 `track_process` lost its quorum (or has it, with `reverse`).
+    TrackedProcess(String),
 }
 
 impl fmt::Display for FaultCause {
@@ -73,6 +79,8 @@ impl fmt::Display for FaultCause {
             Self::NoSourceAddress => f.write_str("no source address for interface"),
             Self::Script(s) => write!(f, "tracked script {s} in fault"),
             Self::TrackedInterface(i) => write!(f, "tracked interface {i} in fault"),
+            Self::TrackedFile(t) => write!(f, "tracked file {t} in fault"),
+            Self::TrackedProcess(p) => write!(f, "tracked process {p} quorum not achieved"),
         }
     }
 }
@@ -278,6 +286,8 @@ pub struct Instance {
     link_up: bool,
     scripts: Vec<TrackedScript>,
     interfaces: Vec<TrackedInterface>,
+    files: Vec<TrackedFile>,
+    processes: Vec<TrackedProcess>,
     /// `priority`, lowered to 254 when two owners collide (keepalived 2.2.7).
     base_priority: u8,
     effective_priority: u8,
@@ -313,6 +323,8 @@ impl Instance {
             link_up: true,
             scripts: Vec::new(),
             interfaces: Vec::new(),
+            files: Vec::new(),
+            processes: Vec::new(),
             base_priority: cfg.priority,
             effective_priority: cfg.priority,
             master_adver_int: cfg.advert_int,
@@ -364,6 +376,14 @@ impl Instance {
                 reverse: t.reverse,
                 up: old_ifs.iter().find(|o| o.name == t.name).and_then(|o| o.up),
             })
+            .collect();
+        let old_files = std::mem::take(&mut self.files);
+        self.files = (self.cfg.track_files.iter())
+            .map(|t| TrackedFile::new(t, &old_files))
+            .collect();
+        let old_procs = std::mem::take(&mut self.processes);
+        self.processes = (self.cfg.track_processes.iter())
+            .map(|t| TrackedProcess::new(t, &old_procs))
             .collect();
     }
 
@@ -465,6 +485,10 @@ impl Instance {
                 .iter()
                 .filter(|i| i.weight != 0)
                 .map(|i| contribution(i.weight, i.reverse, i.up))
+                .sum::<i32>()
+            + self.files.iter().map(|f| f.contribution()).sum::<i32>()
+            + (self.processes.iter())
+                .map(|p| p.contribution())
                 .sum::<i32>();
         total.clamp(1, 254) as u8
     }
@@ -485,6 +509,12 @@ impl Instance {
             .find(|s| s.weight == 0 && s.ok == Some(s.reverse))
         {
             return Some(FaultCause::Script(s.name.clone()));
+        }
+        if let Some(f) = self.files.iter().find(|f| f.is_fault()) {
+            return Some(FaultCause::TrackedFile(f.name.clone()));
+        }
+        if let Some(p) = self.processes.iter().find(|p| p.is_fault()) {
+            return Some(FaultCause::TrackedProcess(p.name.clone()));
         }
         self.interfaces
             .iter()
@@ -790,6 +820,16 @@ impl Instance {
                 }
                 for i in self.interfaces.iter_mut().filter(|i| &i.name == name) {
                     i.up = Some(*up);
+                }
+            }
+            TrackEvent::File { name, value } => {
+                for f in self.files.iter_mut().filter(|f| &f.name == name) {
+                    f.set(*value);
+                }
+            }
+            TrackEvent::Process { name, quorum } => {
+                for p in self.processes.iter_mut().filter(|p| &p.name == name) {
+                    p.set(*quorum);
                 }
             }
         }
@@ -1203,5 +1243,6 @@ fn saddr_cmp(theirs: IpAddr, ours: Option<IpAddr>) -> Ordering {
     }
 }
 
+mod file_process;
 #[cfg(test)]
 mod tests;

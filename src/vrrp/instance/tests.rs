@@ -35,6 +35,8 @@ fn cfg(prio: u8) -> model::Instance {
         vips: vec![vip(100), vip(101)],
         track_scripts: Vec::new(),
         track_interfaces: Vec::new(),
+        track_files: Vec::new(),
+        track_processes: Vec::new(),
         dont_track_primary: false,
         nopreempt: false,
         preempt_delay: Duration::ZERO,
@@ -1834,3 +1836,5 @@ fn ipv6_pair_elects_fails_over_and_preempts() {
     assert_eq!(nodes[0].0.state(), State::Master);
     assert_eq!(nodes[1].0.state(), State::Backup);
 }
+
+mod file_process_tests;
