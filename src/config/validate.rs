@@ -13,6 +13,8 @@ use super::keywords::{self, Status};
 use super::script;
 use super::source::{Reporter, Token};
 use super::tree::Stmt;
+mod notifyx;
+
 use crate::model::{
     Auth, Centis, Config, InitialState, Instance, NotifyFifo, NotifyScripts, ScriptCommand,
     ScriptUser, SmtpServer, TrackInterface, TrackScript, Version, VirtualAddr, VrrpScript,
@@ -81,6 +83,8 @@ struct RawInstance {
     preempt_delay: u64, // microseconds
     notify: NotifyScripts,
     smtp_alert: Option<bool>,
+    /// `notify_priority_changes [BOOL]`; `None` = `vrrp_notify_priority_changes`.
+    notify_priority_changes: Option<bool>,
     src_ip: Option<IpAddr>,
     unicast_configured: bool,
     unicast_peers: Vec<IpAddr>,
@@ -508,9 +512,8 @@ impl Validator<'_> {
                         self.error(&stmt.line.span, "Warning - empty notification_email block");
                     }
                     for item in items {
-                        for t in &item.line.words {
-                            self.config.global.notification_email.push(t.text.clone());
-                        }
+                        let rcpts = notifyx::email_recipients(&item.line.words);
+                        self.config.global.notification_email.extend(rcpts);
                     }
                 }
                 "notification_email_from" => {
@@ -665,6 +668,7 @@ impl Validator<'_> {
                 }
                 // Acted on while reading (it changes the checks of later includes).
                 "include_check" => {}
+                _ if self.notifyx_global(stmt) => {}
                 _ if self.not_supported("global_defs", stmt) => {}
                 _ => self.unknown("global_defs", stmt),
             }
@@ -1191,6 +1195,7 @@ impl Validator<'_> {
                 }
                 self.not_supported("vrrp_instance", st);
             }
+            _ if self.notifyx_instance(r, st) => {}
             _ if self.not_supported("vrrp_instance", st) => {
                 r.ignored
                     .push((kw.to_string(), w.get(1).map(|t| t.text.clone())));
@@ -2057,6 +2062,9 @@ impl Validator<'_> {
             preempt_delay: Duration::from_micros(preempt_delay),
             notify: r.notify,
             smtp_alert,
+            notify_priority_changes: r
+                .notify_priority_changes
+                .unwrap_or(g.vrrp_notify_priority_changes),
             src_ip: r.src_ip,
             unicast_peers,
             mcast_group,

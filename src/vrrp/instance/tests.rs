@@ -40,6 +40,7 @@ fn cfg(prio: u8) -> model::Instance {
         preempt_delay: Duration::ZERO,
         notify: NotifyScripts::default(),
         smtp_alert: false,
+        notify_priority_changes: false,
         src_ip: None,
         unicast_peers: Vec::new(),
         mcast_group: IpAddr::V4(MCAST),
