@@ -420,18 +420,20 @@ mod tests {
         }
     }
 
-    /// The temp dir itself must be safe for the positive cases to mean anything.
-    fn temp_is_safe() -> bool {
-        check_path(&std::env::temp_dir())
-            .map(|u| u.is_none())
-            .unwrap_or(false)
+    /// The temp dir and its parents must be root-safe for the path-walk cases to mean anything.
+    fn temp_is_safe(t: &Tree) -> bool {
+        let probe = t.file("probe", 0o755);
+        let ok = check_path(Path::new(&probe)).is_ok_and(|u| u.is_none());
+        if !ok {
+            eprintln!("skipping: the temp dir is not root-safe on this host");
+        }
+        ok
     }
 
     #[test]
     fn root_owned_tree_is_safe() {
         let Some(t) = Tree::new("ok") else { return };
-        if !temp_is_safe() {
-            eprintln!("skipping: temp dir is not root-safe on this host");
+        if !temp_is_safe(&t) {
             return;
         }
         t.dir("bin", 0o755);
@@ -445,7 +447,7 @@ mod tests {
     #[test]
     fn names_the_offending_component_owner_and_mode() {
         let Some(t) = Tree::new("dir") else { return };
-        if !temp_is_safe() {
+        if !temp_is_safe(&t) {
             return;
         }
         // A directory owned by uid 1000 in the middle of the path.
@@ -473,7 +475,7 @@ mod tests {
     #[test]
     fn writable_bits_follow_keepalived_s_rules() {
         let Some(t) = Tree::new("bits") else { return };
-        if !temp_is_safe() {
+        if !temp_is_safe(&t) {
             return;
         }
         // World-writable directory without sticky bit: unsafe.
@@ -537,7 +539,7 @@ mod tests {
     #[test]
     fn symlinks_are_resolved_and_both_paths_checked() {
         let Some(t) = Tree::new("link") else { return };
-        if !temp_is_safe() {
+        if !temp_is_safe(&t) {
             return;
         }
         t.dir("real", 0o755);
