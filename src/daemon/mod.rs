@@ -6,6 +6,7 @@ pub mod dump;
 mod event_loop;
 mod io_worker;
 mod logging;
+mod notify_events;
 mod pidfile;
 mod timer;
 
