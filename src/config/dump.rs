@@ -91,6 +91,9 @@ pub fn dump(config: &Config) -> String {
             line(&mut s, 1, k, "true");
         }
     }
+    if let Some(m) = g.umask {
+        line(&mut s, 1, "umask", &format!("{m:04o}"));
+    }
     for sc in &config.scripts {
         let _ = writeln!(s, "vrrp_script {}", sc.name);
         line(&mut s, 1, "script", &cmd(&sc.command));

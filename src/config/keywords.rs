@@ -574,7 +574,7 @@ pub const KEYWORDS: &[Keyword] = &[
     kw("log_unknown_vrids", "global_defs", "0", "flag", "off", I),
     kw("vmac_prefix", "global_defs", "1", "string", "vrrp", I),
     kw("vmac_addr_prefix", "global_defs", "1", "string", "vrrp", I),
-    kw("umask", "global_defs", "1", "string", "-", I),
+    kw("umask", "global_defs", "1+", "mask", "0177", S),
     kw("random_seed", "global_defs", "1", "integer", "-", I),
     kw("reload_check_config", "global_defs", "0-1", "path", "-", I),
     kw("reload_time_file", "global_defs", "1", "path", "-", I),

@@ -155,6 +155,11 @@ fn run_daemon(opts: &Options, load_opts: crate::config::LoadOptions) -> i32 {
             return EXIT_CONFIG;
         }
     };
+    // `umask` in global_defs, unless `-u` gave one (keepalived: "umask command line option
+    // specified, ignoring config option").
+    if let (None, Some(m)) = (opts.umask.as_deref(), config.global.umask) {
+        nix::sys::stat::umask(nix::sys::stat::Mode::from_bits_truncate(m as libc::mode_t));
+    }
     let pid_path = opts
         .pid_file
         .clone()

@@ -69,6 +69,9 @@ pub struct Global {
     /// `fifo_write_vrrp_states_on_reload` (default off): after a reload, instances whose state
     /// did not change write their state line to the notify FIFOs again.
     pub fifo_write_vrrp_states_on_reload: bool,
+    /// `umask MASK` (number, or `IWGRP|IWOTH`-style bit names): the daemon's umask, inherited
+    /// by every script; `-u` on the command line wins. `None` = keepalived's default, 0177.
+    pub umask: Option<u32>,
 }
 
 impl Default for Global {
@@ -95,6 +98,7 @@ impl Default for Global {
             no_email_faults: false,
             vrrp_notify_priority_changes: false,
             fifo_write_vrrp_states_on_reload: false,
+            umask: None,
         }
     }
 }

@@ -15,6 +15,11 @@ impl Validator<'_> {
         match stmt.keyword() {
             "no_email_faults" => g.no_email_faults = true,
             "fifo_write_vrrp_states_on_reload" => g.fifo_write_vrrp_states_on_reload = true,
+            "umask" => {
+                if let Some(m) = self.umask(stmt) {
+                    self.config.global.umask = Some(m);
+                }
+            }
             "vrrp_notify_priority_changes" => {
                 if let Some(b) = self.boolean(stmt, "global vrrp_notify_priority_changes") {
                     self.config.global.vrrp_notify_priority_changes = b;
@@ -23,6 +28,86 @@ impl Validator<'_> {
             _ => return false,
         }
         true
+    }
+
+    /// `umask MASK` as keepalived's `umask_handler()`: a number (`strtol` base 0: `0177`,
+    /// `0x7f`, `127`) alone on the line, or bit names `IRUSR IWUSR IXUSR IRGRP IWGRP IXGRP
+    /// IROTH IWOTH IXOTH` joined by `|` (blanks allowed around it).
+    fn umask(&mut self, stmt: &Stmt) -> Option<u32> {
+        let w = &stmt.line.words;
+        let first = w.get(1)?;
+        if first.text.starts_with(|c: char| c.is_ascii_digit()) {
+            if w.len() != 2 {
+                let what = if w.len() == 1 { "Missing" } else { "Extra" };
+                self.error(
+                    &stmt.line.span,
+                    format!("{what} parameter(s) to umask option"),
+                );
+                return None;
+            }
+            let t = first.text.as_str();
+            let parsed = if let Some(h) = t.strip_prefix("0x").or(t.strip_prefix("0X")) {
+                u32::from_str_radix(h, 16)
+            } else if t.len() > 1 && t.starts_with('0') {
+                u32::from_str_radix(&t[1..], 8)
+            } else {
+                t.parse::<u32>()
+            };
+            return match parsed {
+                Ok(v) if v & !0o777 == 0 => Some(v),
+                _ => {
+                    self.error(&first.span, format!("invalid umask value {t}"));
+                    None
+                }
+            };
+        }
+        const BITS: [(&str, u32); 9] = [
+            ("IRUSR", 0o400),
+            ("IWUSR", 0o200),
+            ("IXUSR", 0o100),
+            ("IRGRP", 0o040),
+            ("IWGRP", 0o020),
+            ("IXGRP", 0o010),
+            ("IROTH", 0o004),
+            ("IWOTH", 0o002),
+            ("IXOTH", 0o001),
+        ];
+        let mut mask = 0;
+        let mut need_or = false;
+        for t in &w[1..] {
+            let mut p = t.text.as_str();
+            while !p.is_empty() {
+                if need_or {
+                    match p.strip_prefix('|') {
+                        Some(rest) => {
+                            need_or = false;
+                            p = rest;
+                            continue;
+                        }
+                        None => {
+                            self.error(&t.span, format!("Invalid umask syntax {}", t.text));
+                            return None;
+                        }
+                    }
+                }
+                match BITS.iter().find(|(name, _)| p.starts_with(name)) {
+                    Some((name, bit)) => {
+                        mask |= bit;
+                        p = &p[name.len()..];
+                        need_or = true;
+                    }
+                    None => {
+                        self.error(&t.span, format!("Unknown umask bit {p}"));
+                        return None;
+                    }
+                }
+            }
+        }
+        if !need_or {
+            self.error(&stmt.line.span, "umask missing bit value");
+            return None;
+        }
+        Some(mask)
     }
 
     /// A `vrrp_instance` keyword of this module; false when `st` is not one.
@@ -233,6 +318,31 @@ mod tests {
         let c = instance("", "").config.unwrap();
         let d = crate::config::dump::dump(&c);
         assert!(!d.contains("no_email_faults") && !d.contains("notify_priority_changes"));
+    }
+
+    #[test]
+    fn umask_numbers_and_bit_names() {
+        let um = |v: &str| {
+            let l = load(&format!("global_defs {{\n umask {v}\n}}\n"));
+            (l.config.as_ref().unwrap().global.umask, messages(&l))
+        };
+        assert_eq!(um("0177").0, Some(0o177));
+        assert_eq!(um("0x3f").0, Some(0o77));
+        assert_eq!(um("18").0, Some(0o22));
+        assert_eq!(um("IWGRP|IWOTH").0, Some(0o22));
+        assert_eq!(um("IXUSR | IRWXG").1, ["Unknown umask bit IRWXG"]);
+        assert_eq!(
+            um("IRGRP | IWGRP|IXGRP IROTH").1,
+            ["Invalid umask syntax IROTH"]
+        );
+        assert_eq!(um("IWGRP |").1, ["umask missing bit value"]);
+        assert_eq!(um("01777").1, ["invalid umask value 01777"]);
+        assert_eq!(um("022 x").1, ["Extra parameter(s) to umask option"]);
+        assert_eq!(um("089").0, None);
+        let c = load("global_defs {\n umask IRWXO|IWGRP\n}\n");
+        assert_eq!(messages(&c), ["Unknown umask bit IRWXO|IWGRP"]);
+        let c = load("global_defs {\n umask 027\n}\n").config.unwrap();
+        assert!(crate::config::dump::dump(&c).contains("  umask 0027\n"));
     }
 
     #[test]
