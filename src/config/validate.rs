@@ -540,6 +540,7 @@ impl Validator<'_> {
                         },
                     };
                     if let Some(port) = port {
+                        self.smtp_host_resolves(stmt, port);
                         self.config.global.smtp_server = Some(SmtpServer {
                             host: host.text.clone(),
                             port,

@@ -110,6 +110,25 @@ impl Validator<'_> {
         Some(mask)
     }
 
+    /// keepalived resolves a `smtp_server` host name when it reads the configuration and
+    /// reports `Invalid smtp server HOST PORT` when that fails (the server is then kept here,
+    /// and resolved again for each mail). Host checks only: no name service in golden tests.
+    pub(super) fn smtp_host_resolves(&mut self, stmt: &Stmt, port: u16) {
+        let Some(host) = stmt.line.words.get(1) else {
+            return;
+        };
+        if !self.opts.check_interfaces || host.text.parse::<std::net::IpAddr>().is_ok() {
+            return;
+        }
+        if dns_lookup::lookup_host(&host.text).is_ok_and(|mut a| a.next().is_some()) {
+            return;
+        }
+        self.error(
+            &host.span,
+            format!("Invalid smtp server {} {port}", host.text),
+        );
+    }
+
     /// A `vrrp_instance` keyword of this module; false when `st` is not one.
     pub(super) fn notifyx_instance(&mut self, r: &mut RawInstance, st: &Stmt) -> bool {
         let name = r.name.clone();
@@ -343,6 +362,37 @@ mod tests {
         assert_eq!(messages(&c), ["Unknown umask bit IRWXO|IWGRP"]);
         let c = load("global_defs {\n umask 027\n}\n").config.unwrap();
         assert!(crate::config::dump::dump(&c).contains("  umask 0027\n"));
+    }
+
+    #[test]
+    fn smtp_server_host_names_resolve_at_load_with_host_checks() {
+        let opts = LoadOptions {
+            config_id: "main".into(),
+            check_interfaces: true,
+            all_config: false,
+        };
+        let l = load_str(
+            "k.conf",
+            "global_defs {\n smtp_server localhost 2525\n}\n",
+            &opts,
+        );
+        let s = l
+            .config
+            .as_ref()
+            .unwrap()
+            .global
+            .smtp_server
+            .clone()
+            .unwrap();
+        assert_eq!((s.host.as_str(), s.port), ("localhost", 2525));
+        assert!(messages(&l).is_empty(), "{:?}", messages(&l));
+        // `.invalid` never resolves (RFC 2606).
+        let l = load_str(
+            "k.conf",
+            "global_defs {\n smtp_server mail.ka-rs.invalid\n}\n",
+            &opts,
+        );
+        assert_eq!(messages(&l), ["Invalid smtp server mail.ka-rs.invalid 25"]);
     }
 
     #[test]
