@@ -65,17 +65,46 @@ impl Validator<'_> {
 
     /// Checks one command, logging keepalived's lines; rewrites `argv[0]` to the program
     /// keepalived would exec (path search, canonical path) when it runs.
-    fn check_command(&mut self, cmd: &mut ScriptCommand, default: Option<&ScriptUser>) -> Verdict {
+    /// `kind` names the script in keepalived's user messages: `None` for a `vrrp_script`,
+    /// else the notify type (`notify`, `vrrp_notify_fifo`).
+    fn check_command(
+        &mut self,
+        cmd: &mut ScriptCommand,
+        default: Option<&ScriptUser>,
+        kind: Option<&str>,
+    ) -> Verdict {
         if !self.opts.check_interfaces {
             return Verdict::Run { insecure: false };
         }
         let security = self.config.global.enable_script_security;
-        let user = cmd.user.as_ref().or(default);
-        // An unknown user is reported where it is configured; nothing to check here.
-        let Some((uid, gid)) = exec_security::script_ids(user) else {
-            return Verdict::Run { insecure: false };
-        };
         let argv0 = cmd.argv[0].clone();
+        if let Some(kind) = kind {
+            if cmd.user.is_none() && self.default_user_failed() {
+                self.rep.global(
+                    Severity::Warning,
+                    None,
+                    format!("Failed to set default user for {kind} script {argv0} - ignoring"),
+                );
+                return Verdict::NotFound { is_script: false };
+            }
+        }
+        let user = cmd.user.as_ref().or(default);
+        let Some((uid, gid)) = exec_security::script_ids(user) else {
+            // notify_script_init() / vrrp_vscript_user_handler(): the script is dropped.
+            match kind {
+                Some(kind) => self.rep.global(
+                    Severity::Warning,
+                    None,
+                    format!("Invalid user/group for {kind} script {argv0} - ignoring"),
+                ),
+                None => self.rep.global(
+                    Severity::Error,
+                    Some(Level::GeneralError),
+                    format!("Unable to set uid/gid for script {}", cmd.argv.join(" ")),
+                ),
+            };
+            return Verdict::NotFound { is_script: false };
+        };
         match exec_security::check_script(&argv0, uid, gid) {
             Ok(c) if c.system => Verdict::System,
             Ok(c) => {
@@ -113,6 +142,11 @@ impl Validator<'_> {
         }
     }
 
+    /// The script's own user (if any) exists: a missing one was reported on its own.
+    fn user_known(&self, cmd: &ScriptCommand) -> bool {
+        cmd.user.is_none() || exec_security::script_ids(cmd.user.as_ref()).is_some()
+    }
+
     /// keepalived's line, plus what it does not say: the component, its owner and mode.
     fn report_unsafe(&mut self, u: &Unsafe, disabling: bool) {
         let d = self
@@ -138,11 +172,13 @@ impl Validator<'_> {
         let mut scripts = std::mem::take(&mut self.config.scripts);
         let mut dropped = Vec::new();
         for s in &mut scripts {
-            let v = self.check_command(&mut s.command, default.as_ref());
+            let v = self.check_command(&mut s.command, default.as_ref(), None);
             tally(&v);
             let why = match v {
                 Verdict::Inhibit { .. } => "due to insecure",
-                Verdict::NotFound { .. } => "since not found/accessible",
+                Verdict::NotFound { is_script } if is_script || self.user_known(&s.command) => {
+                    "since not found/accessible"
+                }
                 _ => "",
             };
             if !why.is_empty() {
@@ -173,7 +209,7 @@ impl Validator<'_> {
                 ("notify_master_rx_lower_pri", &mut n.master_rx_lower_pri),
             ] {
                 let Some(cmd) = slot else { continue };
-                let v = self.check_command(cmd, default.as_ref());
+                let v = self.check_command(cmd, default.as_ref(), Some("notify"));
                 tally(&v);
                 if !v.runs() {
                     self.rep
@@ -197,7 +233,8 @@ impl Validator<'_> {
         for (prefix, fifo) in ["", "vrrp_"].into_iter().zip(fifos.iter_mut()) {
             let Some(f) = fifo else { continue };
             let Some(cmd) = &mut f.script else { continue };
-            let v = self.check_command(cmd, default.as_ref());
+            let kind = format!("{prefix}notify_fifo");
+            let v = self.check_command(cmd, default.as_ref(), Some(&kind));
             tally(&v);
             if !v.runs() {
                 self.rep.global(
@@ -364,6 +401,36 @@ mod tests {
         assert_eq!(c.scripts.len(), 2);
         assert!(c.instances[0].notify.backup.is_some());
         assert_eq!(l.test_exit_code(), 6);
+    }
+
+    #[test]
+    fn unknown_users_drop_their_scripts_as_keepalived() {
+        let Some(d) = Dir::new("users") else { return };
+        let text = format!(
+            "global_defs {{\n enable_script_security\n dynamic_interfaces\n script_user root\n}}\n\
+             vrrp_script chk {{\n script {safe}\n user ka-rs-no-such-user\n}}\n\
+             vrrp_instance VI_1 {{\n interface ka-rs-none\n virtual_router_id 51\n virtual_ipaddress {{\n  198.51.100.1\n }}\n \
+             track_script {{\n  chk\n }}\n notify_master {safe} ka-rs-no-such-user\n}}\n",
+            safe = d.p("safe.sh")
+        );
+        let l = load(&text);
+        let m = messages(&l);
+        assert!(
+            m.contains(&format!(
+                "Unable to set uid/gid for script {}",
+                d.p("safe.sh")
+            )),
+            "{m:?}"
+        );
+        assert!(m.contains(&format!(
+            "Invalid user/group for notify script {} - ignoring",
+            d.p("safe.sh")
+        )));
+        assert!(!m.iter().any(|x| x.contains("since not found")), "{m:?}");
+        let c = l.config.as_ref().unwrap();
+        assert!(c.scripts.is_empty());
+        assert!(c.instances[0].track_scripts.is_empty());
+        assert_eq!(c.instances[0].notify.master, None);
     }
 
     #[test]
