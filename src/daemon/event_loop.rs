@@ -895,7 +895,9 @@ impl Daemon {
                             "({}) Changing effective priority from {from} to {to}",
                             slot.cfg.name
                         );
-                        if slot.cfg.notify_priority_changes {
+                        // 255 -> 254 is two owners colliding: keepalived lowers the priority
+                        // there without its priority notification.
+                        if slot.cfg.notify_priority_changes && from != 255 {
                             notifies.push(notify::Notification {
                                 instance: slot.cfg.name.clone(),
                                 state: notify_events::priority_event(state_then),
