@@ -14,8 +14,13 @@
 //! start before an older one's have ended. Different instances never wait for each other.
 //! The argv is keepalived's exactly.
 //!
-//! Deciding *whether* to notify (duplicate suppression, `smtp_alert`, `last_email_state`,
-//! `no_email_faults`) is the daemon's job; this module does what it is told.
+//! Besides states, a [`Notification`] can carry one of keepalived's instance events
+//! (`MASTER_RX_LOWER_PRI`, `MASTER_PRIORITY`, `BACKUP_PRIORITY`): same FIFO line shape, only
+//! `notify_master_rx_lower_pri` as a script, never the generic `notify`, never a mail.
+//!
+//! Deciding *whether* to notify (duplicate suppression, `smtp_alert`, `DELETED` or `FAULT` for
+//! a removed instance) is the daemon's job; [`MailGate`] holds the mail rules that need memory
+//! (`last_email_state`, `no_email_faults`) for the worker that sends the mails.
 
 pub mod fifo;
 pub mod smtp;
