@@ -89,6 +89,7 @@ fn exit_codes_match_keepalived() {
         ("generators", 5),
         ("lvs-skipped", 0),
         ("missing-parameter", 2),
+        ("notify-extras", 5),
         ("params-conditionals", 0),
         ("params-multiline", 0),
         ("script-security", 0),

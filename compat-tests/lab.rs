@@ -131,6 +131,13 @@ fn fifo() {
     run_lab("fifo");
 }
 
+/// MASTER_RX_LOWER_PRI (+ its script), MASTER_PRIORITY, DELETED on reload and the
+/// fifo_write_vrrp_states_on_reload line, exactly as real keepalived 2.2.7 writes them.
+#[test]
+fn notify_events() {
+    run_lab("notify_events");
+}
+
 /// VRRPv3 over IPv6 (link-local first VIP + 2001:db8::/64): ours with ours and with real
 /// keepalived both ways round; election, SIGTERM takeover, preemption, unsolicited NAs.
 #[test]

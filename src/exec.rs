@@ -84,6 +84,11 @@ pub enum Error {
     /// The script group does not exist.
     #[error("script group '{0}' does not exist")]
     UnknownGroup(String),
+    /// `enable_script_security`: the script would run with root privileges from a path a
+    /// non-root user can change, or it is gone (checked again right before each run, see
+    /// [`crate::exec_security::set_enforced`]). The text says why.
+    #[error("{0}")]
+    Insecure(String),
     /// Not called from within a tokio runtime.
     #[error("no tokio runtime to supervise the child")]
     NoRuntime,
@@ -251,7 +256,10 @@ fn is_executable(p: &Path) -> bool {
 
 fn prepare(spec: &ExecSpec<'_>) -> Result<Prepared, Error> {
     let argv0 = spec.argv.first().ok_or(Error::EmptyArgv)?;
-    let program = cstring(resolve_program(argv0).into_os_string().into_vec())?;
+    let (uid, gid) = resolve_user(spec.user)?;
+    let resolved = resolve_program(argv0);
+    crate::exec_security::check_before_exec(&resolved, uid, gid).map_err(Error::Insecure)?;
+    let program = cstring(resolved.into_os_string().into_vec())?;
     let argv = spec
         .argv
         .iter()
@@ -266,7 +274,6 @@ fn prepare(spec: &ExecSpec<'_>) -> Result<Prepared, Error> {
             cstring(kv.into_vec())
         })
         .collect::<Result<_, _>>()?;
-    let (uid, gid) = resolve_user(spec.user)?;
     Ok(Prepared {
         program,
         argv,

@@ -75,6 +75,25 @@ pub fn dump(config: &Config) -> String {
         "vrrp_garp_master_refresh_repeat",
         &g.vrrp_garp_master_refresh_repeat.to_string(),
     );
+    // Printed only when set, so dumps of configurations without them do not change.
+    for (k, on) in [
+        ("no_email_faults", g.no_email_faults),
+        (
+            "vrrp_notify_priority_changes",
+            g.vrrp_notify_priority_changes,
+        ),
+        (
+            "fifo_write_vrrp_states_on_reload",
+            g.fifo_write_vrrp_states_on_reload,
+        ),
+    ] {
+        if on {
+            line(&mut s, 1, k, "true");
+        }
+    }
+    if let Some(m) = g.umask {
+        line(&mut s, 1, "umask", &format!("{m:04o}"));
+    }
     for sc in &config.scripts {
         let _ = writeln!(s, "vrrp_script {}", sc.name);
         line(&mut s, 1, "script", &cmd(&sc.command));
@@ -184,10 +203,18 @@ pub fn dump(config: &Config) -> String {
             ("notify_fault", &i.notify.fault),
             ("notify_stop", &i.notify.stop),
             ("notify", &i.notify.generic),
+            ("notify_master_rx_lower_pri", &i.notify.master_rx_lower_pri),
         ] {
             if let Some(c) = c {
                 line(&mut s, 1, k, &cmd(c));
             }
+        }
+        if i.notify.notify_deleted {
+            let d = i.notify.deleted.as_ref().map_or("DELETED".into(), cmd);
+            line(&mut s, 1, "notify_deleted", &d);
+        }
+        if i.notify_priority_changes {
+            line(&mut s, 1, "notify_priority_changes", "true");
         }
         line(&mut s, 1, "smtp_alert", &i.smtp_alert.to_string());
         let src = i.src_ip.map(|a| a.to_string());

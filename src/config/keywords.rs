@@ -258,7 +258,7 @@ pub const KEYWORDS: &[Keyword] = &[
         I,
     ),
     kw("dynamic_interfaces", "global_defs", "0-1", "flag", "off", I),
-    kw("no_email_faults", "global_defs", "0", "flag", "off", I),
+    kw("no_email_faults", "global_defs", "0", "flag", "off", S),
     kw("default_interface", "global_defs", "1", "ifname", "eth0", I),
     kw("disable_local_igmp", "global_defs", "0", "flag", "off", I),
     kw("lvs_timeouts", "global_defs", "0+", "list", "-", I),
@@ -410,7 +410,7 @@ pub const KEYWORDS: &[Keyword] = &[
         "0-1",
         "bool",
         "off",
-        I,
+        S,
     ),
     kw(
         "fifo_write_vrrp_states_on_reload",
@@ -418,7 +418,7 @@ pub const KEYWORDS: &[Keyword] = &[
         "0",
         "flag",
         "off",
-        I,
+        S,
     ),
     kw("lvs_notify_fifo", "global_defs", "1+", "path", "none", I),
     kw(
@@ -574,7 +574,7 @@ pub const KEYWORDS: &[Keyword] = &[
     kw("log_unknown_vrids", "global_defs", "0", "flag", "off", I),
     kw("vmac_prefix", "global_defs", "1", "string", "vrrp", I),
     kw("vmac_addr_prefix", "global_defs", "1", "string", "vrrp", I),
-    kw("umask", "global_defs", "1", "string", "-", I),
+    kw("umask", "global_defs", "1+", "mask", "0177", S),
     kw("random_seed", "global_defs", "1", "integer", "-", I),
     kw("reload_check_config", "global_defs", "0-1", "path", "-", I),
     kw("reload_time_file", "global_defs", "1", "path", "-", I),
@@ -963,7 +963,7 @@ pub const KEYWORDS: &[Keyword] = &[
         "0+",
         "script [user [group]]",
         "off",
-        I,
+        S,
     ),
     kw(
         "notify_master_rx_lower_pri",
@@ -971,7 +971,7 @@ pub const KEYWORDS: &[Keyword] = &[
         "1+",
         "script [user [group]]",
         "none",
-        I,
+        S,
     ),
     kw(
         "notify_priority_changes",
@@ -979,7 +979,7 @@ pub const KEYWORDS: &[Keyword] = &[
         "0-1",
         "bool",
         "global",
-        I,
+        S,
     ),
     kw(
         "lvs_sync_daemon_interface",

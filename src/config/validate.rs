@@ -15,6 +15,9 @@ use super::keywords::{self, Status};
 use super::script;
 use super::source::{Reporter, Token};
 use super::tree::Stmt;
+mod notifyx;
+mod script_security;
+
 use crate::model::{
     Auth, Centis, Config, InitialState, Instance, NotifyFifo, NotifyScripts, ScriptCommand,
     ScriptUser, SmtpServer, TrackInterface, TrackScript, Version, VirtualAddr, VrrpScript,
@@ -87,6 +90,8 @@ struct RawInstance {
     preempt_delay: u64, // microseconds
     notify: NotifyScripts,
     smtp_alert: Option<bool>,
+    /// `notify_priority_changes [BOOL]`; `None` = `vrrp_notify_priority_changes`.
+    notify_priority_changes: Option<bool>,
     src_ip: Option<IpAddr>,
     unicast_configured: bool,
     unicast_peers: Vec<IpAddr>,
@@ -523,9 +528,8 @@ impl Validator<'_> {
                         self.error(&stmt.line.span, "Warning - empty notification_email block");
                     }
                     for item in items {
-                        for t in &item.line.words {
-                            self.config.global.notification_email.push(t.text.clone());
-                        }
+                        let rcpts = notifyx::email_recipients(&item.line.words);
+                        self.config.global.notification_email.extend(rcpts);
                     }
                 }
                 "notification_email_from" => {
@@ -551,6 +555,7 @@ impl Validator<'_> {
                         },
                     };
                     if let Some(port) = port {
+                        self.smtp_host_resolves(stmt, port);
                         self.config.global.smtp_server = Some(SmtpServer {
                             host: host.text.clone(),
                             port,
@@ -680,6 +685,7 @@ impl Validator<'_> {
                 }
                 // Acted on while reading (it changes the checks of later includes).
                 "include_check" => {}
+                _ if self.notifyx_global(stmt) => {}
                 _ if self.not_supported("global_defs", stmt) => {}
                 _ => self.unknown("global_defs", stmt),
             }
@@ -1218,6 +1224,7 @@ impl Validator<'_> {
                 }
                 self.not_supported("vrrp_instance", st);
             }
+            _ if self.notifyx_instance(r, st) => {}
             _ if self.not_supported("vrrp_instance", st) => {
                 r.ignored
                     .push((kw.to_string(), w.get(1).map(|t| t.text.clone())));
@@ -2090,6 +2097,9 @@ impl Validator<'_> {
             preempt_delay: Duration::from_micros(preempt_delay),
             notify: r.notify,
             smtp_alert,
+            notify_priority_changes: r
+                .notify_priority_changes
+                .unwrap_or(g.vrrp_notify_priority_changes),
             src_ip: r.src_ip,
             unicast_peers,
             mcast_group,
@@ -2104,26 +2114,6 @@ impl Validator<'_> {
 
     /// Whole-configuration checks after every block is read: script security, unused scripts.
     fn finish(mut self) -> Config {
-        let host = self.opts.check_interfaces;
-        // Scripts that cannot run are disabled and untracked (vrrp.c check_track_script_secure()).
-        let mut disabled = Vec::new();
-        for s in &self.config.scripts {
-            if host && !script_runnable(&s.command.argv[0]) {
-                disabled.push(s.name.clone());
-            }
-        }
-        for n in &disabled {
-            self.rep.global(
-                Severity::Error,
-                Some(Level::GeneralError),
-                format!("Disabling track script {n} since not found/accessible"),
-            );
-        }
-        self.config.scripts.retain(|s| !disabled.contains(&s.name));
-        for i in &mut self.config.instances {
-            i.track_scripts.retain(|t| !disabled.contains(&t.name));
-        }
-        let mut has_scripts = !self.config.scripts.is_empty();
         // A FIFO script belongs to its FIFO; without one it is never started.
         for (slot, prefix) in [(0, ""), (1, "vrrp_")] {
             let Some((cmd, span)) = self.fifo_scripts[slot].take() else {
@@ -2136,22 +2126,7 @@ impl Validator<'_> {
                 &mut g.vrrp_notify_fifo
             };
             match fifo {
-                Some(f) if host && !script_runnable(&cmd.argv[0]) => {
-                    let path = f.path.clone();
-                    self.rep.at(
-                        Severity::Note,
-                        None,
-                        &span,
-                        format!(
-                            "{prefix}notify_fifo_script {} for {path} not found/accessible - not run",
-                            cmd.argv[0]
-                        ),
-                    );
-                }
-                Some(f) => {
-                    f.script = Some(cmd);
-                    has_scripts = true;
-                }
+                Some(f) => f.script = Some(cmd),
                 None => {
                     self.rep
                         .at(
@@ -2166,39 +2141,8 @@ impl Validator<'_> {
                 }
             }
         }
-        for i in &mut self.config.instances {
-            for slot in [
-                &mut i.notify.master,
-                &mut i.notify.backup,
-                &mut i.notify.fault,
-                &mut i.notify.stop,
-                &mut i.notify.generic,
-            ] {
-                if let Some(c) = slot {
-                    if host && !script_runnable(&c.argv[0]) {
-                        self.rep.global(
-                            Severity::Note,
-                            None,
-                            format!(
-                                "({}) notify script {} not found/accessible - not run",
-                                i.name, c.argv[0]
-                            ),
-                        );
-                        *slot = None;
-                    } else {
-                        has_scripts = true;
-                    }
-                }
-            }
-        }
-        if has_scripts && !self.config.global.enable_script_security {
-            let d = self.rep.global(
-                Severity::Warning,
-                Some(Level::SecurityError),
-                "SECURITY VIOLATION - scripts are being executed but script_security not enabled.",
-            );
-            d.help = Some("add `enable_script_security` (and `script_user`) to global_defs".into());
-        }
+        // Scripts that cannot run, or may not (script security), are dropped and untracked.
+        self.script_security();
         let used: HashSet<String> = self
             .config
             .instances
@@ -2297,19 +2241,6 @@ fn script_user(user: &str, group: Option<&str>) -> ScriptUser {
 /// An interface exists when the kernel lists it under `/sys/class/net`.
 fn interface_exists(name: &str) -> bool {
     !name.is_empty() && !name.contains('/') && Path::new("/sys/class/net").join(name).exists()
-}
-
-/// A script can run when its path (or a `$PATH` entry for a bare name) is an executable file.
-fn script_runnable(argv0: &str) -> bool {
-    use std::os::unix::fs::PermissionsExt;
-    let exec = |p: &Path| {
-        std::fs::metadata(p).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
-    };
-    if argv0.contains('/') {
-        return exec(Path::new(argv0));
-    }
-    let path = std::env::var("PATH").unwrap_or_else(|_| "/usr/sbin:/usr/bin:/sbin:/bin".into());
-    path.split(':').any(|d| exec(&Path::new(d).join(argv0)))
 }
 
 #[cfg(test)]

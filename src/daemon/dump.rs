@@ -334,13 +334,15 @@ fn json_data(out: &mut String, d: &InstanceDump<'_>, config: &model::Config) {
         },
     );
     o.raw("smtp_alert", c.smtp_alert);
-    o.raw("notify_deleted", false);
+    o.raw("notify_deleted", c.notify.notify_deleted);
     for (k, s) in [
         ("script_backup", &c.notify.backup),
         ("script_master", &c.notify.master),
         ("script_fault", &c.notify.fault),
         ("script_stop", &c.notify.stop),
+        ("script_deleted", &c.notify.deleted),
         ("script", &c.notify.generic),
+        ("script_master_rx_lower_pri", &c.notify.master_rx_lower_pri),
     ] {
         if let Some(s) = s {
             o.string(k, &cmd_text(s));
@@ -740,6 +742,29 @@ vrrp_instance VI_2 {
         assert!(!text.contains("track_ifp"), "empty lists are left out");
         assert!(e[0].stats().advert_sent > 0);
         assert!(text.contains(&format!(r#""advert_sent":{},"#, e[0].stats().advert_sent)));
+    }
+
+    /// keepalived's JSON fields for `notify_deleted` and the two extra scripts, in its order.
+    #[test]
+    fn json_has_notify_deleted_and_the_event_scripts() {
+        let mut c = config();
+        let n = &mut c.instances[1].notify;
+        n.notify_deleted = true;
+        n.deleted = Some(ScriptCommand {
+            argv: vec!["/d.sh".into()],
+            user: None,
+        });
+        n.master_rx_lower_pri = Some(ScriptCommand {
+            argv: vec!["/l.sh".into(), "x".into()],
+            user: None,
+        });
+        let e = engines(&c);
+        let text = json(&views(&e[1..]), &c);
+        let want = concat!(
+            r#""notify_deleted":true,"script_deleted":"'\/d.sh'","#,
+            r#""script_master_rx_lower_pri":"'\/l.sh' 'x'","vips""#
+        );
+        assert!(text.contains(want), "{text}");
     }
 
     #[test]

@@ -4,6 +4,7 @@
 
 use super::dump;
 use super::io_worker::{self, Job};
+use super::notify_events;
 use super::sched::Sched;
 use crate::config::{self, LoadOptions};
 use crate::model::{self, TrackEvent};
@@ -310,6 +311,7 @@ impl Daemon {
     /// left behind by a previous run before the first election.
     async fn start(&mut self, config: model::Config, boot: bool) -> Result<(), i32> {
         let now = Instant::now();
+        crate::exec_security::set_enforced(config.global.enable_script_security);
         self.config = config;
         self.trackers.apply(&self.config, false, &self.track_tx);
         let instances = self.config.instances.clone();
@@ -865,7 +867,10 @@ impl Daemon {
             && self.config.global.smtp_server.is_some();
         {
             let mut notifies = Vec::new();
-            while let Some(action) = self.slots[i].engine.poll_action() {
+            let actions: Vec<Action> =
+                std::iter::from_fn(|| self.slots[i].engine.poll_action()).collect();
+            let states = notify_events::states_before(&actions, self.slots[i].engine.state());
+            for (action, state_then) in actions.into_iter().zip(states) {
                 let slot = &mut self.slots[i];
                 match action {
                     Action::SendAdvert(adv) => send_advert(slot, &self.links, &adv),
@@ -926,7 +931,10 @@ impl Daemon {
                         self.status_dirty = true;
                         slot.last_transition = SystemTime::now();
                         log_transition(&slot.cfg.name, from, to, &reason);
-                        if let Some(state) = notify_state(to) {
+                        let scripts = &slot.cfg.notify;
+                        if let Some(state) =
+                            notify_events::transition_state(from, to, &reason, scripts)
+                        {
                             notifies.push(notify::Notification {
                                 instance: slot.cfg.name.clone(),
                                 state,
@@ -939,13 +947,32 @@ impl Daemon {
                             "({}) Changing effective priority from {from} to {to}",
                             slot.cfg.name
                         );
+                        // 255 -> 254 is two owners colliding: keepalived lowers the priority
+                        // there without its priority notification.
+                        if slot.cfg.notify_priority_changes && from != 255 {
+                            notifies.push(notify::Notification {
+                                instance: slot.cfg.name.clone(),
+                                state: notify_events::priority_event(state_then),
+                                priority: to,
+                            });
+                        }
+                    }
+                    Action::MasterRxLowerPri { priority, .. } => {
+                        notifies.push(notify::Notification {
+                            instance: slot.cfg.name.clone(),
+                            state: NotifyState::MasterRxLowerPri,
+                            priority,
+                        });
                     }
                 }
             }
             // Notifies after the address and ARP work queued above: scripts see the VIPs.
             for n in notifies {
-                let smtp =
-                    global_smtp && self.slots[i].cfg.smtp_alert && n.state != NotifyState::Stop;
+                // STOP mails are never delivered by keepalived (it exits first); events send none.
+                let smtp = global_smtp
+                    && self.slots[i].cfg.smtp_alert
+                    && n.state.is_state()
+                    && n.state != NotifyState::Stop;
                 let _ = self.io_tx.send(Job::Notify {
                     scripts: Box::new(self.slots[i].cfg.notify.clone()),
                     notification: n,
@@ -1008,6 +1035,7 @@ impl Daemon {
         let old_slots = std::mem::take(&mut self.slots);
         let mut kept = Vec::new();
         let mut removed = Vec::new();
+        let mut states_before_reload = Vec::new();
         let mut new_cfgs: Vec<Option<model::Instance>> =
             new.instances.iter().cloned().map(Some).collect();
         for mut s in old_slots {
@@ -1018,6 +1046,7 @@ impl Daemon {
             {
                 Some(c) => {
                     let c = c.take().expect("matched above");
+                    states_before_reload.push((c.name.clone(), s.engine.state()));
                     s.engine.handle_reload(now, &c, &new.scripts);
                     for ev in self.trackers.current() {
                         s.engine.handle_track(now, ev);
@@ -1030,13 +1059,14 @@ impl Daemon {
         }
         for mut s in removed {
             tracing::info!("({}) removed by reload", s.cfg.name);
-            s.engine.handle_shutdown(now);
+            s.engine.handle_delete(now);
             self.slots = vec![s];
             self.drain_actions();
             self.slots.clear();
         }
         self.slots = kept;
         let scripts_changed = self.config.scripts != new.scripts;
+        crate::exec_security::set_enforced(new.global.enable_script_security);
         self.config = new;
         for c in new_cfgs.into_iter().flatten() {
             if let Err(code) = self.add_instance(now, &c, false).await {
@@ -1048,6 +1078,25 @@ impl Daemon {
         }
         self.drain_actions();
         self.status_dirty = true;
+        let rewrite = self.config.global.fifo_write_vrrp_states_on_reload;
+        for (name, before) in states_before_reload {
+            let Some(s) = self.slots.iter().find(|s| s.cfg.name == name) else {
+                continue;
+            };
+            if let Some(state) = notify_events::reload_state_line(rewrite, before, s.engine.state())
+            {
+                // No scripts: only the FIFO line is written again.
+                let _ = self.io_tx.send(Job::Notify {
+                    scripts: Box::default(),
+                    notification: notify::Notification {
+                        instance: name,
+                        state,
+                        priority: s.engine.effective_priority(),
+                    },
+                    smtp: false,
+                });
+            }
+        }
         tracing::info!("Reload complete");
         notify_systemd("READY=1");
     }
@@ -1188,15 +1237,6 @@ fn send_advert6(slot: &Slot, adv: &wire::Advert) {
         if let Err(e) = sock.send(&msg, Some(src), dst) {
             tracing::warn!("({}) advert to {dst} not sent: {e}", slot.cfg.name);
         }
-    }
-}
-
-fn notify_state(to: State) -> Option<NotifyState> {
-    match to {
-        State::Master => Some(NotifyState::Master),
-        State::Backup => Some(NotifyState::Backup),
-        State::Fault => Some(NotifyState::Fault),
-        State::Init => Some(NotifyState::Stop),
     }
 }
 

@@ -76,6 +76,8 @@ pub async fn run(mut ctx: Context, mut rx: mpsc::UnboundedReceiver<Job>) {
     let mut garp = std::collections::HashMap::<u32, net::GarpSender>::new();
     // Opened before the first job so the start-up `BACKUP` line is not lost.
     let mut notifier = notify::Notifier::new(&ctx.global, ctx.script_user.clone());
+    // `no_email_faults` and keepalived's `last_email_state` per instance.
+    let mut mail_gate = notify::MailGate::default();
     while let Some(job) = rx.recv().await {
         match job {
             Job::AddVips { instance, vips } => {
@@ -160,7 +162,7 @@ pub async fn run(mut ctx: Context, mut rx: mpsc::UnboundedReceiver<Job>) {
                 smtp,
             } => {
                 notifier.notify(&scripts, &notification);
-                if smtp {
+                if smtp && mail_gate.admit(&notification, ctx.global.no_email_faults) {
                     notify::spawn_smtp_alert(&ctx.global, &ctx.local_name, &notification);
                 }
             }

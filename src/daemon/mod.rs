@@ -6,6 +6,7 @@ pub mod dump;
 mod event_loop;
 mod io_worker;
 mod logging;
+mod notify_events;
 mod pidfile;
 mod sched;
 mod timer;
@@ -156,6 +157,11 @@ fn run_daemon(opts: &Options, load_opts: crate::config::LoadOptions) -> i32 {
             return EXIT_CONFIG;
         }
     };
+    // `umask` in global_defs, unless `-u` gave one (keepalived: "umask command line option
+    // specified, ignoring config option").
+    if let (None, Some(m)) = (opts.umask.as_deref(), config.global.umask) {
+        nix::sys::stat::umask(nix::sys::stat::Mode::from_bits_truncate(m as libc::mode_t));
+    }
     let pid_path = opts
         .pid_file
         .clone()

@@ -67,6 +67,17 @@ pub struct Global {
     /// `vrrp_notify_fifo PATH [USER [GROUP]]` (+ `vrrp_notify_fifo_script`): VRRP lines only.
     /// Both FIFOs get every line when both are set (unless they name the same path).
     pub vrrp_notify_fifo: Option<NotifyFifo>,
+    /// `no_email_faults` (default off): no alert mail for FAULT transitions.
+    pub no_email_faults: bool,
+    /// `vrrp_notify_priority_changes [BOOL]` (default false): the default of every instance's
+    /// `notify_priority_changes` (FIFO `MASTER_PRIORITY`/`BACKUP_PRIORITY` lines).
+    pub vrrp_notify_priority_changes: bool,
+    /// `fifo_write_vrrp_states_on_reload` (default off): after a reload, instances whose state
+    /// did not change write their state line to the notify FIFOs again.
+    pub fifo_write_vrrp_states_on_reload: bool,
+    /// `umask MASK` (number, or `IWGRP|IWOTH`-style bit names): the daemon's umask, inherited
+    /// by every script; `-u` on the command line wins. `None` = keepalived's default, 0177.
+    pub umask: Option<u32>,
 }
 
 impl Default for Global {
@@ -90,6 +101,10 @@ impl Default for Global {
             vrrp_garp_master_refresh_repeat: 1,
             notify_fifo: None,
             vrrp_notify_fifo: None,
+            no_email_faults: false,
+            vrrp_notify_priority_changes: false,
+            fifo_write_vrrp_states_on_reload: false,
+            umask: None,
         }
     }
 }
@@ -198,6 +213,9 @@ pub struct Instance {
     pub notify: NotifyScripts,
     /// Effective `smtp_alert` (instance, else `smtp_alert_vrrp`, else `smtp_alert`, else false).
     pub smtp_alert: bool,
+    /// Effective `notify_priority_changes` (instance, else `vrrp_notify_priority_changes`,
+    /// default false): a priority change writes `MASTER_PRIORITY`/`BACKUP_PRIORITY` FIFO lines.
+    pub notify_priority_changes: bool,
     /// `unicast_src_ip` (or `mcast_src_ip`): the advert source address.
     pub src_ip: Option<IpAddr>,
     /// `unicast_peer { … }`; non-empty means unicast mode.
@@ -294,4 +312,11 @@ pub struct NotifyScripts {
     pub stop: Option<ScriptCommand>,
     /// `notify`: gets `INSTANCE NAME STATE PRIO` appended.
     pub generic: Option<ScriptCommand>,
+    /// `notify_deleted [CMD]` was given (default off): an instance removed by a reload notifies
+    /// `DELETED` instead of keepalived's historical `FAULT`.
+    pub notify_deleted: bool,
+    /// The command of `notify_deleted CMD`, run when the instance is removed by a reload.
+    pub deleted: Option<ScriptCommand>,
+    /// `notify_master_rx_lower_pri`: run each time a MASTER receives a lower-priority advert.
+    pub master_rx_lower_pri: Option<ScriptCommand>,
 }

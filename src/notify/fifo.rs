@@ -20,7 +20,8 @@ use super::NotifyState;
 const FIFO_MODE: u32 = 0o644;
 
 /// The FIFO line for an instance notification: `INSTANCE "NAME" STATE PRIO\n`, PRIO being the
-/// effective priority (also for STOP), as keepalived's `notify_fifo()` writes it.
+/// effective priority (also for STOP), as keepalived's `notify_fifo()` writes it. Events use
+/// the same shape: `INSTANCE "VI_1" MASTER_RX_LOWER_PRI 150`, `… MASTER_PRIORITY 90`.
 pub fn instance_line(instance: &str, state: NotifyState, priority: u8) -> String {
     format!("INSTANCE \"{instance}\" {state} {priority}\n")
 }

@@ -14,8 +14,13 @@
 //! start before an older one's have ended. Different instances never wait for each other.
 //! The argv is keepalived's exactly.
 //!
-//! Deciding *whether* to notify (duplicate suppression, `smtp_alert`, `last_email_state`,
-//! `no_email_faults`) is the daemon's job; this module does what it is told.
+//! Besides states, a [`Notification`] can carry one of keepalived's instance events
+//! (`MASTER_RX_LOWER_PRI`, `MASTER_PRIORITY`, `BACKUP_PRIORITY`): same FIFO line shape, only
+//! `notify_master_rx_lower_pri` as a script, never the generic `notify`, never a mail.
+//!
+//! Deciding *whether* to notify (duplicate suppression, `smtp_alert`, `DELETED` or `FAULT` for
+//! a removed instance) is the daemon's job; [`MailGate`] holds the mail rules that need memory
+//! (`last_email_state`, `no_email_faults`) for the worker that sends the mails.
 
 pub mod fifo;
 pub mod smtp;
@@ -30,7 +35,7 @@ use crate::exec::{self, ExecSpec, Outcome};
 use crate::model::{Global, NotifyScripts, ScriptCommand, ScriptUser};
 
 pub use fifo::{Fifo, FifoError, Fifos, instance_line};
-pub use smtp::{Mail, SmtpError, format_message, send_mail, spawn_smtp_alert};
+pub use smtp::{Mail, MailGate, SmtpError, format_message, send_mail, spawn_smtp_alert};
 
 /// keepalived waits this long for `notify_stop` at shutdown before SIGKILLing it.
 const STOP_GRACE: Duration = Duration::from_secs(1);
@@ -40,7 +45,8 @@ const STOP_GRACE: Duration = Duration::from_secs(1);
 /// hung script cannot hold back every later notification of its instance.
 pub const SCRIPT_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// The state an instance entered, as named in notify argv, FIFO lines and mails.
+/// What an instance notification reports: a state it entered, or one of keepalived's instance
+/// events (which, as in keepalived's `notify_fifo()`, share the FIFO line format).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum NotifyState {
     /// Entered MASTER.
@@ -51,16 +57,55 @@ pub enum NotifyState {
     Fault,
     /// The instance is stopping (daemon shutdown).
     Stop,
+    /// A reload removed the instance and it has `notify_deleted` (else it reports FAULT, see
+    /// [`NotifyState::for_deletion`]).
+    Deleted,
+    /// Event: a MASTER received a lower-priority advert. Runs `notify_master_rx_lower_pri`
+    /// (not the generic `notify`), writes the FIFO line, sends no mail.
+    MasterRxLowerPri,
+    /// Event: the effective priority of a MASTER changed (`notify_priority_changes`): FIFO only.
+    MasterPriority,
+    /// Event: the effective priority of a non-MASTER changed (`notify_priority_changes`): FIFO
+    /// only.
+    BackupPriority,
+}
+
+impl NotifyState {
+    /// True for a state (the generic `notify` script runs and a mail may be sent), false for
+    /// the events.
+    pub fn is_state(self) -> bool {
+        !matches!(
+            self,
+            Self::MasterRxLowerPri | Self::MasterPriority | Self::BackupPriority
+        )
+    }
+
+    /// What a reload-removed instance reports (keepalived's `clear_diff_vrrp()` and
+    /// `send_instance_notifies()`): `DELETED` with `notify_deleted`; else `FAULT` as keepalived
+    /// always did, and nothing when it already was in FAULT.
+    pub fn for_deletion(notify_deleted: bool, was_fault: bool) -> Option<Self> {
+        match (notify_deleted, was_fault) {
+            (true, _) => Some(Self::Deleted),
+            (false, false) => Some(Self::Fault),
+            (false, true) => None,
+        }
+    }
 }
 
 impl fmt::Display for NotifyState {
-    /// Upper case, as the generic `notify` script's third argument: `MASTER BACKUP FAULT STOP`.
+    /// Upper case, as the generic `notify` script's third argument and the FIFO lines:
+    /// `MASTER BACKUP FAULT STOP DELETED`, and `MASTER_RX_LOWER_PRI MASTER_PRIORITY
+    /// BACKUP_PRIORITY` for the events.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
             Self::Master => "MASTER",
             Self::Backup => "BACKUP",
             Self::Fault => "FAULT",
             Self::Stop => "STOP",
+            Self::Deleted => "DELETED",
+            Self::MasterRxLowerPri => "MASTER_RX_LOWER_PRI",
+            Self::MasterPriority => "MASTER_PRIORITY",
+            Self::BackupPriority => "BACKUP_PRIORITY",
         })
     }
 }
@@ -95,14 +140,23 @@ impl Notification {
     }
 }
 
-/// The `notify_<state>` script for `state`, if configured.
+/// The `notify_<state>` script for `state` (`notify_master_rx_lower_pri` for that event), if
+/// configured.
 fn state_script(scripts: &NotifyScripts, state: NotifyState) -> Option<&ScriptCommand> {
     match state {
         NotifyState::Master => scripts.master.as_ref(),
         NotifyState::Backup => scripts.backup.as_ref(),
         NotifyState::Fault => scripts.fault.as_ref(),
         NotifyState::Stop => scripts.stop.as_ref(),
+        NotifyState::Deleted => scripts.deleted.as_ref(),
+        NotifyState::MasterRxLowerPri => scripts.master_rx_lower_pri.as_ref(),
+        NotifyState::MasterPriority | NotifyState::BackupPriority => None,
     }
+}
+
+/// The generic `notify` script, for states only.
+fn generic_script(scripts: &NotifyScripts, state: NotifyState) -> Option<&ScriptCommand> {
+    scripts.generic.as_ref().filter(|_| state.is_state())
 }
 
 /// One transition's scripts, waiting in its instance's queue.
@@ -159,7 +213,8 @@ impl Notifier {
     /// are queued on the instance's queue (they start now if it is idle), then the FIFO line
     /// is written. Returns at once.
     pub fn notify(&mut self, scripts: &NotifyScripts, n: &Notification) {
-        let has_script = state_script(scripts, n.state).is_some() || scripts.generic.is_some();
+        let has_script =
+            state_script(scripts, n.state).is_some() || generic_script(scripts, n.state).is_some();
         if has_script {
             let timeout = self.script_timeout;
             let queue = self
@@ -232,7 +287,7 @@ async fn run_in_order(w: &Work, timeout: Duration) {
         };
         log_outcome(n, &cmd.argv[0], &outcome);
     }
-    if let Some(cmd) = &w.scripts.generic {
+    if let Some(cmd) = generic_script(&w.scripts, n.state) {
         let argv = n.generic_argv(cmd);
         let u = user(cmd);
         let outcome = exec::run(ExecSpec {
@@ -521,6 +576,82 @@ mod tests {
         let got = wait_lines(&log, 2).await;
         assert_eq!(got, ["hang-start", "INSTANCE VI_1 BACKUP 100"]);
         notifier.shutdown().await;
+    }
+
+    #[test]
+    fn event_and_deleted_names_and_fifo_lines() {
+        assert_eq!(
+            note("VI_1", NotifyState::MasterRxLowerPri, 150).fifo_line(),
+            "INSTANCE \"VI_1\" MASTER_RX_LOWER_PRI 150\n"
+        );
+        assert_eq!(
+            note("VI_1", NotifyState::MasterPriority, 90).fifo_line(),
+            "INSTANCE \"VI_1\" MASTER_PRIORITY 90\n"
+        );
+        assert_eq!(
+            note("VI_1", NotifyState::BackupPriority, 80).fifo_line(),
+            "INSTANCE \"VI_1\" BACKUP_PRIORITY 80\n"
+        );
+        assert_eq!(
+            note("VI_1", NotifyState::Deleted, 100).fifo_line(),
+            "INSTANCE \"VI_1\" DELETED 100\n"
+        );
+        assert!(NotifyState::Deleted.is_state() && NotifyState::Stop.is_state());
+        assert!(!NotifyState::MasterRxLowerPri.is_state());
+        assert_eq!(
+            NotifyState::for_deletion(true, true),
+            Some(NotifyState::Deleted)
+        );
+        assert_eq!(
+            NotifyState::for_deletion(false, false),
+            Some(NotifyState::Fault)
+        );
+        assert_eq!(NotifyState::for_deletion(false, true), None);
+    }
+
+    /// `notify_master_rx_lower_pri` gets its configured words only and the generic `notify`
+    /// does not run for it (keepalived's `send_event_notify()`); priority events are FIFO-only.
+    /// `notify_deleted CMD` runs its command and the generic script sees `DELETED`.
+    #[tokio::test]
+    async fn events_run_their_own_script_only_and_always_write_the_fifo() {
+        use fifo::tests::{cfg, drain};
+        let d = Scratch::new("notify-events");
+        let fifo = d.path("ev.fifo");
+        let lower = recorder(&d, "lower");
+        let deleted = recorder(&d, "deleted");
+        let generic_log = d.path("generic.log");
+        let generic = d.script(
+            "generic",
+            &format!("#!/bin/sh\necho \"$@\" >> {generic_log}\n"),
+        );
+        let scripts = NotifyScripts {
+            generic: Some(cmd(&[&generic, "g"])),
+            master_rx_lower_pri: Some(cmd(&[&lower, "arg one"])),
+            deleted: Some(cmd(&[&deleted])),
+            notify_deleted: true,
+            ..Default::default()
+        };
+        let global = Global {
+            vrrp_notify_fifo: Some(cfg(&fifo)),
+            ..Default::default()
+        };
+        let mut notifier = Notifier::new(&global, None);
+        notifier.notify(&scripts, &note("VI_1", NotifyState::MasterRxLowerPri, 150));
+        notifier.notify(&scripts, &note("VI_1", NotifyState::MasterPriority, 120));
+        notifier.notify(&scripts, &note("VI_1", NotifyState::Deleted, 120));
+        assert_eq!(
+            drain(&fifo),
+            "INSTANCE \"VI_1\" MASTER_RX_LOWER_PRI 150\nINSTANCE \"VI_1\" MASTER_PRIORITY 120\n\
+             INSTANCE \"VI_1\" DELETED 120\n"
+        );
+        notifier.shutdown().await;
+        assert_eq!(wait_for_file(&d.path("lower.out")).await, "arg one|\n");
+        assert_eq!(wait_for_file(&d.path("deleted.out")).await, "|\n");
+        // Only the DELETED state reached the generic script.
+        assert_eq!(
+            std::fs::read_to_string(&generic_log).unwrap(),
+            "g INSTANCE VI_1 DELETED 120\n"
+        );
     }
 
     #[tokio::test]

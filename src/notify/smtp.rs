@@ -105,8 +105,9 @@ fn truncate(s: &str, max: usize) -> &str {
     &s[..end]
 }
 
-/// Subject and body of an instance mail (inventory §7.2).
-pub fn instance_subject_body(router_id: &str, n: &Notification) -> (String, &'static str) {
+/// Subject and body of an instance mail (inventory §7.2); `None` for the events, which send
+/// no mail.
+pub fn instance_subject_body(router_id: &str, n: &Notification) -> Option<(String, &'static str)> {
     let (what, body) = match n.state {
         NotifyState::Master => (
             "Entering MASTER state",
@@ -121,11 +122,43 @@ pub fn instance_subject_body(router_id: &str, n: &Notification) -> (String, &'st
             "=> VRRP Instance is no longer owning VRRP VIPs <=",
         ),
         NotifyState::Stop => ("Stopping", "=> VRRP Instance stopping <="),
+        NotifyState::Deleted => ("Deleted", "=> VRRP Deleted at reload <="),
+        NotifyState::MasterRxLowerPri
+        | NotifyState::MasterPriority
+        | NotifyState::BackupPriority => return None,
     };
-    (
+    Some((
         format!("[{router_id}] VRRP Instance {} - {what}", n.instance),
         body,
-    )
+    ))
+}
+
+/// The part of keepalived's `vrrp_smtp_notifier()` that needs memory: whether an instance
+/// notification, already allowed by `smtp_alert`, gets a mail. Not for events; not for FAULT
+/// with `no_email_faults`; not when the instance's last mail was for the same state
+/// (`last_email_state`: with `no_email_faults`, MASTER → FAULT → MASTER mails only once).
+#[derive(Debug, Default)]
+pub struct MailGate {
+    last: std::collections::HashMap<String, NotifyState>,
+}
+
+impl MailGate {
+    /// Decides and, when admitted, remembers the state mailed. A deleted instance is forgotten,
+    /// so an instance of the same name added later starts afresh as in keepalived.
+    pub fn admit(&mut self, n: &Notification, no_email_faults: bool) -> bool {
+        if !n.state.is_state() || (no_email_faults && n.state == NotifyState::Fault) {
+            return false;
+        }
+        if self.last.get(&n.instance) == Some(&n.state) {
+            return false;
+        }
+        if n.state == NotifyState::Deleted {
+            self.last.remove(&n.instance);
+        } else {
+            self.last.insert(n.instance.clone(), n.state);
+        }
+        true
+    }
 }
 
 /// The envelope form of an address: `Name <a@b>` -> `<a@b>`, `a@b` -> `<a@b>`.
@@ -362,7 +395,9 @@ pub fn spawn_smtp_alert(global: &Global, local_name: &str, n: &Notification) {
     // keepalived turns `smtp_connect_timeout 0` into 1 s.
     let timeout = global.smtp_connect_timeout.max(Duration::from_secs(1));
     let to = global.notification_email.clone();
-    let (subject, body) = instance_subject_body(&router_id, n);
+    let Some((subject, body)) = instance_subject_body(&router_id, n) else {
+        return;
+    };
     let data = format_message(&rfc822_now(), &from, &subject, &to, body);
     tokio::spawn(async move {
         let target = format!("{}:{}", server.host, server.port);
@@ -527,10 +562,107 @@ mod tests {
             ),
         ];
         for (state, what, body) in cases {
-            let (s, b) = instance_subject_body("LVS_DEVEL", &n(state));
+            let (s, b) = instance_subject_body("LVS_DEVEL", &n(state)).unwrap();
             assert_eq!(s, format!("[LVS_DEVEL] VRRP Instance VI_1 - {what}"));
             assert_eq!(b, body);
         }
+    }
+
+    #[test]
+    fn deleted_mail_and_no_mail_for_events() {
+        let n = |state| Notification {
+            instance: "VI_1".into(),
+            state,
+            priority: 100,
+        };
+        assert_eq!(
+            instance_subject_body("r1", &n(NotifyState::Deleted)),
+            Some((
+                "[r1] VRRP Instance VI_1 - Deleted".to_owned(),
+                "=> VRRP Deleted at reload <="
+            ))
+        );
+        for ev in [
+            NotifyState::MasterRxLowerPri,
+            NotifyState::MasterPriority,
+            NotifyState::BackupPriority,
+        ] {
+            assert_eq!(instance_subject_body("r1", &n(ev)), None);
+        }
+    }
+
+    /// keepalived's `vrrp_smtp_notifier()`: `no_email_faults` drops FAULT mails and the mail
+    /// for a state equal to the last one mailed is not sent again.
+    #[test]
+    fn mail_gate_follows_no_email_faults_and_last_email_state() {
+        let n = |inst: &str, state| Notification {
+            instance: inst.into(),
+            state,
+            priority: 100,
+        };
+        let mut g = MailGate::default();
+        assert!(g.admit(&n("VI_1", NotifyState::Master), true));
+        assert!(!g.admit(&n("VI_1", NotifyState::Fault), true));
+        // Back to MASTER: the last mail was already MASTER.
+        assert!(!g.admit(&n("VI_1", NotifyState::Master), true));
+        assert!(g.admit(&n("VI_1", NotifyState::Backup), true));
+        // Without no_email_faults FAULT is mailed; other instances are independent.
+        assert!(g.admit(&n("VI_1", NotifyState::Fault), false));
+        assert!(g.admit(&n("VI_2", NotifyState::Fault), false));
+        assert!(!g.admit(&n("VI_2", NotifyState::MasterRxLowerPri), false));
+        // Deleted then re-added under the same name: starts afresh.
+        assert!(g.admit(&n("VI_2", NotifyState::Deleted), false));
+        assert!(g.admit(&n("VI_2", NotifyState::Fault), false));
+    }
+
+    /// A display-name recipient (`Ops Team <ops@example.org>`, as the config builds it from
+    /// `"Ops Team" <ops@example.org>`): the angle address in RCPT, the full text in `To:`;
+    /// `smtp_helo_name` and a host name with a port for the server.
+    #[tokio::test]
+    async fn display_names_helo_name_and_server_host_name() {
+        let (addr, server) = fake_server(GOOD).await;
+        // A host name as the server when it resolves to the fake server's address first.
+        let first = tokio::net::lookup_host(("localhost", addr.port()))
+            .await
+            .ok()
+            .and_then(|mut a| a.next());
+        let host = if first.is_some_and(|a| a.ip() == addr.ip()) {
+            "localhost"
+        } else {
+            "127.0.0.1"
+        };
+        let global = Global {
+            router_id: Some("r1".into()),
+            notification_email: strings(&["Ops Team <ops@example.org>", "b@example.org"]),
+            notification_email_from: Some("KA <ka@example.org>".into()),
+            smtp_server: Some(SmtpServer {
+                host: host.into(),
+                port: addr.port(),
+            }),
+            smtp_helo_name: Some("helo.example.org".into()),
+            smtp_connect_timeout: Duration::from_secs(5),
+            ..Global::default()
+        };
+        let n = Notification {
+            instance: "VI_1".into(),
+            state: NotifyState::Deleted,
+            priority: 100,
+        };
+        spawn_smtp_alert(&global, "host1", &n);
+        let lines = tokio::time::timeout(WAIT, server).await.unwrap().unwrap();
+        assert_eq!(
+            lines[..4],
+            strings(&[
+                "HELO helo.example.org",
+                "MAIL FROM:<ka@example.org>",
+                "RCPT TO:<ops@example.org>",
+                "RCPT TO:<b@example.org>",
+            ])
+        );
+        assert!(lines.contains(&"From: KA <ka@example.org>".to_owned()));
+        assert!(lines.contains(&"To: Ops Team <ops@example.org>, b@example.org".to_owned()));
+        assert!(lines.contains(&"Subject: [r1] VRRP Instance VI_1 - Deleted".to_owned()));
+        assert!(lines.contains(&"=> VRRP Deleted at reload <=".to_owned()));
     }
 
     #[test]

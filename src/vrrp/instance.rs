@@ -118,6 +118,8 @@ pub enum Reason {
     FaultCleared,
     /// `handle_shutdown`: the daemon is stopping.
     Shutdown,
+    /// `handle_delete`: a reload removed the instance from the configuration.
+    Deleted,
 }
 
 impl fmt::Display for Reason {
@@ -138,6 +140,7 @@ impl fmt::Display for Reason {
             Self::Fault(c) => write!(f, "fault: {c}"),
             Self::FaultCleared => f.write_str("fault cleared"),
             Self::Shutdown => f.write_str("shutdown"),
+            Self::Deleted => f.write_str("removed by reload"),
         }
     }
 }
@@ -179,6 +182,16 @@ pub enum Action {
         to: State,
         /// Why.
         reason: Reason,
+    },
+    /// A MASTER received an advert with a lower priority (or the same priority from a lower
+    /// address) and answered it with an advert of its own (emitted just before). keepalived's
+    /// `send_event_notify(MASTER_RX_LOWER_PRI)`: `notify_master_rx_lower_pri` runs and the
+    /// FIFO gets `INSTANCE "NAME" MASTER_RX_LOWER_PRI PRIO`, on every such advert.
+    MasterRxLowerPri {
+        /// The sender of the lower-priority advert.
+        from: IpAddr,
+        /// Our effective priority (the FIFO line's PRIO).
+        priority: u8,
     },
     /// The effective priority changed (log already written by the engine); for
     /// `notify_priority_changes` and dumps.
@@ -1118,6 +1131,10 @@ impl Instance {
                 self.cfg.name, pkt.src, p, e
             );
             self.master_tx_extra(now);
+            self.actions.push_back(Action::MasterRxLowerPri {
+                from: pkt.src,
+                priority: e,
+            });
         } else if p > e || (p == e && cmp.is_gt()) {
             let reason = if p > e {
                 info!(
@@ -1152,7 +1169,18 @@ impl Instance {
 
     /// Stops the instance (SIGTERM): a MASTER sends priority 0 and removes its VIPs; every
     /// started instance then reports `Transition { to: Init, reason: Shutdown }` (notify STOP).
-    pub fn handle_shutdown(&mut self, _now: Instant) {
+    pub fn handle_shutdown(&mut self, now: Instant) {
+        self.stop(now, Reason::Shutdown);
+    }
+
+    /// A reload removed the instance (keepalived's `clear_diff_vrrp()`): as a stop, a MASTER
+    /// sends priority 0 and removes its VIPs, then `Transition { to: Init, reason: Deleted }`
+    /// (notify `DELETED`, or `FAULT` without `notify_deleted`: the daemon's choice).
+    pub fn handle_delete(&mut self, now: Instant) {
+        self.stop(now, Reason::Deleted);
+    }
+
+    fn stop(&mut self, _now: Instant, reason: Reason) {
         let from = self.state;
         if from == State::Init {
             return;
@@ -1169,7 +1197,7 @@ impl Instance {
         self.actions.push_back(Action::Transition {
             from,
             to: State::Init,
-            reason: Reason::Shutdown,
+            reason,
         });
     }
 
@@ -1246,3 +1274,6 @@ fn saddr_cmp(theirs: IpAddr, ours: Option<IpAddr>) -> Ordering {
 mod file_process;
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod notify_tests;

@@ -7,9 +7,9 @@ use crate::vrrp::wire::{emit_ipv4, parse_ipv4};
 use std::net::{Ipv4Addr, Ipv6Addr};
 
 const MCAST: Ipv4Addr = Ipv4Addr::new(224, 0, 0, 18);
-const A: Ipv4Addr = Ipv4Addr::new(198, 51, 100, 1);
-const B: Ipv4Addr = Ipv4Addr::new(198, 51, 100, 2);
-const C: Ipv4Addr = Ipv4Addr::new(198, 51, 100, 3);
+pub(super) const A: Ipv4Addr = Ipv4Addr::new(198, 51, 100, 1);
+pub(super) const B: Ipv4Addr = Ipv4Addr::new(198, 51, 100, 2);
+pub(super) const C: Ipv4Addr = Ipv4Addr::new(198, 51, 100, 3);
 
 fn vip(last: u8) -> VirtualAddr {
     VirtualAddr {
@@ -22,7 +22,7 @@ fn vip(last: u8) -> VirtualAddr {
     }
 }
 
-fn cfg(prio: u8) -> model::Instance {
+pub(super) fn cfg(prio: u8) -> model::Instance {
     model::Instance {
         name: "VI_1".into(),
         initial_state: InitialState::Backup,
@@ -42,6 +42,7 @@ fn cfg(prio: u8) -> model::Instance {
         preempt_delay: Duration::ZERO,
         notify: NotifyScripts::default(),
         smtp_alert: false,
+        notify_priority_changes: false,
         src_ip: None,
         unicast_peers: Vec::new(),
         mcast_group: IpAddr::V4(MCAST),
@@ -84,41 +85,41 @@ fn track(name: &str) -> TrackScript {
     }
 }
 
-fn ms(n: u64) -> Duration {
+pub(super) fn ms(n: u64) -> Duration {
     Duration::from_millis(n)
 }
 
-fn drain(i: &mut Instance) -> Vec<Action> {
+pub(super) fn drain(i: &mut Instance) -> Vec<Action> {
     std::iter::from_fn(|| i.poll_action()).collect()
 }
 
-fn prio_of(a: &Action) -> Option<u8> {
+pub(super) fn prio_of(a: &Action) -> Option<u8> {
     match a {
         Action::SendAdvert(adv) => Some(adv.priority),
         _ => None,
     }
 }
 
-fn transition(from: State, to: State, reason: Reason) -> Action {
+pub(super) fn transition(from: State, to: State, reason: Reason) -> Action {
     Action::Transition { from, to, reason }
 }
 
 /// An advert from `src` with our VIPs, as a peer keepalived would send it, round-tripped
 /// through the wire codec.
-fn rx(c: &model::Instance, src: Ipv4Addr, prio: u8) -> wire::Received {
+pub(super) fn rx(c: &model::Instance, src: Ipv4Addr, prio: u8) -> wire::Received {
     let peer = Instance::new(c, &[]);
     let adv = peer.advert(prio);
     parse_ipv4(&emit_ipv4(&adv, src, MCAST, 255, 1)).unwrap()
 }
 
-fn started(c: &model::Instance, t0: Instant, addr: Ipv4Addr) -> Instance {
+pub(super) fn started(c: &model::Instance, t0: Instant, addr: Ipv4Addr) -> Instance {
     let mut i = Instance::new(c, &[]);
     i.handle_startup(t0, Some(addr.into()), true);
     i
 }
 
 /// Drives an instance that is BACKUP into MASTER by letting its timer expire.
-fn to_master(i: &mut Instance) -> Instant {
+pub(super) fn to_master(i: &mut Instance) -> Instant {
     let at = i.poll_timeout().unwrap();
     i.handle_timeout(at);
     assert_eq!(i.state(), State::Master);
@@ -309,7 +310,7 @@ fn master_yields_to_higher_and_forces_election_on_lower() {
     i.handle_packet(t1 + ms(300), &rx(&c, A, 50));
     let acts = drain(&mut i);
     assert_eq!(acts.iter().filter_map(prio_of).collect::<Vec<_>>(), [100]);
-    assert_eq!(acts.len(), 1);
+    assert_eq!(acts.len(), 2, "the advert, then MasterRxLowerPri: {acts:?}");
     assert_eq!(i.poll_timeout(), Some(t1 + ms(1300)));
 
     // Priority zero from a stopping peer: also an immediate advert.
