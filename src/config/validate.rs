@@ -18,6 +18,8 @@ use crate::model::{
     ScriptUser, SmtpServer, TrackInterface, TrackScript, Version, VirtualAddr, VrrpScript,
 };
 
+mod sync_group;
+
 /// Validates a statement tree into a model; every finding goes to `rep`.
 pub(crate) fn validate(stmts: &[Stmt], rep: &mut Reporter, opts: &LoadOptions) -> Config {
     let mut v = Validator {
@@ -471,6 +473,11 @@ impl Validator<'_> {
                 "global_defs" => {
                     let body = self.block(stmt);
                     self.global(body);
+                }
+                "vrrp_sync_group" => {
+                    self.in_child = true;
+                    self.sync_group(stmt);
+                    self.in_child = false;
                 }
                 "vrrp_script" | "vrrp_instance" => {
                     self.in_child = true;
@@ -2071,6 +2078,7 @@ impl Validator<'_> {
 
     /// Whole-configuration checks after every block is read: script security, unused scripts.
     fn finish(mut self) -> Config {
+        self.finish_sync_groups();
         let host = self.opts.check_interfaces;
         // Scripts that cannot run are disabled and untracked (vrrp.c check_track_script_secure()).
         let mut disabled = Vec::new();
@@ -2089,6 +2097,9 @@ impl Validator<'_> {
         self.config.scripts.retain(|s| !disabled.contains(&s.name));
         for i in &mut self.config.instances {
             i.track_scripts.retain(|t| !disabled.contains(&t.name));
+        }
+        for g in &mut self.config.sync_groups {
+            g.track_scripts.retain(|t| !disabled.contains(&t.name));
         }
         let mut has_scripts = !self.config.scripts.is_empty();
         // A FIFO script belongs to its FIFO; without one it is never started.
@@ -2133,13 +2144,23 @@ impl Validator<'_> {
                 }
             }
         }
-        for i in &mut self.config.instances {
+        let groups = self
+            .config
+            .sync_groups
+            .iter_mut()
+            .map(|g| (&g.name, &mut g.notify));
+        let insts = self
+            .config
+            .instances
+            .iter_mut()
+            .map(|i| (&i.name, &mut i.notify));
+        for (name, notify) in insts.chain(groups) {
             for slot in [
-                &mut i.notify.master,
-                &mut i.notify.backup,
-                &mut i.notify.fault,
-                &mut i.notify.stop,
-                &mut i.notify.generic,
+                &mut notify.master,
+                &mut notify.backup,
+                &mut notify.fault,
+                &mut notify.stop,
+                &mut notify.generic,
             ] {
                 if let Some(c) = slot {
                     if host && !script_runnable(&c.argv[0]) {
@@ -2148,7 +2169,7 @@ impl Validator<'_> {
                             None,
                             format!(
                                 "({}) notify script {} not found/accessible - not run",
-                                i.name, c.argv[0]
+                                name, c.argv[0]
                             ),
                         );
                         *slot = None;
@@ -2171,6 +2192,12 @@ impl Validator<'_> {
             .instances
             .iter()
             .flat_map(|i| i.track_scripts.iter().map(|t| t.name.clone()))
+            .chain(
+                self.config
+                    .sync_groups
+                    .iter()
+                    .flat_map(|g| g.track_scripts.iter().map(|t| t.name.clone())),
+            )
             .collect();
         let unused: Vec<String> = self
             .config

@@ -1,8 +1,10 @@
 //! The validated configuration: plain typed data with keepalived's defaults already applied.
 //! No behaviour and no text: spans stop in `config`, and every module downstream reads only this.
 
+mod sync_group;
 mod types;
 
+pub use sync_group::*;
 pub use types::*;
 
 use std::net::{IpAddr, Ipv4Addr};
@@ -18,6 +20,8 @@ pub struct Config {
     pub scripts: Vec<VrrpScript>,
     /// `vrrp_instance NAME { … }` blocks, in config order.
     pub instances: Vec<Instance>,
+    /// `vrrp_sync_group NAME { … }` blocks with at least one existing member, in config order.
+    pub sync_groups: Vec<SyncGroup>,
 }
 
 /// `global_defs { … }` (inventory §2).
