@@ -64,6 +64,8 @@ pub enum FaultCause {
     Script(String),
     /// A weight-0 `track_interface` is down (or up, with `reverse`).
     TrackedInterface(String),
+    /// Another member of this `vrrp_sync_group` (named) is in FAULT.
+    SyncGroup(String),
 }
 
 impl fmt::Display for FaultCause {
@@ -73,6 +75,7 @@ impl fmt::Display for FaultCause {
             Self::NoSourceAddress => f.write_str("no source address for interface"),
             Self::Script(s) => write!(f, "tracked script {s} in fault"),
             Self::TrackedInterface(i) => write!(f, "tracked interface {i} in fault"),
+            Self::SyncGroup(g) => write!(f, "sync group {g} in fault"),
         }
     }
 }
@@ -110,6 +113,8 @@ pub enum Reason {
     FaultCleared,
     /// `handle_shutdown`: the daemon is stopping.
     Shutdown,
+    /// Moved by its `vrrp_sync_group` (named) to the state another member entered.
+    SyncGroup(String),
 }
 
 impl fmt::Display for Reason {
@@ -130,6 +135,7 @@ impl fmt::Display for Reason {
             Self::Fault(c) => write!(f, "fault: {c}"),
             Self::FaultCleared => f.write_str("fault cleared"),
             Self::Shutdown => f.write_str("shutdown"),
+            Self::SyncGroup(g) => write!(f, "sync group {g}"),
         }
     }
 }
@@ -300,6 +306,13 @@ pub struct Instance {
     actions: VecDeque<Action>,
     stats: Stats,
     logged: u32,
+    /// Member of a `vrrp_sync_group`: the master-down timer only asks to become MASTER
+    /// ([`Instance::wants_master`]); `vrrp::sync` decides (keepalived's wantstate).
+    sync_member: bool,
+    /// BACKUP whose master-down timer fired while held by its sync group.
+    want_master: bool,
+    /// Held in FAULT by its sync group (name), whatever its own trackers say.
+    sync_fault: Option<String>,
 }
 
 impl Instance {
@@ -326,6 +339,9 @@ impl Instance {
             actions: VecDeque::new(),
             stats: Stats::default(),
             logged: 0,
+            sync_member: false,
+            want_master: false,
+            sync_fault: None,
         };
         inst.resolve_trackers(scripts, true);
         inst.effective_priority = inst.compute_priority();
@@ -542,7 +558,9 @@ impl Instance {
                     reason: Reason::Fault(c),
                 });
             }
-            (State::Fault, None) if !self.waiting_for_scripts() => self.leave_fault(now),
+            (State::Fault, None) if !self.waiting_for_scripts() && self.sync_fault.is_none() => {
+                self.leave_fault(now)
+            }
             _ => {}
         }
     }
@@ -602,6 +620,9 @@ impl Instance {
     fn set_state(&mut self, to: State) {
         if to != self.state {
             self.logged = 0;
+        }
+        if to != State::Backup {
+            self.want_master = false;
         }
         self.state = to;
     }
@@ -742,7 +763,8 @@ impl Instance {
         self.effective_priority = self.compute_priority();
         self.ms_down_timer = self.master_down_us();
         self.next_master_reason = Reason::MasterNoResponse;
-        if let Some(cause) = self.fault_cause() {
+        let group_fault = self.sync_fault.clone().map(FaultCause::SyncGroup);
+        if let Some(cause) = self.fault_cause().or(group_fault) {
             self.set_state(State::Fault);
             self.actions.push_back(Action::Transition {
                 from: State::Init,
@@ -816,6 +838,14 @@ impl Instance {
             return;
         }
         match self.state {
+            State::Backup if self.sync_member => {
+                debug!("({}) Receive advertisement timeout", self.cfg.name);
+                // keepalived's vrrp_sync_can_goto_master(): wait another Master_Down_Interval
+                // unless the sync group lets every member go (decided by `vrrp::sync`).
+                self.want_master = true;
+                self.ms_down_timer = self.master_down_us();
+                self.sands = Some(now + us(self.ms_down_timer));
+            }
             State::Backup => {
                 debug!("({}) Receive advertisement timeout", self.cfg.name);
                 let reason =
@@ -1021,6 +1051,8 @@ impl Instance {
         let in_preempt_delay =
             !delay.is_zero() && self.preempt_time.is_none_or(|until| until > now);
         if self.cfg.nopreempt || p >= e || in_preempt_delay {
+            // Held back by a sync group, it wanted MASTER; a master it accepts ends that.
+            self.want_master = false;
             self.adopt_master_interval(&pkt.advert);
             self.ms_down_timer = self.master_down_us();
             self.next_master_reason = Reason::MasterNoResponse;
@@ -1202,6 +1234,8 @@ fn saddr_cmp(theirs: IpAddr, ours: Option<IpAddr>) -> Ordering {
         _ => Ordering::Equal,
     }
 }
+
+mod sync_hooks;
 
 #[cfg(test)]
 mod tests;
