@@ -17,6 +17,8 @@ use std::sync::Arc;
 use std::time::{Instant, SystemTime};
 use tokio::sync::mpsc;
 
+mod sync_groups;
+
 /// What the loop needs besides the configuration.
 pub struct Settings {
     /// `-f` path, re-read on SIGHUP.
@@ -122,6 +124,8 @@ struct Daemon {
     link_up: HashMap<String, bool>,
     /// State counts last told to systemd (`STATUS=`), so it is sent only on a change.
     status_counts: Option<dump::StateCounts>,
+    /// `vrrp_sync_group`s over `slots` (member indices are slot indices).
+    sync: vrrp::sync::SyncGroups,
 }
 
 /// Run until SIGTERM/SIGINT; returns the exit code.
@@ -170,6 +174,7 @@ pub async fn run(config: model::Config, settings: Settings) -> i32 {
         bad_packets: HashMap::new(),
         link_up: HashMap::new(),
         status_counts: None,
+        sync: Default::default(),
     };
     if let Err(code) = d.start(config, true).await {
         return code;
@@ -290,6 +295,7 @@ impl Daemon {
         for cfg in &instances {
             self.add_instance(now, cfg, boot).await?;
         }
+        self.rebuild_sync(None);
         self.restart_runners();
         self.drain_actions();
         Ok(())
@@ -396,6 +402,9 @@ impl Daemon {
         cfg: &model::Instance,
         boot: bool,
     ) -> Result<(), i32> {
+        // A sync-group member also tracks what its group tracks.
+        let merged = vrrp::sync::member_config(cfg, &self.config.sync_groups);
+        let cfg = &merged;
         let Some(ifname) = cfg.interface.clone() else {
             tracing::error!(
                 "({}) instances without an interface are not supported yet",
@@ -812,6 +821,10 @@ impl Daemon {
     fn drain_actions(&mut self) {
         let global_smtp = !self.config.global.notification_email.is_empty()
             && self.config.global.smtp_server.is_some();
+        // Group rules first; a group's first state is announced before its members' (as
+        // keepalived's vrrp_init_state()), later changes after them.
+        let (first, later) = self.sync_reconcile(Instant::now());
+        self.send_group_notifies(first);
         for i in 0..self.slots.len() {
             let mut notifies = Vec::new();
             while let Some(action) = self.slots[i].engine.poll_action() {
@@ -901,6 +914,7 @@ impl Daemon {
                 });
             }
         }
+        self.send_group_notifies(later);
     }
 
     fn shutdown_all(&mut self) {
@@ -919,11 +933,15 @@ impl Daemon {
                     smtp: false,
                 });
             }
+            self.sync.handle_shutdown();
+            let events = std::iter::from_fn(|| self.sync.poll_event()).collect();
+            self.send_group_notifies(events);
             return;
         }
         for s in &mut self.slots {
             s.engine.handle_shutdown(now);
         }
+        self.sync.handle_shutdown();
         self.drain_actions();
     }
 
@@ -951,6 +969,8 @@ impl Daemon {
             script_user: crate::exec::default_script_user(new.global.script_user.as_ref()),
         });
         let now = Instant::now();
+        // Group member indices change with the slots: rebuilt below, states carried over.
+        let old_sync = std::mem::take(&mut self.sync);
         // Send one advert from every MASTER first, as keepalived does, so peers never time out.
         let old_slots = std::mem::take(&mut self.slots);
         let mut kept = Vec::new();
@@ -964,7 +984,10 @@ impl Daemon {
                 .find(|c| c.as_ref().is_some_and(|c| instance_key(c) == key))
             {
                 Some(c) => {
-                    let c = c.take().expect("matched above");
+                    let c = vrrp::sync::member_config(
+                        &c.take().expect("matched above"),
+                        &new.sync_groups,
+                    );
                     s.engine.handle_reload(now, &c, &new.scripts);
                     s.cfg = c;
                     kept.push(s);
@@ -987,6 +1010,7 @@ impl Daemon {
                 tracing::error!("({}) cannot start after reload (status {code})", c.name);
             }
         }
+        self.rebuild_sync(Some(&old_sync));
         if scripts_changed {
             self.restart_runners();
         }

@@ -18,6 +18,7 @@
 //! `no_email_faults`) is the daemon's job; this module does what it is told.
 
 pub mod fifo;
+pub mod group;
 pub mod smtp;
 
 use std::collections::HashMap;
@@ -30,6 +31,7 @@ use crate::exec::{self, ExecSpec, Outcome};
 use crate::model::{Global, NotifyScripts, ScriptCommand, ScriptUser};
 
 pub use fifo::{Fifo, FifoError, Fifos, instance_line};
+pub use group::{GroupNotification, group_subject_body, spawn_group_smtp_alert};
 pub use smtp::{Mail, SmtpError, format_message, send_mail, spawn_smtp_alert};
 
 /// keepalived waits this long for `notify_stop` at shutdown before SIGKILLing it.
@@ -110,6 +112,9 @@ struct Work {
     scripts: NotifyScripts,
     notification: Notification,
     default_user: Option<ScriptUser>,
+    /// A sync group's (`notification.instance` is the group name): the generic script gets
+    /// `GROUP NAME STATE 0`.
+    group: bool,
 }
 
 /// One instance's queue: a task that runs the queued work in order.
@@ -170,6 +175,7 @@ impl Notifier {
                 scripts: scripts.clone(),
                 notification: n.clone(),
                 default_user: self.default_user.clone(),
+                group: false,
             });
         }
         self.fifos.write_line(&n.fifo_line());
@@ -233,7 +239,11 @@ async fn run_in_order(w: &Work, timeout: Duration) {
         log_outcome(n, &cmd.argv[0], &outcome);
     }
     if let Some(cmd) = &w.scripts.generic {
-        let argv = n.generic_argv(cmd);
+        let argv = if w.group {
+            group::generic_argv(cmd, &n.instance, n.state)
+        } else {
+            n.generic_argv(cmd)
+        };
         let u = user(cmd);
         let outcome = exec::run(ExecSpec {
             argv: &argv,

@@ -334,6 +334,17 @@ fn non_empty_or_localhost(name: &str) -> &str {
 /// this instance alerts at all (`smtp_alert`) is the caller's decision. The server host name is
 /// resolved when the mail is sent. Must be called inside a tokio runtime.
 pub fn spawn_smtp_alert(global: &Global, local_name: &str, n: &Notification) {
+    spawn_mail(global, local_name, |router_id| {
+        instance_subject_body(router_id, n)
+    });
+}
+
+/// [`spawn_smtp_alert`] for any subject and body, given the router id.
+pub(crate) fn spawn_mail(
+    global: &Global,
+    local_name: &str,
+    subject_body: impl FnOnce(&str) -> (String, &'static str),
+) {
     let Some(server) = global.smtp_server.clone() else {
         return;
     };
@@ -362,7 +373,7 @@ pub fn spawn_smtp_alert(global: &Global, local_name: &str, n: &Notification) {
     // keepalived turns `smtp_connect_timeout 0` into 1 s.
     let timeout = global.smtp_connect_timeout.max(Duration::from_secs(1));
     let to = global.notification_email.clone();
-    let (subject, body) = instance_subject_body(&router_id, n);
+    let (subject, body) = subject_body(&router_id);
     let data = format_message(&rfc822_now(), &from, &subject, &to, body);
     tokio::spawn(async move {
         let target = format!("{}:{}", server.host, server.port);

@@ -148,6 +148,10 @@ impl SyncGroups {
         let name = g.name.clone();
         let members = g.members.clone();
         let state = g.state;
+        if members.iter().any(|&m| m >= inst.len()) {
+            // Built over another instance list: nothing sensible to do, and no panic.
+            return false;
+        }
         let any = |f: &dyn Fn(&Instance) -> bool| members.iter().any(|&m| f(inst[m]));
         let all = |f: &dyn Fn(&Instance) -> bool| members.iter().all(|&m| f(inst[m]));
 
