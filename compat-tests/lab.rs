@@ -143,3 +143,10 @@ fn ipv6() {
 fn crash() {
     run_lab("crash");
 }
+
+/// vrrp_sync_group: a member's failed check moves both instances to the peer together, group
+/// notify calls `GROUP G1 STATE 0` in order; ours/ours and with real keepalived both ways.
+#[test]
+fn sync() {
+    run_lab("sync");
+}
