@@ -135,9 +135,8 @@ impl Validator<'_> {
                 }
                 "global_tracking" => {
                     self.no_block(st);
-                    self.rep.at(
-                        Severity::Warning,
-                        Some(Level::Deprecated),
+                    // keepalived reports it as a CONFIG_GENERAL_ERROR, not a deprecation.
+                    self.error(
                         &st.line.span,
                         format!("({name}) global_tracking is deprecated. Use track_interface/script/file on the sync group"),
                     );
