@@ -11,6 +11,8 @@
 #   4. SIGTERM both: group STOP
 # The exact sequence of generic group notify calls (`GROUP G1 STATE 0`) is checked on both
 # nodes, and at every sample both VIPs are on the same node.
+# A SIGHUP with the config unchanged notifies nothing; the notify FIFO carries the same
+# `GROUP "G1" STATE 0` lines.
 # Pairs: ours/ours, then (unless REF_BIN is missing) ours/real keepalived both ways round.
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -39,10 +41,18 @@ conf() {
 		for a in "\$@"; do line="\$line<\$a>"; done
 		echo "\$line" >>"$d/\$f.log"
 	EOF
-	chmod 755 "$d/chk.sh" "$d/rec.sh"
+	cat >"$d/fifo_reader.sh" <<-EOF
+		#!/bin/sh
+		# Ignore the SIGTERM the daemon sends at exit: read on to end of file, STOP lines included.
+		trap '' TERM
+		while read -r line; do echo "\$line" >>"$d/fifo.log"; done <"\$1"
+	EOF
+	chmod 755 "$d/chk.sh" "$d/rec.sh" "$d/fifo_reader.sh"
 	cat <<-EOF
 		global_defs {
 		    router_id $1
+		    vrrp_notify_fifo $d/notify.fifo
+		    vrrp_notify_fifo_script "$d/fifo_reader.sh"
 		}
 		vrrp_script chk {
 		    script "$d/chk.sh"
@@ -158,6 +168,13 @@ run_pair() {
 	expect_inst n1 MASTER
 	grep -q '<master>' "$LAB_DIR/n1/gstate.log" || fail "n1: group notify_master not run"
 
+	say "phase 1b: SIGHUP both (unchanged config): no group notify, nothing moves"
+	ka_signal n1 HUP
+	ka_signal n2 HUP
+	expect_both n1 5 "$label after SIGHUP"
+	expect_group n1 1 BACKUP MASTER
+	expect_group n2 1 BACKUP
+
 	say "phase 2: VI_2's check fails on n1: both instances move to n2"
 	touch "$LAB_DIR/n1/fail"
 	expect_both n2 15 "$label VI_2 check fails on n1"
@@ -180,6 +197,16 @@ run_pair() {
 	ka_wait_exit n2 10 || fail "n2 did not exit"
 	expect_group n1 5 BACKUP MASTER FAULT BACKUP MASTER STOP
 	expect_group n2 5 BACKUP MASTER BACKUP STOP
+	# The FIFO carries the same group states as GROUP "G1" STATE 0 lines.
+	fifo_done() { grep -q '^GROUP "G1" STOP 0' "$LAB_DIR/$1/fifo.log" 2>/dev/null; }
+	wait_until 5 fifo_done n1
+	wait_until 5 fifo_done n2
+	fifo_groups() { grep '^GROUP' "$LAB_DIR/$1/fifo.log" 2>/dev/null | tr '\n' ' '; }
+	[ "$(fifo_groups n1)" = 'GROUP "G1" BACKUP 0 GROUP "G1" MASTER 0 GROUP "G1" FAULT 0 GROUP "G1" BACKUP 0 GROUP "G1" MASTER 0 GROUP "G1" STOP 0 ' ] ||
+		fail "n1: FIFO group lines: $(fifo_groups n1)"
+	[ "$(fifo_groups n2)" = 'GROUP "G1" BACKUP 0 GROUP "G1" MASTER 0 GROUP "G1" BACKUP 0 GROUP "G1" STOP 0 ' ] ||
+		fail "n2: FIFO group lines: $(fifo_groups n2)"
+	ok "FIFO group lines on both nodes"
 	# keepalived forks notify scripts without waiting; ours runs them in order: the set of
 	# group notify_<state> calls is the same either way.
 	[ "$(sort "$LAB_DIR/n1/gstate.log" | tr '\n' ' ')" = "<backup> <backup> <fault> <master> <master> " ] ||
