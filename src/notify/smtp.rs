@@ -652,6 +652,36 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn group_mail_has_the_group_subject_and_body() {
+        let (addr, server) = fake_server(GOOD).await;
+        let global = Global {
+            router_id: Some("gw1".into()),
+            notification_email: strings(&["ops@example.com"]),
+            notification_email_from: Some("ka@example.com".into()),
+            smtp_server: Some(SmtpServer {
+                host: "127.0.0.1".into(),
+                port: addr.port(),
+            }),
+            smtp_connect_timeout: Duration::from_secs(5),
+            ..Global::default()
+        };
+        let n = crate::notify::GroupNotification {
+            group: "G1".into(),
+            state: NotifyState::Fault,
+        };
+        crate::notify::spawn_group_smtp_alert(&global, "host1", &n);
+        let lines = tokio::time::timeout(WAIT, server).await.unwrap().unwrap();
+        assert!(
+            lines.contains(&"Subject: [gw1] VRRP Group G1 - Entering FAULT state".to_string()),
+            "{lines:?}"
+        );
+        assert!(
+            lines.contains(&"=> All VRRP group instances are now in FAULT state <=".to_string()),
+            "{lines:?}"
+        );
+    }
+
+    #[tokio::test]
     async fn defaults_router_id_from_and_no_mail_without_recipients() {
         let (addr, server) = fake_server(GOOD).await;
         let mut global = Global {

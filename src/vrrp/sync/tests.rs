@@ -584,3 +584,37 @@ fn group_tracked_interface_faults_every_member() {
     assert!(insts.iter().all(|i| i.state() == State::Fault));
     assert_eq!(groups.state("G1"), Some(State::Fault));
 }
+
+/// With floating priorities (`sync_group_tracking_weight`) members of one group can rank
+/// differently against the peer: here A wins VI_52 (150 > 100) but loses VI_51 (90 < 100).
+/// The group never splits: B takes both, and A's VI_52 asks to preempt in vain while its VI_51
+/// accepts B's adverts, as with keepalived.
+#[test]
+fn members_ranking_differently_never_split_the_group() {
+    let t0 = Instant::now();
+    let mut a = Node::new(A, &[cfg(51, 90), cfg(52, 150)], true);
+    let mut b = Node::new(B, &[cfg(51, 100), cfg(52, 100)], true);
+    a.start(t0, &[true, true]);
+    b.start(t0, &[true, true]);
+    let mut lan = Lan {
+        now: t0,
+        nodes: vec![a, b],
+    };
+    lan.run_until(t0 + secs(30));
+    assert_eq!(lan.nodes[0].states(), [State::Backup, State::Backup]);
+    assert_eq!(lan.nodes[1].states(), [State::Master, State::Master]);
+    assert!(!lan.nodes[0].insts[0].wants_master());
+    assert!(lan.nodes[0].insts[1].wants_master());
+    assert_eq!(lan.nodes[0].group_states(), [(State::Init, State::Backup)]);
+    assert_eq!(
+        lan.nodes[1].group_states(),
+        [(State::Init, State::Backup), (State::Backup, State::Master)]
+    );
+    // A's VI_51 recovers its priority (a reload here): now both ask and A takes both.
+    let now = lan.now;
+    lan.nodes[0].insts[0].handle_reload(now, &cfg(51, 200), &[]);
+    lan.exchange();
+    lan.run_until(now + secs(10));
+    assert_eq!(lan.nodes[0].states(), [State::Master, State::Master]);
+    assert_eq!(lan.nodes[1].states(), [State::Backup, State::Backup]);
+}
