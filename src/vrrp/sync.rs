@@ -87,9 +87,9 @@ impl SyncGroups {
 
     /// Flags every instance as a member or not; call once the instances exist (and after a
     /// reload), before their start-up.
-    pub fn attach(&self, instances: &mut [&mut Instance]) {
+    pub fn attach(&self, now: Instant, instances: &mut [&mut Instance]) {
         for (i, inst) in instances.iter_mut().enumerate() {
-            inst.set_sync_member(self.groups.iter().any(|g| g.members.contains(&i)));
+            inst.set_sync_member(now, self.groups.iter().any(|g| g.members.contains(&i)));
         }
     }
 

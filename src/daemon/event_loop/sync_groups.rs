@@ -17,7 +17,7 @@ impl Daemon {
         self.sync = SyncGroups::new(&self.config.sync_groups, &names, previous);
         let mut engines: Vec<&mut vrrp::Instance> =
             self.slots.iter_mut().map(|s| &mut s.engine).collect();
-        self.sync.attach(&mut engines);
+        self.sync.attach(Instant::now(), &mut engines);
     }
 
     /// Applies the group rules; returns the group events split into first states (announced

@@ -9,12 +9,15 @@ use super::{Action, FaultCause, Instance, Reason, State};
 
 impl Instance {
     /// Marks the instance as a sync-group member (or not, after a reload). A member's expired
-    /// master-down timer only records that it wants MASTER.
-    pub fn set_sync_member(&mut self, member: bool) {
+    /// master-down timer only records that it wants MASTER. One no longer in a group is no
+    /// longer held in FAULT by it: it leaves FAULT unless a fault of its own remains.
+    pub fn set_sync_member(&mut self, now: Instant, member: bool) {
         self.sync_member = member;
         if !member {
             self.want_master = false;
-            self.sync_fault = None;
+            if self.sync_fault.take().is_some() && self.state == State::Fault {
+                self.update_fault(now);
+            }
         }
     }
 

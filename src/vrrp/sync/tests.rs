@@ -86,7 +86,7 @@ impl Node {
         };
         let mut insts: Vec<Instance> = cfgs.iter().map(|c| Instance::new(c, &[])).collect();
         let groups = SyncGroups::new(&groups, &names, None);
-        groups.attach(&mut refs(&mut insts));
+        groups.attach(Instant::now(), &mut refs(&mut insts));
         Self {
             addr,
             insts,
@@ -566,7 +566,7 @@ fn group_tracked_interface_faults_every_member() {
         .collect();
     let mut insts: Vec<Instance> = cfgs.iter().map(|c| Instance::new(c, &[])).collect();
     let mut groups = SyncGroups::new(&[g], &["VI_51", "VI_52"], None);
-    groups.attach(&mut refs(&mut insts));
+    groups.attach(t0, &mut refs(&mut insts));
     for i in &mut insts {
         i.handle_startup(t0, Some(A.into()), true);
     }
@@ -617,4 +617,24 @@ fn members_ranking_differently_never_split_the_group() {
     lan.run_until(now + secs(10));
     assert_eq!(lan.nodes[0].states(), [State::Master, State::Master]);
     assert_eq!(lan.nodes[1].states(), [State::Backup, State::Backup]);
+}
+
+/// A reload that takes an instance out of its group releases it from a FAULT the group held
+/// it in; its former partner, with its own fault, stays.
+#[test]
+fn leaving_the_group_by_reload_releases_a_held_member() {
+    let t0 = Instant::now();
+    let mut a = Node::new(A, &[cfg(51, 100), cfg(52, 100)], true);
+    a.start(t0, &[true, false]);
+    a.settle(t0);
+    assert_eq!(a.states(), [State::Fault, State::Fault]);
+    let t1 = t0 + secs(1);
+    a.groups = SyncGroups::new(&[], &["VI_51", "VI_52"], Some(&a.groups));
+    a.groups.attach(t1, &mut refs(&mut a.insts));
+    a.settle(t1);
+    assert_eq!(a.states(), [State::Backup, State::Fault]);
+    assert_eq!(
+        a.insts[0].poll_timeout(),
+        Some(t1 + a.insts[0].master_down_interval())
+    );
 }
