@@ -219,6 +219,6 @@ if [ -x "$REF_BIN" ] && [ "${KA_SYNC_INTEROP:-1}" = 1 ]; then
 	run_pair "$KA_BIN" "$REF_BIN" "ours/keepalived"
 	run_pair "$REF_BIN" "$KA_BIN" "keepalived/ours"
 else
-	say "REF_BIN=$REF_BIN not available: interop pairs not run"
+	say "interop pairs not run (REF_BIN=$REF_BIN not executable, or KA_SYNC_INTEROP=0)"
 fi
 ok "sync groups"
