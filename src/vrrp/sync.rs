@@ -33,6 +33,9 @@ pub struct GroupEvent {
     pub from: State,
     /// New state; [`State::Init`] means the group is stopping (`STOP` notifies).
     pub to: State,
+    /// The group's BACKUP announced at start (keepalived's `vrrp_init_state()`), which
+    /// comes before its members' start-up notifies; every other event comes after them.
+    pub initial: bool,
 }
 
 #[derive(Debug)]
@@ -128,17 +131,23 @@ impl SyncGroups {
                 group: g.name.clone(),
                 from,
                 to: State::Init,
+                initial: false,
             });
         }
     }
 
     fn set(&mut self, gi: usize, to: State) {
+        self.set_event(gi, to, false);
+    }
+
+    fn set_event(&mut self, gi: usize, to: State, initial: bool) {
         let g = &mut self.groups[gi];
         let from = std::mem::replace(&mut g.state, to);
         self.events.push_back(GroupEvent {
             group: g.name.clone(),
             from,
             to,
+            initial,
         });
     }
 
@@ -168,6 +177,11 @@ impl SyncGroups {
             return true;
         }
         if any(&|i| i.is_settling()) {
+            if state == State::Init {
+                for &m in &members {
+                    inst[m].handle_sync_hold_at_start(&name);
+                }
+            }
             return false;
         }
         if state == State::Fault {
@@ -193,8 +207,18 @@ impl SyncGroups {
                 return true;
             }
             if state == State::Init {
-                // keepalived's initial group state (announced at start): BACKUP.
-                self.set(gi, State::Backup);
+                if any(&|i| i.is_held_by_group()) {
+                    // The last start-up script result is in: members come up, then the
+                    // group says BACKUP (keepalived's try_up_instance() + vrrp_sync_backup()).
+                    info!("VRRP_Group({name}) Syncing instances to BACKUP state");
+                    for &m in &members {
+                        inst[m].handle_sync_backup(now, &name);
+                    }
+                    self.set(gi, State::Backup);
+                } else {
+                    // keepalived's initial group state, announced at start: BACKUP.
+                    self.set_event(gi, State::Backup, true);
+                }
                 return true;
             }
             return false;

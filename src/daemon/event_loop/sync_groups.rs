@@ -26,8 +26,7 @@ impl Daemon {
         let mut engines: Vec<&mut vrrp::Instance> =
             self.slots.iter_mut().map(|s| &mut s.engine).collect();
         self.sync.reconcile(now, &mut engines);
-        std::iter::from_fn(|| self.sync.poll_event())
-            .partition(|e| e.from == State::Init && e.to != State::Init)
+        std::iter::from_fn(|| self.sync.poll_event()).partition(|e| e.initial)
     }
 
     /// Queues each event's group notifications: log line, scripts, FIFO line, mail (not for

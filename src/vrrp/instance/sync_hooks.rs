@@ -5,6 +5,8 @@
 
 use std::time::Instant;
 
+use tracing::info;
+
 use super::{Action, FaultCause, Instance, Reason, State};
 
 impl Instance {
@@ -41,7 +43,38 @@ impl Instance {
     /// Not started, or in the silent start-up FAULT waiting for first script results: the
     /// group waits for it before settling.
     pub fn is_settling(&self) -> bool {
-        self.state == State::Init || (self.silent_fault && self.fault_cause().is_none())
+        self.state == State::Init || (self.silent_fault && self.waiting_for_scripts())
+    }
+
+    /// A group member is still waiting for its first script results at start: keepalived
+    /// holds every member silently in `FAULT (init)` meanwhile. A BACKUP whose start-up
+    /// transition has not been drained yet takes that silent FAULT instead (no transition,
+    /// no notify); the group later releases it with [`Instance::handle_sync_backup`].
+    pub fn handle_sync_hold_at_start(&mut self, group: &str) {
+        let pending = self.actions.iter().position(|a| {
+            matches!(
+                a,
+                Action::Transition {
+                    from: State::Init,
+                    to: State::Backup,
+                    ..
+                }
+            )
+        });
+        let (State::Backup, Some(i)) = (self.state, pending) else {
+            return;
+        };
+        self.actions.remove(i);
+        self.set_state(State::Fault);
+        self.silent_fault = true;
+        self.sync_fault = Some(group.to_owned());
+        self.sands = None;
+        info!("({}) Entering FAULT STATE (init)", self.cfg.name);
+    }
+
+    /// Held by its group (start-up hold or group FAULT) with no fault of its own.
+    pub fn is_held_by_group(&self) -> bool {
+        self.state == State::Fault && self.sync_fault.is_some() && self.fault_cause().is_none()
     }
 
     /// The group goes MASTER (`vrrp_sync_master()`): a BACKUP member becomes MASTER now,

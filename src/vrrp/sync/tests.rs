@@ -638,3 +638,90 @@ fn leaving_the_group_by_reload_releases_a_held_member() {
         Some(t1 + a.insts[0].master_down_interval())
     );
 }
+
+/// keepalived holds every member silently in FAULT (init) while one waits for its first
+/// weight-0 script result; the members come up together, then the group says BACKUP.
+#[test]
+fn members_wait_for_a_member_s_first_script_result() {
+    let t0 = Instant::now();
+    let chk = model::VrrpScript {
+        name: "chk".into(),
+        command: model::ScriptCommand {
+            argv: vec!["/bin/true".into()],
+            user: None,
+        },
+        interval: secs(1),
+        timeout: None,
+        weight: 0,
+        reverse: false,
+        rise: 1,
+        fall: 1,
+        init_fail: false,
+    };
+    let mut c52 = cfg(52, 100);
+    c52.track_scripts.push(model::TrackScript {
+        name: "chk".into(),
+        weight: None,
+        reverse: None,
+    });
+    let cfgs = [cfg(51, 100), c52];
+    let mut a = Node::new(A, &cfgs, true);
+    a.insts = cfgs
+        .iter()
+        .map(|c| Instance::new(c, std::slice::from_ref(&chk)))
+        .collect();
+    a.groups.attach(t0, &mut refs(&mut a.insts));
+    a.start(t0, &[true, true]);
+    a.settle(t0);
+    assert_eq!(a.states(), [State::Fault, State::Fault]);
+    assert!(a.transitions().is_empty(), "{:?}", a.log);
+    assert!(a.events.is_empty());
+    assert_eq!(a.insts[0].poll_timeout(), None);
+    let t1 = t0 + secs(1);
+    for i in &mut a.insts {
+        i.handle_track(
+            t1,
+            &TrackEvent::Script {
+                name: "chk".into(),
+                ok: true,
+            },
+        );
+    }
+    a.settle(t1);
+    assert_eq!(a.states(), [State::Backup, State::Backup]);
+    assert_eq!(a.transitions().len(), 2);
+    assert!(
+        a.transitions()
+            .iter()
+            .all(|t| t.1 == State::Fault && t.2 == State::Backup)
+    );
+    assert_eq!(
+        a.events,
+        [GroupEvent {
+            group: "G1".into(),
+            from: State::Init,
+            to: State::Backup,
+            initial: false,
+        }]
+    );
+    let mdi = a.insts[0].master_down_interval();
+    assert_eq!(a.insts[0].poll_timeout(), Some(t1 + mdi));
+    assert_eq!(a.insts[1].poll_timeout(), Some(t1 + mdi));
+}
+
+#[test]
+fn the_start_up_backup_is_the_initial_announcement() {
+    let t0 = Instant::now();
+    let mut a = Node::new(A, &[cfg(51, 100), cfg(52, 100)], true);
+    a.start(t0, &[true, true]);
+    a.settle(t0);
+    assert_eq!(
+        a.events,
+        [GroupEvent {
+            group: "G1".into(),
+            from: State::Init,
+            to: State::Backup,
+            initial: true,
+        }]
+    );
+}
