@@ -119,7 +119,8 @@ impl Instance {
         let from = match self.state {
             State::Init | State::Fault => return,
             State::Master => {
-                self.send_priority_zero();
+                // Not counted in pri_zero_sent: keepalived counts only its stop adverts.
+                self.send_advert(0);
                 self.actions.push_back(Action::RemoveVips);
                 self.stats.release_master += 1;
                 State::Master
