@@ -157,3 +157,10 @@ fn crash() {
 fn track() {
     run_lab("track");
 }
+
+/// vrrp_sync_group: a member's failed check moves both instances to the peer together, group
+/// notify calls `GROUP G1 STATE 0` in order; ours/ours and with real keepalived both ways.
+#[test]
+fn sync() {
+    run_lab("sync");
+}

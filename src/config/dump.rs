@@ -252,7 +252,63 @@ pub fn dump(config: &Config) -> String {
             &i.garp_master_refresh_repeat.to_string(),
         );
     }
+    sync_groups(&mut s, config);
     s
+}
+
+/// `vrrp_sync_group` blocks after resolution (members that exist, trackers as applied).
+fn sync_groups(s: &mut String, config: &Config) {
+    for g in &config.sync_groups {
+        let _ = writeln!(s, "vrrp_sync_group {}", g.name);
+        line(s, 1, "group", &format!("[{}]", g.members.join(", ")));
+        for t in &g.track_scripts {
+            let w = t.weight.map_or("script's".to_string(), |w| w.to_string());
+            let r = t
+                .reverse
+                .map_or("script's", |r| if r { "reverse" } else { "noreverse" });
+            line(s, 1, "track_script", &format!("{} weight {w} {r}", t.name));
+        }
+        for t in &g.track_interfaces {
+            let r = if t.reverse { " reverse" } else { "" };
+            line(
+                s,
+                1,
+                "track_interface",
+                &format!("{} weight {}{r}", t.name, t.weight),
+            );
+        }
+        for t in &g.track_files {
+            let w = t.weight.map_or("file's".to_string(), |w| w.to_string());
+            let r = t
+                .reverse
+                .map_or("file's", |r| if r { "reverse" } else { "noreverse" });
+            line(s, 1, "track_file", &format!("{} weight {w} {r}", t.name));
+        }
+        for (k, c) in [
+            ("notify_master", &g.notify.master),
+            ("notify_backup", &g.notify.backup),
+            ("notify_fault", &g.notify.fault),
+            ("notify_stop", &g.notify.stop),
+            ("notify", &g.notify.generic),
+        ] {
+            if let Some(c) = c {
+                line(s, 1, k, &cmd(c));
+            }
+        }
+        line(s, 1, "smtp_alert", &g.smtp_alert.to_string());
+        line(
+            s,
+            1,
+            "sync_group_tracking_weight",
+            &g.tracking_weight.to_string(),
+        );
+        line(
+            s,
+            1,
+            "notify_priority_changes",
+            &tri(g.notify_priority_changes),
+        );
+    }
 }
 
 fn line(s: &mut String, depth: usize, k: &str, v: &str) {

@@ -23,6 +23,8 @@ use crate::model::{
     ScriptUser, SmtpServer, TrackInterface, TrackScript, Version, VirtualAddr, VrrpScript,
 };
 
+mod sync_group;
+
 /// Validates a statement tree into a model; every finding goes to `rep`.
 pub(crate) fn validate(stmts: &[Stmt], rep: &mut Reporter, opts: &LoadOptions) -> Config {
     let mut v = Validator {
@@ -482,6 +484,11 @@ impl Validator<'_> {
                 "global_defs" => {
                     let body = self.block(stmt);
                     self.global(body);
+                }
+                "vrrp_sync_group" => {
+                    self.in_child = true;
+                    self.sync_group(stmt);
+                    self.in_child = false;
                 }
                 "vrrp_script" | "vrrp_instance" => {
                     self.in_child = true;
@@ -2114,6 +2121,7 @@ impl Validator<'_> {
 
     /// Whole-configuration checks after every block is read: script security, unused scripts.
     fn finish(mut self) -> Config {
+        self.finish_sync_groups();
         // A FIFO script belongs to its FIFO; without one it is never started.
         for (slot, prefix) in [(0, ""), (1, "vrrp_")] {
             let Some((cmd, span)) = self.fifo_scripts[slot].take() else {
@@ -2148,6 +2156,12 @@ impl Validator<'_> {
             .instances
             .iter()
             .flat_map(|i| i.track_scripts.iter().map(|t| t.name.clone()))
+            .chain(
+                self.config
+                    .sync_groups
+                    .iter()
+                    .flat_map(|g| g.track_scripts.iter().map(|t| t.name.clone())),
+            )
             .collect();
         let unused: Vec<String> = self
             .config

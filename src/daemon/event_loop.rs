@@ -19,6 +19,8 @@ use std::sync::Arc;
 use std::time::{Instant, SystemTime};
 use tokio::sync::mpsc;
 
+mod sync_groups;
+
 /// What the loop needs besides the configuration.
 pub struct Settings {
     /// `-f` path, re-read on SIGHUP.
@@ -130,6 +132,8 @@ struct Daemon {
     status_dirty: bool,
     /// Deadlines and the slots the current event reached.
     sched: Sched,
+    /// `vrrp_sync_group`s over `slots` (member indices are slot indices).
+    sync: vrrp::sync::SyncGroups,
 }
 
 /// Run until SIGTERM/SIGINT; returns the exit code.
@@ -181,6 +185,7 @@ pub async fn run(config: model::Config, settings: Settings) -> i32 {
         status_counts: None,
         status_dirty: true,
         sched: Sched::default(),
+        sync: Default::default(),
     };
     if let Err(code) = d.start(config, true).await {
         return code;
@@ -318,6 +323,7 @@ impl Daemon {
         for cfg in &instances {
             self.add_instance(now, cfg, boot).await?;
         }
+        self.rebuild_sync(None);
         self.restart_runners();
         self.drain_actions();
         Ok(())
@@ -424,6 +430,9 @@ impl Daemon {
         cfg: &model::Instance,
         boot: bool,
     ) -> Result<(), i32> {
+        // A sync-group member also tracks what its group tracks.
+        let merged = vrrp::sync::member_config(cfg, &self.config.sync_groups);
+        let cfg = &merged;
         let Some(ifname) = cfg.interface.clone() else {
             tracing::error!(
                 "({}) instances without an interface are not supported yet",
@@ -842,9 +851,17 @@ impl Daemon {
     /// After an event: route the actions of the instances it reached, re-arm their
     /// deadlines, and tell systemd when the state counts changed.
     fn settle(&mut self) {
-        let touched = self.sched.take(self.slots.len());
+        let mut touched = self.sched.take(self.slots.len());
+        if self.sync.names().next().is_some() {
+            // A group may move members the event did not reach: every instance, as before.
+            self.drain_actions();
+            touched = (0..self.slots.len()).collect();
+        } else {
+            for &i in &touched {
+                self.drain_slot(i);
+            }
+        }
         for &i in &touched {
-            self.drain_slot(i);
             let deadline = self.slots[i].engine.poll_timeout();
             self.sched.rearm(i, deadline);
         }
@@ -854,11 +871,16 @@ impl Daemon {
         }
     }
 
-    /// Route every pending action of every instance.
+    /// Route every pending action of every instance, after the sync-group rules.
     fn drain_actions(&mut self) {
+        // Group rules first; a group's first state is announced before its members' (as
+        // keepalived's vrrp_init_state()), later changes after them.
+        let (first, later) = self.sync_reconcile(Instant::now());
+        self.send_group_notifies(first);
         for i in 0..self.slots.len() {
             self.drain_slot(i);
         }
+        self.send_group_notifies(later);
     }
 
     /// Route every pending action of slot `i`.
@@ -998,11 +1020,15 @@ impl Daemon {
                     smtp: false,
                 });
             }
+            self.sync.handle_shutdown();
+            let events = std::iter::from_fn(|| self.sync.poll_event()).collect();
+            self.send_group_notifies(events);
             return;
         }
         for s in &mut self.slots {
             s.engine.handle_shutdown(now);
         }
+        self.sync.handle_shutdown();
         self.drain_actions();
     }
 
@@ -1031,6 +1057,8 @@ impl Daemon {
         });
         let now = Instant::now();
         self.trackers.apply(&new, true, &self.track_tx);
+        // Group member indices change with the slots: rebuilt below, states carried over.
+        let old_sync = std::mem::take(&mut self.sync);
         // Send one advert from every MASTER first, as keepalived does, so peers never time out.
         let old_slots = std::mem::take(&mut self.slots);
         let mut kept = Vec::new();
@@ -1045,7 +1073,10 @@ impl Daemon {
                 .find(|c| c.as_ref().is_some_and(|c| instance_key(c) == key))
             {
                 Some(c) => {
-                    let c = c.take().expect("matched above");
+                    let c = vrrp::sync::member_config(
+                        &c.take().expect("matched above"),
+                        &new.sync_groups,
+                    );
                     states_before_reload.push((c.name.clone(), s.engine.state()));
                     s.engine.handle_reload(now, &c, &new.scripts);
                     for ev in self.trackers.current() {
@@ -1073,6 +1104,7 @@ impl Daemon {
                 tracing::error!("({}) cannot start after reload (status {code})", c.name);
             }
         }
+        self.rebuild_sync(Some(&old_sync));
         if scripts_changed {
             self.restart_runners();
         }

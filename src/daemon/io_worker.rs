@@ -38,6 +38,12 @@ pub enum Job {
         notification: notify::Notification,
         smtp: bool,
     },
+    /// A sync group's notify scripts, FIFO line and (when `smtp`) mail, in that order.
+    GroupNotify {
+        scripts: Box<model::NotifyScripts>,
+        notification: notify::GroupNotification,
+        smtp: bool,
+    },
     /// A reload took effect: reopen the notify FIFOs (restarting their scripts) and use the new
     /// global section for mails. Jobs queued before it still use the old ones.
     Reload {
@@ -164,6 +170,16 @@ pub async fn run(mut ctx: Context, mut rx: mpsc::UnboundedReceiver<Job>) {
                 notifier.notify(&scripts, &notification);
                 if smtp && mail_gate.admit(&notification, ctx.global.no_email_faults) {
                     notify::spawn_smtp_alert(&ctx.global, &ctx.local_name, &notification);
+                }
+            }
+            Job::GroupNotify {
+                scripts,
+                notification,
+                smtp,
+            } => {
+                notifier.notify_group(&scripts, &notification);
+                if smtp {
+                    notify::spawn_group_smtp_alert(&ctx.global, &ctx.local_name, &notification);
                 }
             }
             Job::Reload {

@@ -1,9 +1,11 @@
 //! The validated configuration: plain typed data with keepalived's defaults already applied.
 //! No behaviour and no text: spans stop in `config`, and every module downstream reads only this.
 
+mod sync_group;
 mod track;
 mod types;
 
+pub use sync_group::*;
 pub use track::*;
 pub use types::*;
 
@@ -24,6 +26,8 @@ pub struct Config {
     pub track_processes: Vec<TrackProcess>,
     /// `vrrp_instance NAME { … }` blocks, in config order.
     pub instances: Vec<Instance>,
+    /// `vrrp_sync_group NAME { … }` blocks with at least one existing member, in config order.
+    pub sync_groups: Vec<SyncGroup>,
 }
 
 /// `global_defs { … }` (inventory §2).

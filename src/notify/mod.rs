@@ -23,6 +23,7 @@
 //! (`last_email_state`, `no_email_faults`) for the worker that sends the mails.
 
 pub mod fifo;
+pub mod group;
 pub mod smtp;
 
 use std::collections::HashMap;
@@ -35,6 +36,7 @@ use crate::exec::{self, ExecSpec, Outcome};
 use crate::model::{Global, NotifyScripts, ScriptCommand, ScriptUser};
 
 pub use fifo::{Fifo, FifoError, Fifos, instance_line};
+pub use group::{GroupNotification, group_subject_body, spawn_group_smtp_alert};
 pub use smtp::{Mail, MailGate, SmtpError, format_message, send_mail, spawn_smtp_alert};
 
 /// keepalived waits this long for `notify_stop` at shutdown before SIGKILLing it.
@@ -164,6 +166,9 @@ struct Work {
     scripts: NotifyScripts,
     notification: Notification,
     default_user: Option<ScriptUser>,
+    /// A sync group's (`notification.instance` is the group name): the generic script gets
+    /// `GROUP NAME STATE 0`.
+    group: bool,
 }
 
 /// One instance's queue: a task that runs the queued work in order.
@@ -225,6 +230,7 @@ impl Notifier {
                 scripts: scripts.clone(),
                 notification: n.clone(),
                 default_user: self.default_user.clone(),
+                group: false,
             });
         }
         self.fifos.write_line(&n.fifo_line());
@@ -288,7 +294,11 @@ async fn run_in_order(w: &Work, timeout: Duration) {
         log_outcome(n, &cmd.argv[0], &outcome);
     }
     if let Some(cmd) = generic_script(&w.scripts, n.state) {
-        let argv = n.generic_argv(cmd);
+        let argv = if w.group {
+            group::generic_argv(cmd, &n.instance, n.state)
+        } else {
+            n.generic_argv(cmd)
+        };
         let u = user(cmd);
         let outcome = exec::run(ExecSpec {
             argv: &argv,

@@ -367,6 +367,17 @@ fn non_empty_or_localhost(name: &str) -> &str {
 /// this instance alerts at all (`smtp_alert`) is the caller's decision. The server host name is
 /// resolved when the mail is sent. Must be called inside a tokio runtime.
 pub fn spawn_smtp_alert(global: &Global, local_name: &str, n: &Notification) {
+    spawn_mail(global, local_name, |router_id| {
+        instance_subject_body(router_id, n)
+    });
+}
+
+/// [`spawn_smtp_alert`] for any subject and body, given the router id.
+pub(crate) fn spawn_mail(
+    global: &Global,
+    local_name: &str,
+    subject_body: impl FnOnce(&str) -> Option<(String, &'static str)>,
+) {
     let Some(server) = global.smtp_server.clone() else {
         return;
     };
@@ -395,7 +406,7 @@ pub fn spawn_smtp_alert(global: &Global, local_name: &str, n: &Notification) {
     // keepalived turns `smtp_connect_timeout 0` into 1 s.
     let timeout = global.smtp_connect_timeout.max(Duration::from_secs(1));
     let to = global.notification_email.clone();
-    let Some((subject, body)) = instance_subject_body(&router_id, n) else {
+    let Some((subject, body)) = subject_body(&router_id) else {
         return;
     };
     let data = format_message(&rfc822_now(), &from, &subject, &to, body);
@@ -769,6 +780,36 @@ mod tests {
                 ".",
                 "QUIT",
             ])
+        );
+    }
+
+    #[tokio::test]
+    async fn group_mail_has_the_group_subject_and_body() {
+        let (addr, server) = fake_server(GOOD).await;
+        let global = Global {
+            router_id: Some("gw1".into()),
+            notification_email: strings(&["ops@example.com"]),
+            notification_email_from: Some("ka@example.com".into()),
+            smtp_server: Some(SmtpServer {
+                host: "127.0.0.1".into(),
+                port: addr.port(),
+            }),
+            smtp_connect_timeout: Duration::from_secs(5),
+            ..Global::default()
+        };
+        let n = crate::notify::GroupNotification {
+            group: "G1".into(),
+            state: NotifyState::Fault,
+        };
+        crate::notify::spawn_group_smtp_alert(&global, "host1", &n);
+        let lines = tokio::time::timeout(WAIT, server).await.unwrap().unwrap();
+        assert!(
+            lines.contains(&"Subject: [gw1] VRRP Group G1 - Entering FAULT state".to_string()),
+            "{lines:?}"
+        );
+        assert!(
+            lines.contains(&"=> All VRRP group instances are now in FAULT state <=".to_string()),
+            "{lines:?}"
         );
     }
 

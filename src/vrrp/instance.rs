@@ -70,6 +70,8 @@ pub enum FaultCause {
     TrackedFile(String),
     /// A weight-0 `track_process` lost its quorum (or has it, with `reverse`).
     TrackedProcess(String),
+    /// Another member of this `vrrp_sync_group` (named) is in FAULT.
+    SyncGroup(String),
 }
 
 impl fmt::Display for FaultCause {
@@ -81,6 +83,7 @@ impl fmt::Display for FaultCause {
             Self::TrackedInterface(i) => write!(f, "tracked interface {i} in fault"),
             Self::TrackedFile(t) => write!(f, "tracked file {t} in fault"),
             Self::TrackedProcess(p) => write!(f, "tracked process {p} quorum not achieved"),
+            Self::SyncGroup(g) => write!(f, "sync group {g} in fault"),
         }
     }
 }
@@ -120,6 +123,8 @@ pub enum Reason {
     Shutdown,
     /// `handle_delete`: a reload removed the instance from the configuration.
     Deleted,
+    /// Moved by its `vrrp_sync_group` (named) to the state another member entered.
+    SyncGroup(String),
 }
 
 impl fmt::Display for Reason {
@@ -141,6 +146,7 @@ impl fmt::Display for Reason {
             Self::FaultCleared => f.write_str("fault cleared"),
             Self::Shutdown => f.write_str("shutdown"),
             Self::Deleted => f.write_str("removed by reload"),
+            Self::SyncGroup(g) => write!(f, "sync group {g}"),
         }
     }
 }
@@ -323,6 +329,13 @@ pub struct Instance {
     actions: VecDeque<Action>,
     stats: Stats,
     logged: u32,
+    /// Member of a `vrrp_sync_group`: the master-down timer only asks to become MASTER
+    /// ([`Instance::wants_master`]); `vrrp::sync` decides (keepalived's wantstate).
+    sync_member: bool,
+    /// BACKUP whose master-down timer fired while held by its sync group.
+    want_master: bool,
+    /// Held in FAULT by its sync group (name), whatever its own trackers say.
+    sync_fault: Option<String>,
 }
 
 impl Instance {
@@ -351,6 +364,9 @@ impl Instance {
             actions: VecDeque::new(),
             stats: Stats::default(),
             logged: 0,
+            sync_member: false,
+            want_master: false,
+            sync_fault: None,
         };
         inst.resolve_trackers(scripts, true);
         inst.effective_priority = inst.compute_priority();
@@ -585,7 +601,9 @@ impl Instance {
                     reason: Reason::Fault(c),
                 });
             }
-            (State::Fault, None) if !self.waiting_for_scripts() => self.leave_fault(now),
+            (State::Fault, None) if !self.waiting_for_scripts() && self.sync_fault.is_none() => {
+                self.leave_fault(now)
+            }
             _ => {}
         }
     }
@@ -645,6 +663,9 @@ impl Instance {
     fn set_state(&mut self, to: State) {
         if to != self.state {
             self.logged = 0;
+        }
+        if to != State::Backup {
+            self.want_master = false;
         }
         self.state = to;
     }
@@ -785,7 +806,8 @@ impl Instance {
         self.effective_priority = self.compute_priority();
         self.ms_down_timer = self.master_down_us();
         self.next_master_reason = Reason::MasterNoResponse;
-        if let Some(cause) = self.fault_cause() {
+        let group_fault = self.sync_fault.clone().map(FaultCause::SyncGroup);
+        if let Some(cause) = self.fault_cause().or(group_fault) {
             self.set_state(State::Fault);
             self.actions.push_back(Action::Transition {
                 from: State::Init,
@@ -869,6 +891,14 @@ impl Instance {
             return;
         }
         match self.state {
+            State::Backup if self.sync_member => {
+                debug!("({}) Receive advertisement timeout", self.cfg.name);
+                // keepalived's vrrp_sync_can_goto_master(): wait another Master_Down_Interval
+                // unless the sync group lets every member go (decided by `vrrp::sync`).
+                self.want_master = true;
+                self.ms_down_timer = self.master_down_us();
+                self.sands = Some(now + us(self.ms_down_timer));
+            }
             State::Backup => {
                 debug!("({}) Receive advertisement timeout", self.cfg.name);
                 let reason =
@@ -1074,6 +1104,8 @@ impl Instance {
         let in_preempt_delay =
             !delay.is_zero() && self.preempt_time.is_none_or(|until| until > now);
         if self.cfg.nopreempt || p >= e || in_preempt_delay {
+            // Held back by a sync group, it wanted MASTER; a master it accepts ends that.
+            self.want_master = false;
             self.adopt_master_interval(&pkt.advert);
             self.ms_down_timer = self.master_down_us();
             self.next_master_reason = Reason::MasterNoResponse;
@@ -1272,6 +1304,8 @@ fn saddr_cmp(theirs: IpAddr, ours: Option<IpAddr>) -> Ordering {
 }
 
 mod file_process;
+mod sync_hooks;
+
 #[cfg(test)]
 mod tests;
 

@@ -5,6 +5,7 @@
 //! drains what it must do through [`Instance::poll_action`] and [`Instance::poll_timeout`].
 
 pub mod instance;
+pub mod sync;
 pub mod timer;
 pub mod wire;
 

@@ -225,6 +225,35 @@ impl Validator<'_> {
         }
         self.config.instances = instances;
 
+        // Sync groups: same rules for their tracked scripts and notify scripts.
+        let mut groups = std::mem::take(&mut self.config.sync_groups);
+        for g in &mut groups {
+            g.track_scripts.retain(|t| !dropped.contains(&t.name));
+            let n = &mut g.notify;
+            for (kw, slot) in [
+                ("notify_backup", &mut n.backup),
+                ("notify_master", &mut n.master),
+                ("notify_fault", &mut n.fault),
+                ("notify_stop", &mut n.stop),
+                ("notify", &mut n.generic),
+            ] {
+                let Some(cmd) = slot else { continue };
+                let v = self.check_command(cmd, default.as_ref(), Some("notify"));
+                tally(&v);
+                if !v.runs() {
+                    self.rep
+                        .global(
+                            Severity::Note,
+                            None,
+                            format!("({}) {kw} script {} not run", g.name, cmd.argv[0]),
+                        )
+                        .help = Some("see the previous message for the reason".into());
+                    *slot = None;
+                }
+            }
+        }
+        self.config.sync_groups = groups;
+
         // Taken out while checked (check_command borrows self); put back below.
         let mut fifos = [
             self.config.global.notify_fifo.take(),
