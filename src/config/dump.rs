@@ -3,7 +3,9 @@
 
 use std::fmt::Write;
 
-use crate::model::{Auth, Config, InitialState, ScriptCommand, ScriptUser, Version};
+use crate::model::{
+    Auth, Config, Global, InitialState, Instance, ScriptCommand, ScriptUser, Version,
+};
 
 /// Renders `config`; equal configurations give byte-identical dumps.
 pub fn dump(config: &Config) -> String {
@@ -94,6 +96,7 @@ pub fn dump(config: &Config) -> String {
     if let Some(m) = g.umask {
         line(&mut s, 1, "umask", &format!("{m:04o}"));
     }
+    knobs_global(&mut s, g);
     for sc in &config.scripts {
         let _ = writeln!(s, "vrrp_script {}", sc.name);
         line(&mut s, 1, "script", &cmd(&sc.command));
@@ -251,6 +254,7 @@ pub fn dump(config: &Config) -> String {
             "garp_master_refresh_repeat",
             &i.garp_master_refresh_repeat.to_string(),
         );
+        knobs_instance(&mut s, i);
     }
     sync_groups(&mut s, config);
     s
@@ -309,6 +313,78 @@ fn sync_groups(s: &mut String, config: &Config) {
             &tri(g.notify_priority_changes),
         );
     }
+}
+
+/// The timer, advert-policy and GARP knobs of `global_defs` (`validate/knobs.rs`).
+fn knobs_global(s: &mut String, g: &Global) {
+    let secs = |c: Option<crate::model::Centis>| c.map_or("-".into(), |c| format!("{c}s"));
+    let micros = |d: std::time::Duration| format!("{}us", d.as_micros());
+    line(s, 1, "vrrp_mcast_group6", &g.vrrp_mcast_group6.to_string());
+    line(
+        s,
+        1,
+        "vrrp_garp_lower_prio_delay",
+        &secs(g.vrrp_garp_lower_prio_delay),
+    );
+    let rep = g.vrrp_garp_lower_prio_repeat.map(|r| r.to_string());
+    line(s, 1, "vrrp_garp_lower_prio_repeat", opt(&rep));
+    line(
+        s,
+        1,
+        "vrrp_down_timer_adverts",
+        &g.vrrp_down_timer_adverts.to_string(),
+    );
+    line(s, 1, "vrrp_garp_interval", &micros(g.vrrp_garp_interval));
+    line(s, 1, "vrrp_gna_interval", &micros(g.vrrp_gna_interval));
+    line(s, 1, "vrrp_min_garp", &g.vrrp_min_garp.to_string());
+    for (k, v) in [
+        ("vrrp_lower_prio_no_advert", g.vrrp_lower_prio_no_advert),
+        (
+            "vrrp_higher_prio_send_advert",
+            g.vrrp_higher_prio_send_advert,
+        ),
+        ("vrrp_check_unicast_src", g.vrrp_check_unicast_src),
+        ("vrrp_skip_check_adv_addr", g.vrrp_skip_check_adv_addr),
+        ("vrrp_owner_ignore_adverts", g.vrrp_owner_ignore_adverts),
+        ("v3_checksum_as_v2", g.v3_checksum_as_v2),
+    ] {
+        line(s, 1, k, &v.to_string());
+    }
+    line(s, 1, "vrrp_startup_delay", &micros(g.vrrp_startup_delay));
+}
+
+/// The same knobs of one instance, after inheritance and strict-mode rules.
+fn knobs_instance(s: &mut String, i: &Instance) {
+    line(
+        s,
+        1,
+        "garp_lower_prio_delay",
+        &format!("{}s", i.garp_lower_prio_delay),
+    );
+    line(
+        s,
+        1,
+        "garp_lower_prio_repeat",
+        &i.garp_lower_prio_repeat.to_string(),
+    );
+    line(
+        s,
+        1,
+        "down_timer_adverts",
+        &i.down_timer_adverts.to_string(),
+    );
+    for (k, v) in [
+        ("lower_prio_no_advert", i.lower_prio_no_advert),
+        ("higher_prio_send_advert", i.higher_prio_send_advert),
+        ("owner_ignore_adverts", i.owner_ignore_adverts),
+        ("skip_check_adv_addr", i.skip_check_adv_addr),
+        ("check_unicast_src", i.check_unicast_src),
+        ("v3_checksum_as_v2", i.v3_checksum_as_v2),
+    ] {
+        line(s, 1, k, &v.to_string());
+    }
+    let ttl = i.unicast_ttl.map(|t| t.to_string());
+    line(s, 1, "unicast_ttl", opt(&ttl));
 }
 
 fn line(s: &mut String, depth: usize, k: &str, v: &str) {

@@ -15,6 +15,7 @@ use super::keywords::{self, Status};
 use super::script;
 use super::source::{Reporter, Token};
 use super::tree::Stmt;
+mod knobs;
 mod notifyx;
 mod script_security;
 
@@ -105,6 +106,8 @@ struct RawInstance {
     garp_master_repeat: Option<u32>,
     garp_master_refresh: Option<Centis>,
     garp_master_refresh_repeat: Option<u32>,
+    /// Timer, advert-policy and lower-priority GARP knobs (`knobs.rs`).
+    knobs: knobs::RawKnobs,
 }
 
 impl RawInstance {
@@ -290,17 +293,9 @@ impl Validator<'_> {
                         "Specifying lvs_sync_daemon_interface against a vrrp is deprecated. Please use global lvs_sync_daemon",
                     );
                 }
-                if matches!(k.name, "vrrp_garp_interval" | "vrrp_gna_interval") {
-                    // keepalived rejects 0 here (the shipped sample config uses it).
-                    if let Some(t) = stmt.line.words.get(1) {
-                        if self.decimal(t, 6, 1, u64::from(u32::MAX)).is_none() {
-                            self.error(&t.span, format!("{} '{}' is invalid", k.name, t.text));
-                        }
-                    }
-                }
                 let msg = if matches!(k.name, "vrrp_strict" | "strict_mode") {
                     format!(
-                        "`{}`: keepalived-rs applies its configuration checks only (no firewall rules, no advert policy changes)",
+                        "`{}`: keepalived-rs applies its configuration checks and advert-policy defaults (lower_prio_no_advert, no lower-priority GARPs, 3 down-timer adverts), not its firewall rules",
                         k.name
                     )
                 } else {
@@ -693,6 +688,7 @@ impl Validator<'_> {
                 // Acted on while reading (it changes the checks of later includes).
                 "include_check" => {}
                 _ if self.notifyx_global(stmt) => {}
+                _ if self.global_knob(stmt) => {}
                 _ if self.not_supported("global_defs", stmt) => {}
                 _ => self.unknown("global_defs", stmt),
             }
@@ -1232,6 +1228,7 @@ impl Validator<'_> {
                 self.not_supported("vrrp_instance", st);
             }
             _ if self.notifyx_instance(r, st) => {}
+            _ if self.instance_knob(r, st) => {}
             _ if self.not_supported("vrrp_instance", st) => {
                 r.ignored
                     .push((kw.to_string(), w.get(1).map(|t| t.text.clone())));
@@ -1919,7 +1916,7 @@ impl Validator<'_> {
                     self.error(&span, format!("({name}) VRRPv2 advertisement interval is out of range. Must be less than 256s. Setting to 255s"));
                     adv = 255 * TIMER_HZ;
                 } else if adv % TIMER_HZ != 0 {
-                    self.error(&span, format!("({name}) VRRPv2 advertisement interval {}s must be an integer. rounding", adv as f64 / TIMER_HZ as f64));
+                    self.error(&span, format!("({name}) VRRPv2 advertisement interval {:.6}s must be an integer. rounding", adv as f64 / TIMER_HZ as f64));
                     adv += TIMER_HZ / 2;
                     adv -= adv % TIMER_HZ;
                     if adv == 0 {
@@ -1933,7 +1930,7 @@ impl Validator<'_> {
                     self.error(&span, format!("({name}) VRRPv3 advertisement interval is out of range. Must be less than 40.96s. Setting to 40.95s"));
                     adv = 4095 * centi;
                 } else if adv % centi != 0 {
-                    self.error(&span, format!("({name}) VRRPv3 advertisement interval {}s must be in units of 10ms - rounding", adv as f64 / TIMER_HZ as f64));
+                    self.error(&span, format!("({name}) VRRPv3 advertisement interval {:.6}s must be in units of 10ms - rounding", adv as f64 / TIMER_HZ as f64));
                     adv += centi / 2;
                     adv -= adv % centi;
                     if adv == 0 {
@@ -2076,15 +2073,22 @@ impl Validator<'_> {
             );
         }
 
-        let mcast_group = IpAddr::V4(g.vrrp_mcast_group4);
         let mcast_group = if v6 {
-            "ff02::12".parse().expect("literal")
+            IpAddr::V6(g.vrrp_mcast_group6)
         } else {
-            mcast_group
+            IpAddr::V4(g.vrrp_mcast_group4)
         };
         if fatal {
             return None;
         }
+        let k = self.complete_knobs(
+            &r.knobs,
+            &name,
+            &span,
+            strict,
+            priority,
+            !unicast_peers.is_empty(),
+        );
         Some(Instance {
             name,
             initial_state,
@@ -2116,6 +2120,16 @@ impl Validator<'_> {
             garp_master_refresh_repeat: r
                 .garp_master_refresh_repeat
                 .unwrap_or(g.vrrp_garp_master_refresh_repeat),
+            garp_lower_prio_delay: k.garp_lower_prio_delay,
+            garp_lower_prio_repeat: k.garp_lower_prio_repeat,
+            down_timer_adverts: k.down_timer_adverts,
+            lower_prio_no_advert: k.lower_prio_no_advert,
+            higher_prio_send_advert: k.higher_prio_send_advert,
+            owner_ignore_adverts: k.owner_ignore_adverts,
+            skip_check_adv_addr: k.skip_check_adv_addr,
+            check_unicast_src: k.check_unicast_src,
+            unicast_ttl: k.unicast_ttl,
+            v3_checksum_as_v2: k.v3_checksum_as_v2,
         })
     }
 

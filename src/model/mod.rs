@@ -9,7 +9,7 @@ pub use sync_group::*;
 pub use track::*;
 pub use types::*;
 
-use std::net::{IpAddr, Ipv4Addr};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::time::Duration;
 
 /// A whole `keepalived.conf` after validation and `vrrp_complete_instance()`-style derivation.
@@ -65,6 +65,37 @@ pub struct Global {
     pub vrrp_garp_master_refresh: Centis,
     /// `vrrp_garp_master_refresh_repeat` (default 1).
     pub vrrp_garp_master_refresh_repeat: u32,
+    /// `vrrp_mcast_group6` (default ff02::12): group of IPv6 multicast instances.
+    pub vrrp_mcast_group6: Ipv6Addr,
+    /// `vrrp_garp_lower_prio_delay`; `None` = `vrrp_garp_master_delay` (resolved per instance).
+    pub vrrp_garp_lower_prio_delay: Option<Centis>,
+    /// `vrrp_garp_lower_prio_repeat`; `None` = `vrrp_garp_master_repeat`.
+    pub vrrp_garp_lower_prio_repeat: Option<u32>,
+    /// `vrrp_down_timer_adverts` (1..=100, default 3): adverts missed before master-down.
+    pub vrrp_down_timer_adverts: u32,
+    /// `vrrp_garp_interval` (default 0 = back to back): minimum gap between two gratuitous
+    /// ARPs sent on one interface, microsecond resolution.
+    pub vrrp_garp_interval: Duration,
+    /// `vrrp_gna_interval` (default 0): the same for unsolicited neighbour advertisements.
+    pub vrrp_gna_interval: Duration,
+    /// `vrrp_min_garp` was given (already applied to the `vrrp_garp_master_*` values still at
+    /// their defaults when it was read: repeat 1, delay 0, refresh repeat 0).
+    pub vrrp_min_garp: bool,
+    /// `vrrp_lower_prio_no_advert` (default false).
+    pub vrrp_lower_prio_no_advert: bool,
+    /// `vrrp_higher_prio_send_advert` (default false).
+    pub vrrp_higher_prio_send_advert: bool,
+    /// `vrrp_check_unicast_src` (default false).
+    pub vrrp_check_unicast_src: bool,
+    /// `vrrp_skip_check_adv_addr` (default false).
+    pub vrrp_skip_check_adv_addr: bool,
+    /// `vrrp_startup_delay` (default 0): at daemon start (not on reload) no BACKUP master-down
+    /// timer ends before this has passed.
+    pub vrrp_startup_delay: Duration,
+    /// `vrrp_owner_ignore_adverts` (keepalived 2.3.3+, default false).
+    pub vrrp_owner_ignore_adverts: bool,
+    /// `v3_checksum_as_v2` (keepalived 2.2.8+, default false).
+    pub v3_checksum_as_v2: bool,
     /// `notify_fifo PATH [USER [GROUP]]` (+ `notify_fifo_script`): the FIFO for every
     /// process's events; here, the VRRP lines (inventory §6.4). `None` = not configured.
     pub notify_fifo: Option<NotifyFifo>,
@@ -109,6 +140,20 @@ impl Default for Global {
             vrrp_notify_priority_changes: false,
             fifo_write_vrrp_states_on_reload: false,
             umask: None,
+            vrrp_mcast_group6: Ipv6Addr::new(0xff02, 0, 0, 0, 0, 0, 0, 0x12),
+            vrrp_garp_lower_prio_delay: None,
+            vrrp_garp_lower_prio_repeat: None,
+            vrrp_down_timer_adverts: 3,
+            vrrp_garp_interval: Duration::ZERO,
+            vrrp_gna_interval: Duration::ZERO,
+            vrrp_min_garp: false,
+            vrrp_lower_prio_no_advert: false,
+            vrrp_higher_prio_send_advert: false,
+            vrrp_check_unicast_src: false,
+            vrrp_skip_check_adv_addr: false,
+            vrrp_startup_delay: Duration::ZERO,
+            vrrp_owner_ignore_adverts: false,
+            v3_checksum_as_v2: false,
         }
     }
 }
@@ -224,7 +269,7 @@ pub struct Instance {
     pub src_ip: Option<IpAddr>,
     /// `unicast_peer { … }`; non-empty means unicast mode.
     pub unicast_peers: Vec<IpAddr>,
-    /// Multicast group adverts go to (from `vrrp_mcast_group4`).
+    /// Multicast group adverts go to (`vrrp_mcast_group4`, or `vrrp_mcast_group6` for IPv6).
     pub mcast_group: IpAddr,
     /// `garp_master_delay` (else the global).
     pub garp_master_delay: Centis,
@@ -234,6 +279,36 @@ pub struct Instance {
     pub garp_master_refresh: Centis,
     /// `garp_master_refresh_repeat` (else the global).
     pub garp_master_refresh_repeat: u32,
+    /// `garp_lower_prio_delay` (else the global, else `garp_master_delay`'s global; 0 in
+    /// strict mode): second burst after a MASTER saw a lower-priority advert.
+    pub garp_lower_prio_delay: Centis,
+    /// `garp_lower_prio_repeat` (same inheritance; 0 in strict mode): rounds of the burst a
+    /// MASTER sends on a lower-priority advert (0 = none).
+    pub garp_lower_prio_repeat: u32,
+    /// `down_timer_adverts` (1..=100, else the global, 3; forced to 3 in strict mode):
+    /// Master_Down_Interval = N · Master_Adver_Interval + Skew_Time.
+    pub down_timer_adverts: u32,
+    /// `lower_prio_no_advert` (else the global; true in strict mode): a MASTER does not answer
+    /// a lower-priority advert with one of its own.
+    pub lower_prio_no_advert: bool,
+    /// `higher_prio_send_advert` (else the global; false in strict mode): a MASTER sends one
+    /// advert before yielding to a better one.
+    pub higher_prio_send_advert: bool,
+    /// `owner_ignore_adverts` (keepalived 2.3.3+; else the global; owners only, true in strict
+    /// mode): an address owner drops every received advert.
+    pub owner_ignore_adverts: bool,
+    /// `skip_check_adv_addr` (else the global): a BACKUP checks the advert's VIP list only when
+    /// the sender differs from the last master seen. Any valid BOOL enables it (2.2.7's quirk).
+    pub skip_check_adv_addr: bool,
+    /// `check_unicast_src` (or global `vrrp_check_unicast_src`): a unicast instance drops
+    /// adverts whose source is not one of its `unicast_peer`s.
+    pub check_unicast_src: bool,
+    /// `unicast_ttl` (0..=255, unicast only): TTL / hop limit of unicast adverts; `None` =
+    /// 255 over IPv4, the kernel's default over IPv6.
+    pub unicast_ttl: Option<u8>,
+    /// `v3_checksum_as_v2` (keepalived 2.2.8+; else the global): VRRPv3 over IPv4 sends its
+    /// checksum without the pseudo-header and accepts any received checksum.
+    pub v3_checksum_as_v2: bool,
 }
 
 impl Instance {

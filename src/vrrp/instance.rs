@@ -21,7 +21,7 @@ use std::time::{Duration, Instant};
 
 use tracing::{debug, info};
 
-use super::timer::{master_down_interval_us, skew_time_us, us};
+use super::timer::{master_down_interval_n_us, skew_time_us, us};
 use super::wire::{self, Advert, AdvertAuth, DecodeError};
 use crate::model::{self, Auth, Centis, InitialState, TrackEvent, Version, VirtualAddr};
 use file_process::{TrackedFile, TrackedProcess};
@@ -293,7 +293,13 @@ enum Check {
     Count = 256,
     List = 512,
     V3Interval = 1024,
+    OwnerIgnore = 2048,
+    UnicastSrc = 4096,
 }
+
+/// Pending delayed lower-priority GARP bursts are capped: keepalived arms one timer per
+/// lower-priority advert, so a peer flooding adverts could otherwise grow the queue unbounded.
+const MAX_LOWER_PRIO_GARPS: usize = 1024;
 
 /// One `vrrp_instance`: see the module docs.
 #[derive(Debug)]
@@ -323,6 +329,15 @@ pub struct Instance {
     garp_refresh_at: Option<Instant>,
     /// End of `preempt_delay` once a lower-priority master was first seen.
     preempt_time: Option<Instant>,
+    /// Delayed `garp_lower_prio_repeat` bursts, one per lower-priority advert seen as MASTER
+    /// (keepalived arms a timer each time), in deadline order.
+    garp_lower_prio_at: VecDeque<Instant>,
+    /// `vrrp_startup_delay`: until then a BACKUP's master-down deadline is counted from this
+    /// instant instead of from now (keepalived's `vrrp_delayed_start_time`).
+    startup_until: Option<Instant>,
+    /// Source of the last advert a BACKUP accepted or discarded as coming from a lower-priority
+    /// master (`master_saddr`): with `skip_check_adv_addr`, adverts from it skip the VIP checks.
+    master_saddr: Option<IpAddr>,
     next_master_reason: Reason,
     /// In FAULT only waiting for first script results: nothing announced yet.
     silent_fault: bool,
@@ -359,6 +374,9 @@ impl Instance {
             garp_delay_at: None,
             garp_refresh_at: None,
             preempt_time: None,
+            garp_lower_prio_at: VecDeque::new(),
+            startup_until: None,
+            master_saddr: None,
             next_master_reason: Reason::MasterNoResponse,
             silent_fault: false,
             actions: VecDeque::new(),
@@ -463,10 +481,35 @@ impl Instance {
 
     /// The earliest deadline at which [`Instance::handle_timeout`] has work.
     pub fn poll_timeout(&self) -> Option<Instant> {
-        match (self.sands, self.garp_delay_at) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        }
+        [
+            self.sands,
+            self.garp_delay_at,
+            self.garp_lower_prio_at.front().copied(),
+        ]
+        .into_iter()
+        .flatten()
+        .min()
+    }
+
+    /// `vrrp_startup_delay` at daemon start (never on reload): until `until`, every
+    /// master-down deadline a BACKUP arms counts from `until` rather than from now, so no
+    /// backup takes over before the delay plus a full Master_Down_Interval (keepalived 2.2.7's
+    /// `vrrp_init_instance_sands()`; adverts are still processed meanwhile). Call before
+    /// [`Instance::handle_startup`].
+    pub fn set_startup_delay(&mut self, until: Instant) {
+        self.startup_until = Some(until);
+    }
+
+    /// The BACKUP deadline `ms_down_timer` from now, or from the end of the startup delay.
+    fn arm_down_timer(&mut self, now: Instant) {
+        let base = match self.startup_until {
+            Some(until) if now < until => until,
+            _ => {
+                self.startup_until = None;
+                now
+            }
+        };
+        self.sands = Some(base + us(self.ms_down_timer));
     }
 
     /// The next thing to do, in order.
@@ -485,10 +528,11 @@ impl Instance {
     }
 
     fn master_down_us(&self) -> u64 {
-        master_down_interval_us(
+        master_down_interval_n_us(
             self.cfg.version,
             self.effective_priority,
             self.master_adver_int,
+            self.cfg.down_timer_adverts.clamp(1, 100),
         )
     }
 
@@ -733,7 +777,7 @@ impl Instance {
         });
         self.next_master_reason = Reason::MasterNoResponse;
         self.ms_down_timer = self.master_down_us();
-        self.sands = Some(now + us(self.ms_down_timer));
+        self.arm_down_timer(now);
     }
 
     /// Any state → FAULT. A MASTER first sends priority 0 (twice, as keepalived's
@@ -778,7 +822,7 @@ impl Instance {
         });
         self.next_master_reason = Reason::MasterNoResponse;
         self.ms_down_timer = self.master_down_us();
-        self.sands = Some(now + us(self.ms_down_timer));
+        self.arm_down_timer(now);
     }
 
     fn wants_master_at_start(&self) -> bool {
@@ -822,7 +866,7 @@ impl Instance {
             self.become_master(now, State::Init, Reason::AddressOwner);
         } else {
             self.set_state(State::Backup);
-            self.sands = Some(now + us(self.ms_down_timer));
+            self.arm_down_timer(now);
             self.actions.push_back(Action::Transition {
                 from: State::Init,
                 to: State::Backup,
@@ -879,6 +923,15 @@ impl Instance {
     /// Fires every expired timer: the master-down timer (BACKUP → MASTER), the advert timer
     /// (MASTER sends), the delayed GARP burst.
     pub fn handle_timeout(&mut self, now: Instant) {
+        while self.garp_lower_prio_at.front().is_some_and(|at| *at <= now) {
+            self.garp_lower_prio_at.pop_front();
+            // keepalived's timer fires whatever the state, but sends only while the VIPs are set.
+            if self.state == State::Master {
+                self.actions.push_back(Action::SendGarp {
+                    repeat: self.cfg.garp_lower_prio_repeat,
+                });
+            }
+        }
         if self.garp_delay_at.is_some_and(|at| at <= now) {
             self.garp_delay_at = None;
             if self.state == State::Master {
@@ -943,7 +996,9 @@ impl Instance {
     }
 
     /// `vrrp_check_packet()` after the wire checks, in keepalived's order; `Err` = not accepted.
-    fn check_packet(&mut self, pkt: &wire::Received) -> Result<(), ()> {
+    /// `check_vip_addr` false (a BACKUP with `skip_check_adv_addr` hearing the master it
+    /// already knows) skips the VIP count and list checks and the unicast source check.
+    fn check_packet(&mut self, pkt: &wire::Received, check_vip_addr: bool) -> Result<(), ()> {
         let adv = &pkt.advert;
         let src = pkt.src;
         let multicast = !self.cfg.is_unicast();
@@ -1004,7 +1059,7 @@ impl Instance {
                 return Err(());
             }
         }
-        if adv.addrs.len() != self.advert_addrs().len() {
+        if check_vip_addr && adv.addrs.len() != self.advert_addrs().len() {
             self.stats.addr_list_err += 1;
             let m = format!(
                 "received an unexpected ip number count {}, expected {}!",
@@ -1032,8 +1087,16 @@ impl Instance {
             self.log_once(Check::Cast, &m);
             return Err(());
         }
+        if self.cfg.owner_ignore_adverts && self.effective_priority == 255 {
+            let m = format!("Dropping packet(s) from {src} since we are address owner");
+            self.log_once(Check::OwnerIgnore, &m);
+            return Err(());
+        }
         self.stats.advert_rcvd += 1;
-        if let Some(missing) = self
+        if !check_vip_addr {
+            // Neither the VIP list nor the unicast source is looked at (keepalived nests both
+            // under `check_vip_addr`).
+        } else if let Some(missing) = self
             .advert_addrs()
             .into_iter()
             .find(|a| !adv.addrs.contains(a))
@@ -1044,6 +1107,13 @@ impl Instance {
                 self.cfg.vrid
             );
             self.log_once(Check::List, &m);
+            return Err(());
+        } else if self.cfg.is_unicast()
+            && self.cfg.check_unicast_src
+            && !self.cfg.unicast_peers.contains(&src)
+        {
+            let m = format!("unicast source address {src} not a unicast peer");
+            self.log_once(Check::UnicastSrc, &m);
             return Err(());
         }
         if adv.priority == 0 {
@@ -1063,7 +1133,10 @@ impl Instance {
         {
             return;
         }
-        if self.check_packet(pkt).is_err() {
+        let check_vip_addr = !(self.state == State::Backup
+            && self.cfg.skip_check_adv_addr
+            && self.master_saddr == Some(pkt.src));
+        if self.check_packet(pkt, check_vip_addr).is_err() {
             return;
         }
         match self.state {
@@ -1096,9 +1169,10 @@ impl Instance {
             );
             self.ms_down_timer = self.skew_us();
             self.next_master_reason = Reason::PriorityZero;
-            self.sands = Some(now + us(self.ms_down_timer));
+            self.arm_down_timer(now);
             return;
         }
+        self.master_saddr = Some(pkt.src);
         // keepalived accepts 0–1000 s; bounding it here keeps `now + delay` from overflowing.
         let delay = self.cfg.preempt_delay.min(MAX_PREEMPT_DELAY);
         let in_preempt_delay =
@@ -1117,7 +1191,7 @@ impl Instance {
                     self.preempt_time = Some(now + delay);
                 }
             }
-            self.sands = Some(now + us(self.ms_down_timer));
+            self.arm_down_timer(now);
         } else {
             info!(
                 "({}) received lower priority ({}) advert from {} - discarding",
@@ -1127,6 +1201,8 @@ impl Instance {
             self.next_master_reason = Reason::Preempted;
             if let Some(at) = self.sands {
                 self.ms_down_timer = at.saturating_duration_since(now).as_micros() as u64;
+                // Re-armed with what is left, which only moves it during the startup delay.
+                self.arm_down_timer(now);
             }
         }
     }
@@ -1135,10 +1211,15 @@ impl Instance {
     fn master_rx(&mut self, now: Instant, pkt: &wire::Received) {
         let p = pkt.advert.priority;
         let cmp = saddr_cmp(pkt.src, self.primary);
-        if p == 0 {
-            debug!("({}) Master received priority 0 message", self.cfg.name);
-            self.master_tx_extra(now);
-            return;
+        let e0 = self.effective_priority;
+        let better = p > e0 || (p == e0 && cmp.is_gt());
+        if p == 0 || (self.cfg.higher_prio_send_advert && better) {
+            self.send_advert(e0);
+            if p == 0 {
+                debug!("({}) Master received priority 0 message", self.cfg.name);
+                self.rearm_after_rx(now);
+                return;
+            }
         }
         if p == self.effective_priority {
             if cmp.is_eq() {
@@ -1159,10 +1240,32 @@ impl Instance {
         let e = self.effective_priority;
         if p < e || (p == e && cmp.is_lt()) {
             info!(
-                "({}) Received advert from {} with lower priority {}, ours {}, forcing new election",
-                self.cfg.name, pkt.src, p, e
+                "({}) Received advert from {} with lower priority {}, ours {}{}",
+                self.cfg.name,
+                pkt.src,
+                p,
+                e,
+                if self.cfg.lower_prio_no_advert {
+                    ""
+                } else {
+                    ", forcing new election"
+                }
             );
-            self.master_tx_extra(now);
+            if !self.cfg.lower_prio_no_advert {
+                self.send_advert(e);
+            }
+            if self.cfg.garp_lower_prio_repeat > 0 {
+                self.actions.push_back(Action::SendGarp {
+                    repeat: self.cfg.garp_lower_prio_repeat,
+                });
+                if self.cfg.garp_lower_prio_delay > Centis::ZERO
+                    && self.garp_lower_prio_at.len() < MAX_LOWER_PRIO_GARPS
+                {
+                    self.garp_lower_prio_at
+                        .push_back(now + self.cfg.garp_lower_prio_delay.to_duration());
+                }
+            }
+            self.rearm_after_rx(now);
             self.actions.push_back(Action::MasterRxLowerPri {
                 from: pkt.src,
                 priority: e,
@@ -1189,6 +1292,18 @@ impl Instance {
             };
             self.adopt_master_interval(&pkt.advert);
             self.leave_master(now, reason);
+        } else {
+            // Equal priority from our own address: nothing sent, but the timer is re-armed.
+            self.rearm_after_rx(now);
+        }
+    }
+
+    /// After an advert a MASTER keeps its state for, keepalived re-arms the send timer a full
+    /// interval from now, except with `lower_prio_no_advert` (nothing was sent, so the
+    /// schedule stands).
+    fn rearm_after_rx(&mut self, now: Instant) {
+        if !self.cfg.lower_prio_no_advert {
+            self.sands = Some(now + self.cfg.advert_int.to_duration());
         }
     }
 
@@ -1307,7 +1422,10 @@ mod file_process;
 mod sync_hooks;
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 
 #[cfg(test)]
 mod notify_tests;
+
+#[cfg(test)]
+mod knob_tests;

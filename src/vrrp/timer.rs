@@ -29,7 +29,23 @@ pub fn skew_time_us(version: Version, priority: u8, master_adver_int: Centis) ->
 
 /// `Master_Down_Interval = 3 · Master_Adver_Interval + Skew_Time`, in microseconds.
 pub fn master_down_interval_us(version: Version, priority: u8, master_adver_int: Centis) -> u64 {
-    DOWN_TIMER_ADVERTS * u64::from(master_adver_int.0) * US_PER_CENTI
+    master_down_interval_n_us(
+        version,
+        priority,
+        master_adver_int,
+        DOWN_TIMER_ADVERTS as u32,
+    )
+}
+
+/// keepalived's `VRRP_MS_DOWN_TIMER`: `down_timer_adverts · Master_Adver_Interval +
+/// Skew_Time`, in microseconds (`down_timer_adverts` is 3 unless configured, 1..=100).
+pub fn master_down_interval_n_us(
+    version: Version,
+    priority: u8,
+    master_adver_int: Centis,
+    down_timer_adverts: u32,
+) -> u64 {
+    u64::from(down_timer_adverts) * u64::from(master_adver_int.0) * US_PER_CENTI
         + skew_time_us(version, priority, master_adver_int)
 }
 
@@ -75,5 +91,23 @@ mod tests {
         );
         // (256-200)·5·625/16 = 10937.5 -> 10937.
         assert_eq!(skew_time_us(Version::V3, 200, Centis(5)), 10_937);
+    }
+
+    #[test]
+    fn down_timer_adverts_scales_the_interval_only() {
+        // 1 · 1 s + 609375 µs; 10 · 1 s + the same skew.
+        assert_eq!(
+            master_down_interval_n_us(Version::V2, 100, Centis(100), 1),
+            1_609_375
+        );
+        assert_eq!(
+            master_down_interval_n_us(Version::V2, 100, Centis(100), 10),
+            10_609_375
+        );
+        // v3 at 10 ms: 5 · 10 ms + (256-100)·1·625/16 = 50000 + 6093.
+        assert_eq!(
+            master_down_interval_n_us(Version::V3, 100, Centis(1), 5),
+            56_093
+        );
     }
 }

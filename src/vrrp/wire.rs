@@ -367,6 +367,18 @@ pub fn vrrp_checksum_ipv4(version: Version, vrrp: &[u8], src: Ipv4Addr, dst: Ipv
 /// whose header checksum is wrong. Checks that depend on the instance (TTL in multicast mode,
 /// version and auth against the configuration) are the engine's.
 pub fn parse_ipv4(datagram: &[u8]) -> Result<Received, DecodeError> {
+    parse_ipv4_checked(datagram, true)
+}
+
+/// [`parse_ipv4`] for an instance with `v3_checksum_as_v2` (keepalived 2.2.8+): the checksum
+/// of a VRRPv3 advert is not verified at all, since peers that compute it without the
+/// pseudo-header (Cisco, Juniper) and peers that follow RFC 5798 must both be heard. A VRRPv2
+/// checksum is still verified.
+pub fn parse_ipv4_v3_checksum_as_v2(datagram: &[u8]) -> Result<Received, DecodeError> {
+    parse_ipv4_checked(datagram, false)
+}
+
+fn parse_ipv4_checked(datagram: &[u8], check_v3_sum: bool) -> Result<Received, DecodeError> {
     let ip = Ipv4Packet::new_checked(datagram)?;
     if datagram.len() < ip.header_len() + VRRP_HEADER_LEN {
         return Err(DecodeError::Truncated);
@@ -397,7 +409,8 @@ pub fn parse_ipv4(datagram: &[u8]) -> Result<Received, DecodeError> {
             actual: datagram.len(),
         });
     }
-    if vrrp_checksum_ipv4(version, vrrp, ip.src(), ip.dst()) != 0 {
+    let check_sum = version == Version::V2 || check_v3_sum;
+    if check_sum && vrrp_checksum_ipv4(version, vrrp, ip.src(), ip.dst()) != 0 {
         return Err(DecodeError::Checksum);
     }
     let addr_end = VRRP_HEADER_LEN + usize::from(pkt.count()) * 4;
@@ -540,6 +553,17 @@ impl Advert {
 
     /// Writes the advert as the payload of an IPv4 datagram, checksum included.
     pub fn emit_ipv4_payload(&self, src: Ipv4Addr, dst: Ipv4Addr) -> Vec<u8> {
+        self.emit_ipv4_payload_as(src, dst, false)
+    }
+
+    /// [`Advert::emit_ipv4_payload`]; with `v3_checksum_as_v2` a VRRPv3 checksum covers the
+    /// VRRP message alone, as VRRPv2's does (keepalived 2.2.8+, Cisco/Juniper interop).
+    pub fn emit_ipv4_payload_as(
+        &self,
+        src: Ipv4Addr,
+        dst: Ipv4Addr,
+        v3_checksum_as_v2: bool,
+    ) -> Vec<u8> {
         let addrs: Vec<Ipv4Addr> = self.ipv4_addrs().collect();
         let count = addrs.len() as u8;
         let mut out = Vec::with_capacity(VrrpPacket::<&[u8]>::ipv4_len(3, count) + 8);
@@ -567,7 +591,12 @@ impl Advert {
                 AdvertAuth::None | AdvertAuth::Other(_) => out.extend_from_slice(&[0; 8]),
             }
         }
-        let sum = vrrp_checksum_ipv4(self.version, &out, src, dst);
+        let rule = if v3_checksum_as_v2 {
+            Version::V2
+        } else {
+            self.version
+        };
+        let sum = vrrp_checksum_ipv4(rule, &out, src, dst);
         out[6..8].copy_from_slice(&sum.to_be_bytes());
         out
     }
@@ -614,7 +643,19 @@ impl Advert {
 /// given id, no DF, the given TTL, protocol 112, header checksum, then the advert with its
 /// VRRP checksum (v3: over the pseudo-header with this `dst`, so call once per unicast peer).
 pub fn emit_ipv4(advert: &Advert, src: Ipv4Addr, dst: Ipv4Addr, ttl: u8, ip_id: u16) -> Vec<u8> {
-    let payload = advert.emit_ipv4_payload(src, dst);
+    emit_ipv4_as(advert, src, dst, ttl, ip_id, false)
+}
+
+/// [`emit_ipv4`] with the `v3_checksum_as_v2` rule of [`Advert::emit_ipv4_payload_as`].
+pub fn emit_ipv4_as(
+    advert: &Advert,
+    src: Ipv4Addr,
+    dst: Ipv4Addr,
+    ttl: u8,
+    ip_id: u16,
+    v3_checksum_as_v2: bool,
+) -> Vec<u8> {
+    let payload = advert.emit_ipv4_payload_as(src, dst, v3_checksum_as_v2);
     let total = (IPV4_HEADER_LEN + payload.len()) as u16;
     let mut out = Vec::with_capacity(usize::from(total));
     out.push(0x45);
@@ -1144,3 +1185,6 @@ mod tests {
         assert!(decoded > 0);
     }
 }
+
+#[cfg(test)]
+mod knob_tests;

@@ -14,10 +14,12 @@ fn master_rx_lower_pri_follows_the_answering_advert_every_time() {
     for k in 1..=3 {
         i.handle_packet(t1 + ms(100 * k), &rx(&c, A, 50));
         let acts = drain(&mut i);
-        assert_eq!(acts.len(), 2, "{acts:?}");
+        // The answering advert, the `garp_lower_prio_repeat` burst (default 5), then the event.
+        assert_eq!(acts.len(), 3, "{acts:?}");
         assert_eq!(prio_of(&acts[0]), Some(100));
+        assert_eq!(acts[1], Action::SendGarp { repeat: 5 });
         assert_eq!(
-            acts[1],
+            acts[2],
             Action::MasterRxLowerPri {
                 from: A.into(),
                 priority: 100
@@ -27,7 +29,7 @@ fn master_rx_lower_pri_follows_the_answering_advert_every_time() {
     // Equal priority from a lower address is "lower" too.
     i.handle_packet(t1 + ms(500), &rx(&c, A, 100));
     assert_eq!(
-        drain(&mut i)[1],
+        drain(&mut i)[2],
         Action::MasterRxLowerPri {
             from: A.into(),
             priority: 100

@@ -22,7 +22,7 @@ fn vip(last: u8) -> VirtualAddr {
     }
 }
 
-pub(super) fn cfg(prio: u8) -> model::Instance {
+pub(crate) fn cfg(prio: u8) -> model::Instance {
     model::Instance {
         name: "VI_1".into(),
         initial_state: InitialState::Backup,
@@ -50,6 +50,16 @@ pub(super) fn cfg(prio: u8) -> model::Instance {
         garp_master_repeat: 5,
         garp_master_refresh: Centis::ZERO,
         garp_master_refresh_repeat: 1,
+        garp_lower_prio_delay: Centis::from_secs(5),
+        garp_lower_prio_repeat: 5,
+        down_timer_adverts: 3,
+        lower_prio_no_advert: false,
+        higher_prio_send_advert: false,
+        owner_ignore_adverts: false,
+        skip_check_adv_addr: false,
+        check_unicast_src: false,
+        unicast_ttl: None,
+        v3_checksum_as_v2: false,
     }
 }
 
@@ -306,11 +316,17 @@ fn master_yields_to_higher_and_forces_election_on_lower() {
     let mut i = started(&c, t0, B);
     let t1 = to_master(&mut i);
 
-    // Lower priority: an immediate advert, the schedule restarts from it.
+    // Lower priority: an immediate advert, the schedule restarts from it, and the
+    // `garp_lower_prio_repeat` burst (keepalived's default: the master repeat, 5).
     i.handle_packet(t1 + ms(300), &rx(&c, A, 50));
     let acts = drain(&mut i);
     assert_eq!(acts.iter().filter_map(prio_of).collect::<Vec<_>>(), [100]);
-    assert_eq!(acts.len(), 2, "the advert, then MasterRxLowerPri: {acts:?}");
+    assert_eq!(acts[1], Action::SendGarp { repeat: 5 });
+    assert!(
+        matches!(acts[2], Action::MasterRxLowerPri { priority: 100, .. }),
+        "the advert, the lower-priority GARP burst, then MasterRxLowerPri: {acts:?}"
+    );
+    assert_eq!(acts.len(), 3);
     assert_eq!(i.poll_timeout(), Some(t1 + ms(1300)));
 
     // Priority zero from a stopping peer: also an immediate advert.

@@ -2,7 +2,7 @@
 //! in one group `G1`, exchanging adverts through the wire codec on a simulated LAN.
 
 use super::*;
-use crate::model::{Auth, Centis, InitialState, NotifyScripts, TrackEvent, Version, VirtualAddr};
+use crate::model::{Centis, NotifyScripts, TrackEvent, VirtualAddr};
 use crate::vrrp::instance::{Action, FaultCause, Reason};
 use crate::vrrp::wire::{self, emit_ipv4, parse_ipv4};
 use std::net::{IpAddr, Ipv4Addr};
@@ -27,31 +27,12 @@ fn vip(last: u8) -> VirtualAddr {
 fn cfg(vrid: u8, prio: u8) -> model::Instance {
     model::Instance {
         name: format!("VI_{vrid}"),
-        initial_state: InitialState::Backup,
         interface: Some(format!("eth{}", vrid - 51)),
         vrid,
-        priority: prio,
-        advert_int: Centis::from_secs(1),
-        version: Version::V2,
-        auth: Some(Auth::Pass(*b"secret12")),
         vips: vec![vip(100 + vrid - 51)],
-        track_scripts: Vec::new(),
-        track_interfaces: Vec::new(),
-        dont_track_primary: false,
-        nopreempt: false,
-        preempt_delay: Duration::ZERO,
-        notify: NotifyScripts::default(),
-        smtp_alert: false,
-        src_ip: None,
-        unicast_peers: Vec::new(),
-        mcast_group: IpAddr::V4(MCAST),
         garp_master_delay: Centis::ZERO,
         garp_master_repeat: 1,
-        garp_master_refresh: Centis::ZERO,
-        garp_master_refresh_repeat: 1,
-        notify_priority_changes: false,
-        track_files: Vec::new(),
-        track_processes: Vec::new(),
+        ..crate::vrrp::instance::tests::cfg(prio)
     }
 }
 
