@@ -292,11 +292,10 @@ impl<'a> Obj<'a> {
 fn json_data(out: &mut String, d: &InstanceDump<'_>, config: &model::Config) {
     let e = d.engine;
     let c = e.config();
-    let g = &config.global;
     let mut o = Obj::open(out);
     o.string("iname", &c.name);
     o.flag("dont_track_primary", c.dont_track_primary);
-    o.flag("skip_check_adv_addr", false);
+    o.flag("skip_check_adv_addr", c.skip_check_adv_addr);
     o.flag("strict_mode", false);
     o.string("vmac_ifname", "");
     if let Some(i) = &c.interface {
@@ -308,11 +307,10 @@ fn json_data(out: &mut String, d: &InstanceDump<'_>, config: &model::Config) {
     o.uint("garp_refresh", c.garp_master_refresh.0 / 100);
     o.uint("garp_rep", c.garp_master_repeat);
     o.uint("garp_refresh_rep", c.garp_master_refresh_repeat);
-    // Not configurable here yet: keepalived's defaults are the global GARP delay and repeat.
-    o.uint("garp_lower_prio_delay", g.vrrp_garp_master_delay.0 / 100);
-    o.uint("garp_lower_prio_rep", g.vrrp_garp_master_repeat);
-    o.flag("lower_prio_no_advert", false);
-    o.flag("higher_prio_send_advert", false);
+    o.uint("garp_lower_prio_delay", c.garp_lower_prio_delay.0 / 100);
+    o.uint("garp_lower_prio_rep", c.garp_lower_prio_repeat);
+    o.flag("lower_prio_no_advert", c.lower_prio_no_advert);
+    o.flag("higher_prio_send_advert", c.higher_prio_send_advert);
     o.uint("vrid", c.vrid);
     o.uint("base_priority", e.base_priority());
     o.uint("effective_priority", e.effective_priority());
@@ -451,6 +449,23 @@ pub fn data_block(d: &InstanceDump<'_>) -> String {
     kv(
         "Gratuitous ARP refresh repeat",
         &c.garp_master_refresh_repeat,
+    );
+    kv(
+        "Gratuitous ARP lower priority delay",
+        &(c.garp_lower_prio_delay.0 / 100),
+    );
+    kv(
+        "Gratuitous ARP lower priority repeat",
+        &c.garp_lower_prio_repeat,
+    );
+    kv("Down timer adverts", &c.down_timer_adverts);
+    kv(
+        "Send advert after receive lower priority advert",
+        &!c.lower_prio_no_advert,
+    );
+    kv(
+        "Send advert after receive higher priority advert",
+        &c.higher_prio_send_advert,
     );
     kv("Virtual Router ID", &c.vrid);
     kv("Priority", &e.base_priority());

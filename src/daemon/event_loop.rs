@@ -319,6 +319,10 @@ impl Daemon {
         crate::exec_security::set_enforced(config.global.enable_script_security);
         self.config = config;
         self.trackers.apply(&self.config, false, &self.track_tx);
+        let delay = self.config.global.vrrp_startup_delay;
+        if boot && !delay.is_zero() {
+            tracing::info!("Delaying startup for {} seconds", delay.as_secs_f64());
+        }
         let instances = self.config.instances.clone();
         for cfg in &instances {
             self.add_instance(now, cfg, boot).await?;
@@ -495,6 +499,9 @@ impl Daemon {
         for ev in self.trackers.current() {
             engine.handle_track(now, ev);
         }
+        if boot && !self.config.global.vrrp_startup_delay.is_zero() {
+            engine.set_startup_delay(now + self.config.global.vrrp_startup_delay);
+        }
         engine.handle_startup(now, src, up);
         self.slots.push(Slot {
             cfg: cfg.clone(),
@@ -634,7 +641,7 @@ impl Daemon {
         let (v6, parsed) = match pkt {
             Incoming::V4(dg) => (
                 false,
-                wire::parse_ipv4(dg).map_err(|e| {
+                self.parse_ipv4(ifindex, dg).map_err(|e| {
                     let who = wire::peek_ipv4(dg).map(|(src, vrid)| (IpAddr::V4(src), vrid));
                     (e, who)
                 }),
@@ -700,6 +707,26 @@ impl Daemon {
                 "Unknown VRID({}) received on ifindex {ifindex}. ignoring...",
                 rx.advert.vrid
             );
+        }
+    }
+
+    /// [`wire::parse_ipv4`], but a VRRPv3 checksum is not verified when an instance on this
+    /// interface with this VRID has `v3_checksum_as_v2` (keepalived 2.2.8+).
+    fn parse_ipv4(&self, ifindex: u32, dg: &[u8]) -> Result<wire::Received, wire::DecodeError> {
+        match wire::parse_ipv4(dg) {
+            Err(wire::DecodeError::Checksum)
+                if wire::peek_ipv4(dg).is_some_and(|(_, vrid)| {
+                    self.slots.iter().any(|s| {
+                        s.ifindex == ifindex
+                            && !s.v6
+                            && s.cfg.vrid == vrid
+                            && s.cfg.v3_checksum_as_v2
+                    })
+                }) =>
+            {
+                wire::parse_ipv4_v3_checksum_as_v2(dg)
+            }
+            other => other,
         }
     }
 
@@ -1231,8 +1258,13 @@ fn send_advert(slot: &mut Slot, links: &HashMap<String, Link>, adv: &wire::Adver
             IpAddr::V6(_) => vec![],
         }
     };
+    // keepalived: `unicast_ttl` for unicast copies, 255 otherwise.
+    let ttl = match slot.cfg.unicast_ttl {
+        Some(t) if slot.cfg.is_unicast() => t,
+        _ => 255,
+    };
     for dst in dsts {
-        let dg = wire::emit_ipv4(adv, src, dst, 255, slot.ip_id);
+        let dg = wire::emit_ipv4_as(adv, src, dst, ttl, slot.ip_id, slot.cfg.v3_checksum_as_v2);
         if let Err(e) = sock.send(&dg, dst) {
             tracing::warn!("({}) advert to {dst} not sent: {e}", slot.cfg.name);
         }
@@ -1265,8 +1297,9 @@ fn send_advert6(slot: &Slot, adv: &wire::Advert) {
             IpAddr::V4(_) => MCAST_GROUP6,
         }]
     };
+    let hops = slot.cfg.unicast_ttl.filter(|_| slot.cfg.is_unicast());
     for dst in dsts {
-        if let Err(e) = sock.send(&msg, Some(src), dst) {
+        if let Err(e) = sock.send_with_hop_limit(&msg, Some(src), dst, hops) {
             tracing::warn!("({}) advert to {dst} not sent: {e}", slot.cfg.name);
         }
     }

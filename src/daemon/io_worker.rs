@@ -80,6 +80,8 @@ pub struct Context {
 /// Run jobs until the sender side is dropped and the queue is empty.
 pub async fn run(mut ctx: Context, mut rx: mpsc::UnboundedReceiver<Job>) {
     let mut garp = std::collections::HashMap::<u32, net::GarpSender>::new();
+    // `vrrp_garp_interval` / `vrrp_gna_interval`: frames go through per-interface queues.
+    let mut pacer = super::garp_pacer::Pacer::default();
     // Opened before the first job so the start-up `BACKUP` line is not lost.
     let mut notifier = notify::Notifier::new(&ctx.global, ctx.script_user.clone());
     // `no_email_faults` and keepalived's `last_email_state` per instance.
@@ -127,6 +129,16 @@ pub async fn run(mut ctx: Context, mut rx: mpsc::UnboundedReceiver<Job>) {
                         ifindex, mac, ip, ..
                     } in &frames
                     {
+                        let gap = super::garp_pacer::Pacer::gap(
+                            ip,
+                            ctx.global.vrrp_garp_interval,
+                            ctx.global.vrrp_gna_interval,
+                        );
+                        if !gap.is_zero() {
+                            let r = router.get(ifindex).copied().unwrap_or(false);
+                            pacer.enqueue(&instance, *ifindex, *mac, *ip, r, gap);
+                            continue;
+                        }
                         let sender = match garp.entry(*ifindex) {
                             std::collections::hash_map::Entry::Occupied(o) => o.into_mut(),
                             std::collections::hash_map::Entry::Vacant(v) => {

@@ -4,6 +4,7 @@
 mod cli;
 pub mod dump;
 mod event_loop;
+mod garp_pacer;
 mod io_worker;
 mod logging;
 mod notify_events;

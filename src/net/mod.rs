@@ -26,6 +26,8 @@ mod socket;
 mod socket6;
 
 #[cfg(test)]
+mod knob_tests;
+#[cfg(test)]
 pub(crate) mod testns;
 #[cfg(test)]
 mod tests;

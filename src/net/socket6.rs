@@ -141,6 +141,18 @@ impl VrrpSocket6 {
     /// kernel overwrites it) to `dst`, from `src` when given (keepalived uses the interface's
     /// link-local address) or from the kernel's choice. Never blocks.
     pub fn send(&self, vrrp: &[u8], src: Option<Ipv6Addr>, dst: Ipv6Addr) -> Result<(), Error> {
+        self.send_with_hop_limit(vrrp, src, dst, None)
+    }
+
+    /// [`VrrpSocket6::send`] with an `IPV6_HOPLIMIT` for this datagram (`unicast_ttl`);
+    /// `None` = the socket's hop limits (255 to the group, the kernel default to a peer).
+    pub fn send_with_hop_limit(
+        &self,
+        vrrp: &[u8],
+        src: Option<Ipv6Addr>,
+        dst: Ipv6Addr,
+        hop_limit: Option<u8>,
+    ) -> Result<(), Error> {
         if vrrp.len() < 8 {
             return Err(Error::BadDatagram {
                 len: vrrp.len(),
@@ -160,7 +172,10 @@ impl VrrpSocket6 {
             },
             ipi6_ifindex: self.ifindex,
         });
-        let cmsgs: Vec<ControlMessage> = info.iter().map(ControlMessage::Ipv6PacketInfo).collect();
+        let hops = hop_limit.map(libc::c_int::from);
+        let mut cmsgs: Vec<ControlMessage> =
+            info.iter().map(ControlMessage::Ipv6PacketInfo).collect();
+        cmsgs.extend(hops.iter().map(ControlMessage::Ipv6HopLimit));
         let sent = sendmsg(
             self.tx.as_raw_fd(),
             &[IoSlice::new(vrrp)],
