@@ -164,3 +164,11 @@ fn track() {
 fn sync() {
     run_lab("sync");
 }
+
+/// Three nodes on one VRID (ours 100, ours 90, keepalived 2.2.7 80) with
+/// `vrrp_mcast_group4 224.0.0.118`: exactly one master at every sample, crash takeover, and
+/// back to one master within one advert interval of healing a partition.
+#[test]
+fn threenode() {
+    run_lab("threenode");
+}
