@@ -172,3 +172,11 @@ fn sync() {
 fn threenode() {
     run_lab("threenode");
 }
+
+/// An attacker floods invalid priority-255 adverts (wrong password, no auth, TTL 64, bad
+/// checksum): the master keeps its VIP and its 1 s advert rhythm, both nodes count the drops,
+/// and the backup still takes over within Master_Down_Interval when the master dies.
+#[test]
+fn hostile() {
+    run_lab("hostile");
+}

@@ -1,16 +1,31 @@
 #!/usr/bin/python3
-"""Send one VRRPv2 advertisement, as a peer would, for the notify-event lab.
+"""Send VRRPv2 advertisements, as a peer (or an attacker on the LAN) would.
 
-Usage: vrrp_send.py IFACE_ADDR VRID PRIORITY ADVERT_INT AUTH_PASS VIP...
-Multicast to 224.0.0.18 with TTL 255 from the host's IFACE_ADDR, PASS authentication when
-AUTH_PASS is not "-". Needs root (raw socket, protocol 112).
+Usage: vrrp_send.py [--count N] [--every SECONDS] [--ttl TTL] [--bad-sum]
+                    IFACE_ADDR VRID PRIORITY ADVERT_INT AUTH_PASS VIP...
+Multicast to 224.0.0.18 from the host's IFACE_ADDR, PASS authentication when AUTH_PASS is not
+"-". Defaults: one advert, TTL 255, a correct checksum; --bad-sum sends a wrong one. At most
+1000 adverts. Needs root (raw socket, protocol 112).
 """
+import argparse
 import socket
 import struct
-import sys
+import time
 
-src, vrid, prio, adv_int, password = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), sys.argv[5]
-vips = sys.argv[6:]
+ap = argparse.ArgumentParser()
+ap.add_argument("--count", type=int, default=1)
+ap.add_argument("--every", type=float, default=0.1)
+ap.add_argument("--ttl", type=int, default=255)
+ap.add_argument("--bad-sum", action="store_true")
+ap.add_argument("src")
+ap.add_argument("vrid", type=int)
+ap.add_argument("prio", type=int)
+ap.add_argument("adv_int", type=int)
+ap.add_argument("password")
+ap.add_argument("vips", nargs="+")
+a = ap.parse_args()
+if not 1 <= a.count <= 1000:
+    ap.error("--count must be 1..1000")
 
 
 def checksum(data):
@@ -22,15 +37,19 @@ def checksum(data):
     return ~s & 0xFFFF
 
 
-auth_type = 0 if password == "-" else 1
-auth = b"\0" * 8 if password == "-" else password.encode()[:8].ljust(8, b"\0")
-addrs = b"".join(socket.inet_aton(v) for v in vips)
-head = struct.pack("!BBBBBBH", 0x21, vrid, prio, len(vips), auth_type, adv_int, 0)
+auth_type = 0 if a.password == "-" else 1
+auth = b"\0" * 8 if a.password == "-" else a.password.encode()[:8].ljust(8, b"\0")
+addrs = b"".join(socket.inet_aton(v) for v in a.vips)
+head = struct.pack("!BBBBBBH", 0x21, a.vrid, a.prio, len(a.vips), auth_type, a.adv_int, 0)
 msg = head + addrs + auth
-msg = msg[:6] + struct.pack("!H", checksum(msg)) + msg[8:]
+csum = checksum(msg) ^ (0x5555 if a.bad_sum else 0)
+msg = msg[:6] + struct.pack("!H", csum) + msg[8:]
 
 sock = socket.socket(socket.AF_INET, socket.SOCK_RAW, 112)
-sock.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_TTL, 255)
-sock.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_IF, socket.inet_aton(src))
-sock.bind((src, 0))
-sock.sendto(msg, ("224.0.0.18", 0))
+sock.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_TTL, a.ttl)
+sock.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_IF, socket.inet_aton(a.src))
+sock.bind((a.src, 0))
+for k in range(a.count):
+    if k:
+        time.sleep(a.every)
+    sock.sendto(msg, ("224.0.0.18", 0))

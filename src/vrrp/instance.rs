@@ -1429,3 +1429,6 @@ mod notify_tests;
 
 #[cfg(test)]
 mod knob_tests;
+
+#[cfg(test)]
+mod hostile_tests;
