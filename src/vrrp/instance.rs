@@ -349,6 +349,9 @@ pub struct Instance {
     sync_member: bool,
     /// BACKUP whose master-down timer fired while held by its sync group.
     want_master: bool,
+    /// A MASTER member heard a lower-priority advert: its group sends the other members'
+    /// lower-priority GARP bursts too (taken by `vrrp::sync`).
+    sync_lower_prio_seen: bool,
     /// Held in FAULT by its sync group (name), whatever its own trackers say.
     sync_fault: Option<String>,
 }
@@ -383,6 +386,7 @@ impl Instance {
             stats: Stats::default(),
             logged: 0,
             sync_member: false,
+            sync_lower_prio_seen: false,
             want_master: false,
             sync_fault: None,
         };
@@ -1254,17 +1258,8 @@ impl Instance {
             if !self.cfg.lower_prio_no_advert {
                 self.send_advert(e);
             }
-            if self.cfg.garp_lower_prio_repeat > 0 {
-                self.actions.push_back(Action::SendGarp {
-                    repeat: self.cfg.garp_lower_prio_repeat,
-                });
-                if self.cfg.garp_lower_prio_delay > Centis::ZERO
-                    && self.garp_lower_prio_at.len() < MAX_LOWER_PRIO_GARPS
-                {
-                    self.garp_lower_prio_at
-                        .push_back(now + self.cfg.garp_lower_prio_delay.to_duration());
-                }
-            }
+            self.garp_lower_prio(now);
+            self.sync_lower_prio_seen = self.sync_member;
             self.rearm_after_rx(now);
             self.actions.push_back(Action::MasterRxLowerPri {
                 from: pkt.src,
@@ -1295,6 +1290,27 @@ impl Instance {
         } else {
             // Equal priority from our own address: nothing sent, but the timer is re-armed.
             self.rearm_after_rx(now);
+        }
+    }
+
+    /// The `garp_lower_prio_repeat` burst now and its delayed repeat after
+    /// `garp_lower_prio_delay` (keepalived's `vrrp_send_link_update()` plus a timer): what a
+    /// MASTER does on hearing a lower-priority advert, and what its sync group makes the other
+    /// members do. Frames go out only while the VIPs are set, i.e. in MASTER.
+    pub(crate) fn garp_lower_prio(&mut self, now: Instant) {
+        if self.cfg.garp_lower_prio_repeat == 0 {
+            return;
+        }
+        if self.state == State::Master {
+            self.actions.push_back(Action::SendGarp {
+                repeat: self.cfg.garp_lower_prio_repeat,
+            });
+        }
+        if self.cfg.garp_lower_prio_delay > Centis::ZERO
+            && self.garp_lower_prio_at.len() < MAX_LOWER_PRIO_GARPS
+        {
+            self.garp_lower_prio_at
+                .push_back(now + self.cfg.garp_lower_prio_delay.to_duration());
         }
     }
 

@@ -115,9 +115,27 @@ impl SyncGroups {
     /// Idempotent: with nothing new it changes nothing.
     pub fn reconcile(&mut self, now: Instant, instances: &mut [&mut Instance]) {
         for gi in 0..self.groups.len() {
+            self.lower_prio_garps(gi, now, instances);
             for _ in 0..MAX_STEPS {
                 if !self.step(gi, now, instances) {
                     break;
+                }
+            }
+        }
+    }
+
+    /// A MASTER member that heard a lower-priority advert sent its lower-priority GARP burst;
+    /// keepalived's `vrrp_state_master_rx()` also sends every other member's (those with
+    /// `garp_lower_prio_repeat`), so the peer's ARP caches are refreshed for the whole group.
+    fn lower_prio_garps(&self, gi: usize, now: Instant, inst: &mut [&mut Instance]) {
+        let members = &self.groups[gi].members;
+        if members.iter().any(|&m| m >= inst.len()) {
+            return;
+        }
+        for &m in members {
+            if inst[m].take_lower_prio_seen() {
+                for &o in members.iter().filter(|&&o| o != m) {
+                    inst[o].garp_lower_prio(now);
                 }
             }
         }

@@ -28,6 +28,11 @@ impl Instance {
         self.sync_member
     }
 
+    /// A lower-priority advert reached this MASTER member since the last call (cleared).
+    pub fn take_lower_prio_seen(&mut self) -> bool {
+        std::mem::take(&mut self.sync_lower_prio_seen)
+    }
+
     /// keepalived's `wantstate == MASTER`: MASTER, or a BACKUP whose master-down timer fired
     /// while its group held it back (cleared by an accepted advert).
     pub fn wants_master(&self) -> bool {

@@ -116,7 +116,7 @@ pub(super) fn transition(from: State, to: State, reason: Reason) -> Action {
 
 /// An advert from `src` with our VIPs, as a peer keepalived would send it, round-tripped
 /// through the wire codec.
-pub(super) fn rx(c: &model::Instance, src: Ipv4Addr, prio: u8) -> wire::Received {
+pub(crate) fn rx(c: &model::Instance, src: Ipv4Addr, prio: u8) -> wire::Received {
     let peer = Instance::new(c, &[]);
     let adv = peer.advert(prio);
     parse_ipv4(&emit_ipv4(&adv, src, MCAST, 255, 1)).unwrap()

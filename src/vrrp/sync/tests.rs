@@ -709,3 +709,57 @@ fn the_start_up_backup_is_the_initial_announcement() {
         }]
     );
 }
+
+#[test]
+fn a_lower_priority_advert_to_one_member_refreshes_every_members_arp() {
+    let mut lan = pair(150, 100);
+    let t0 = lan.now;
+    lan.run_until(t0 + secs(5));
+    assert_eq!(lan.nodes[0].states(), [State::Master, State::Master]);
+    let a = &mut lan.nodes[0];
+    a.log.clear();
+    // A priority-50 advert for VRID 51 only (e.g. a peer that lost track of the master).
+    let now = lan.now;
+    let c = cfg(51, 50);
+    let low = crate::vrrp::instance::tests::rx(&c, B, 50);
+    a.deliver(now, std::slice::from_ref(&low));
+    a.settle(now);
+    let garps = |log: &[(usize, Action)]| -> Vec<(usize, u32)> {
+        log.iter()
+            .filter_map(|(k, act)| match act {
+                Action::SendGarp { repeat } => Some((*k, *repeat)),
+                _ => None,
+            })
+            .collect()
+    };
+    // VI_51's own burst, then VI_52's from the group (keepalived's default repeat: 5).
+    assert_eq!(garps(&a.log), [(0, 5), (1, 5)]);
+    // Both delayed repeats are armed for garp_lower_prio_delay (5 s) later.
+    a.log.clear();
+    let later = now + secs(5);
+    for i in &mut a.insts {
+        assert!(i.poll_timeout().is_some_and(|t| t <= later));
+        // Only the due timers: the advert timer fires too, which is fine.
+        while let Some(t) = i.poll_timeout().filter(|t| *t <= later) {
+            i.handle_timeout(t);
+        }
+    }
+    a.settle(later);
+    let delayed = garps(&a.log);
+    assert!(
+        delayed.contains(&(0, 5)) && delayed.contains(&(1, 5)),
+        "{delayed:?}"
+    );
+    // Without a group, only the instance that heard the advert refreshes.
+    let mut solo = Node::new(A, &[cfg(51, 150), cfg(52, 150)], false);
+    solo.start(t0, &[true, true]);
+    for i in &mut solo.insts {
+        let at = i.poll_timeout().unwrap();
+        i.handle_timeout(at);
+    }
+    solo.settle(now);
+    solo.log.clear();
+    solo.deliver(now, std::slice::from_ref(&low));
+    solo.settle(now);
+    assert_eq!(garps(&solo.log), [(0, 5)]);
+}
