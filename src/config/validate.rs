@@ -2,7 +2,7 @@
 //! ranges and messages, then the post-parse derivations of `vrrp_complete_instance()`
 //! (inventory §2, §3.1, §4).
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::net::{IpAddr, Ipv4Addr};
 use std::path::Path;
 use std::time::Duration;
@@ -25,6 +25,7 @@ use crate::model::{
 };
 
 mod sync_group;
+mod traps;
 
 /// Validates a statement tree into a model; every finding goes to `rep`.
 pub(crate) fn validate(stmts: &[Stmt], rep: &mut Reporter, opts: &LoadOptions) -> Config {
@@ -38,6 +39,7 @@ pub(crate) fn validate(stmts: &[Stmt], rep: &mut Reporter, opts: &LoadOptions) -
         dynamic_interfaces: false,
         in_child: false,
         fifo_scripts: [None, None],
+        instance_spans: HashMap::new(),
     };
     v.top(stmts);
     v.finish()
@@ -61,6 +63,8 @@ struct Validator<'a> {
     /// `notify_fifo_script`, `vrrp_notify_fifo_script`: joined to their FIFO in `finish`, since
     /// the script may be written before the FIFO.
     fifo_scripts: [Option<(ScriptCommand, Span)>; 2],
+    /// Where each `vrrp_instance` block starts, for notes made once the whole file is read.
+    instance_spans: HashMap<String, Span>,
 }
 
 /// An instance while its block is read; `None` = not configured (defaults derived later).
@@ -932,6 +936,8 @@ impl Validator<'_> {
             );
             return;
         }
+        self.instance_spans
+            .insert(name.clone(), stmt.line.span.clone());
         let mut r = RawInstance {
             name: name.clone(),
             span: Some(stmt.line.span.clone()),
@@ -2194,6 +2200,7 @@ impl Validator<'_> {
         }
         self.config.scripts.retain(|s| used.contains(&s.name));
         self.drop_untracked();
+        self.narrow_weight_notes();
         self.config
     }
 }
