@@ -180,3 +180,10 @@ fn threenode() {
 fn hostile() {
     run_lab("hostile");
 }
+
+/// `interface_up_down_delays`: a 0.5 s flap is ridden out, a lasting outage gives FAULT after
+/// the down delay and BACKUP after the up delay.
+#[test]
+fn ifdelay() {
+    run_lab("ifdelay");
+}

@@ -119,6 +119,17 @@ pub fn dump(config: &Config) -> String {
         line(&mut s, 1, "init_fail", &sc.init_fail.to_string());
     }
     super::dump_track::dump_blocks(&mut s, config);
+    if !config.interface_up_down_delays.is_empty() {
+        let _ = writeln!(s, "interface_up_down_delays");
+        for d in &config.interface_up_down_delays {
+            line(
+                &mut s,
+                1,
+                &d.interface,
+                &format!("down {:?} up {:?}", d.down, d.up),
+            );
+        }
+    }
     for i in &config.instances {
         let _ = writeln!(s, "vrrp_instance {}", i.name);
         let st = match i.initial_state {

@@ -92,7 +92,7 @@ pub const KEYWORDS: &[Keyword] = &[
     kw("track_group", "top", "1", "block", "-", K),
     kw("garp_group", "top", "block", "block", "-", K),
     kw("linkbeat_interfaces", "top", "block", "block", "-", K),
-    kw("interface_up_down_delays", "top", "block", "block", "-", K),
+    kw("interface_up_down_delays", "top", "block", "block", "-", S),
     kw("net_namespace", "top", "1", "string", "none", I),
     kw("net_namespace_ipvs", "top", "0-1", "string", "none", I),
     kw("namespace_with_ipsets", "top", "0", "flag", "off", I),

@@ -24,6 +24,7 @@ use crate::model::{
     ScriptUser, SmtpServer, TrackInterface, TrackScript, Version, VirtualAddr, VrrpScript,
 };
 
+mod if_delays;
 mod sync_group;
 mod traps;
 
@@ -505,6 +506,11 @@ impl Validator<'_> {
                     } else {
                         self.track_file_block(stmt);
                     }
+                    self.in_child = false;
+                }
+                "interface_up_down_delays" => {
+                    self.in_child = true;
+                    self.if_up_down_delays(stmt);
                     self.in_child = false;
                 }
                 _ if self.not_supported("top", stmt) => {}
@@ -2201,6 +2207,7 @@ impl Validator<'_> {
         self.config.scripts.retain(|s| used.contains(&s.name));
         self.drop_untracked();
         self.narrow_weight_notes();
+        self.reduce_if_delays();
         self.config
     }
 }

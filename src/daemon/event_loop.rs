@@ -10,13 +10,13 @@ use crate::config::{self, LoadOptions};
 use crate::model::{self, TrackEvent};
 use crate::net;
 use crate::notify::{self, NotifyState};
-use crate::track;
+use crate::track::{self, debounce::Decision};
 use crate::vrrp::{self, Action, State, wire};
 use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::{Instant, SystemTime};
+use std::time::{Duration, Instant, SystemTime};
 use tokio::sync::mpsc;
 
 mod sync_groups;
@@ -124,8 +124,10 @@ struct Daemon {
     trackers: super::trackers::FileProcessTrackers,
     /// Packets that failed to decode, counted by error kind (for rate-limited logging).
     bad_packets: HashMap<String, u64>,
-    /// Last link state reported by netlink, so repeated events change nothing.
+    /// Last link state the instances were told, so repeated events change nothing.
     link_up: HashMap<String, bool>,
+    /// `interface_up_down_delays`: link changes waiting out their interface's delay.
+    debounce: track::debounce::Debounce,
     /// State counts last told to systemd (`STATUS=`), so it is sent only on a change.
     status_counts: Option<dump::StateCounts>,
     /// A state changed since `STATUS=` was last computed.
@@ -182,6 +184,7 @@ pub async fn run(config: model::Config, settings: Settings) -> i32 {
         trackers: Default::default(),
         bad_packets: HashMap::new(),
         link_up: HashMap::new(),
+        debounce: Default::default(),
         status_counts: None,
         status_dirty: true,
         sched: Sched::default(),
@@ -238,6 +241,12 @@ pub async fn run(config: model::Config, settings: Settings) -> i32 {
                 }
                 Signal::Json => d.write_json(),
             },
+            () = sleep_until(d.debounce.poll_timeout()) => {
+                let now = Instant::now();
+                for (name, up) in d.debounce.expired(now) {
+                    d.apply_link(now, &name, up);
+                }
+            }
             () = timer.wait(deadline) => {
                 d.sched.only();
                 let now = Instant::now();
@@ -260,6 +269,14 @@ pub async fn run(config: model::Config, settings: Settings) -> i32 {
     // request cannot keep a stopping daemon alive.
     let _ = tokio::time::timeout(std::time::Duration::from_secs(5), worker).await;
     0
+}
+
+/// Sleeps until `at`, or forever without a deadline (a `select!` arm that never fires).
+async fn sleep_until(at: Option<Instant>) {
+    match at {
+        Some(t) => tokio::time::sleep_until(tokio::time::Instant::from_std(t)).await,
+        None => std::future::pending().await,
+    }
 }
 
 /// signal-hook delivers signals on a thread of its own; the loop receives them as values.
@@ -349,6 +366,7 @@ impl Daemon {
             let i = net::interface(&self.netlink, name)
                 .await
                 .map_err(|e| format!("interface {name}: {e}"))?;
+            self.link_known(name, i.up);
             self.links.insert(name.to_string(), Link::new(i));
         }
         Ok(self.links.get_mut(name).expect("inserted above"))
@@ -486,13 +504,16 @@ impl Daemon {
         // Tracked interfaces' current state first, so startup sees them as they are.
         for t in &cfg.track_interfaces {
             match net::interface(&self.netlink, &t.name).await {
-                Ok(i) => engine.handle_track(
-                    now,
-                    &TrackEvent::Interface {
-                        name: t.name.clone(),
-                        up: i.up,
-                    },
-                ),
+                Ok(i) => {
+                    self.link_known(&t.name, i.up);
+                    engine.handle_track(
+                        now,
+                        &TrackEvent::Interface {
+                            name: t.name.clone(),
+                            up: i.up,
+                        },
+                    )
+                }
                 Err(e) => tracing::error!("({}) track_interface {}: {e}", cfg.name, t.name),
             }
         }
@@ -621,6 +642,7 @@ impl Daemon {
                 None => match net::interface(&self.netlink, &dev).await {
                     Ok(i) => {
                         let index = i.index;
+                        self.link_known(&dev, i.up);
                         self.links.insert(dev.clone(), Link::new(i));
                         index
                     }
@@ -736,20 +758,53 @@ impl Daemon {
                 .slots
                 .iter()
                 .any(|s| s.cfg.track_interfaces.iter().any(|t| t.name == ev.name));
-        if !tracked || self.link_up.insert(ev.name.clone(), ev.up) == Some(ev.up) {
+        if !tracked {
             return;
         }
-        if let Some(link) = self.links.get_mut(&ev.name) {
-            link.up = ev.up;
+        let (down_delay, up_delay) = self
+            .config
+            .interface_up_down_delays
+            .iter()
+            .find(|d| d.interface == ev.name)
+            .map_or((Duration::ZERO, Duration::ZERO), |d| (d.down, d.up));
+        let applied = self.link_up.get(&ev.name).copied();
+        match self
+            .debounce
+            .observe(now, &ev.name, ev.up, applied, down_delay, up_delay)
+        {
+            Decision::Apply => self.apply_link(now, &ev.name, ev.up),
+            Decision::Delay(at) => tracing::info!(
+                "{}: Adding link change to {} delay by {} ms",
+                ev.name,
+                if ev.up { "up" } else { "down" },
+                at.saturating_duration_since(now).as_millis()
+            ),
+            Decision::Cancelled => tracing::info!("Delay timer for {} cancelled", ev.name),
+            Decision::Ignore => {}
+        }
+    }
+
+    /// The state the instances first see for an interface, without an event.
+    fn link_known(&mut self, name: &str, up: bool) {
+        self.link_up.entry(name.to_owned()).or_insert(up);
+        self.debounce.known(name, up);
+    }
+
+    /// A link change (after its `interface_up_down_delays` delay, if any) reaches the
+    /// instances tracking the interface.
+    fn apply_link(&mut self, now: Instant, name: &str, up: bool) {
+        self.link_up.insert(name.to_owned(), up);
+        if let Some(link) = self.links.get_mut(name) {
+            link.up = up;
         }
         tracing::info!(
             "Netlink reports {} {}",
-            ev.name,
-            if ev.up { "up" } else { "down" }
+            name,
+            if up { "up" } else { "down" }
         );
         let te = TrackEvent::Interface {
-            name: ev.name.clone(),
-            up: ev.up,
+            name: name.to_owned(),
+            up,
         };
         for s in &mut self.slots {
             s.engine.handle_track(now, &te);

@@ -28,6 +28,22 @@ pub struct Config {
     pub instances: Vec<Instance>,
     /// `vrrp_sync_group NAME { … }` blocks with at least one existing member, in config order.
     pub sync_groups: Vec<SyncGroup>,
+    /// `interface_up_down_delays { IF DOWN [UP] … }`: link changes acted on only after they
+    /// last this long, per interface (already reduced for the instances on it).
+    pub interface_up_down_delays: Vec<IfUpDownDelay>,
+}
+
+/// One line of `interface_up_down_delays` (keepalived's `down_debounce_timer` and
+/// `up_debounce_timer`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IfUpDownDelay {
+    /// Interface name.
+    pub interface: String,
+    /// How long the interface must stay down before instances tracking it see it down.
+    pub down: Duration,
+    /// How long it must stay up before they see it up (keepalived 2.2.7: 0 when only the
+    /// down delay is written).
+    pub up: Duration,
 }
 
 /// `global_defs { … }` (inventory §2).

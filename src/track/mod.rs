@@ -5,6 +5,7 @@
 //! ([`script::spawn_script_runners`]) own the timers and the processes and only talk to the
 //! daemon loop through a channel of `TrackEvent`s, so a slow or hung script never blocks it.
 
+pub mod debounce;
 pub mod file;
 pub mod policy;
 pub mod process;
