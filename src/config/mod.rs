@@ -124,6 +124,18 @@ pub fn load(path: &Path, opts: &LoadOptions) -> Loaded {
     }
 }
 
+/// The loader tests' way in: `text` as `k.conf`, config id `main`, host checks off (no
+/// interface or script lookups, so results do not depend on the machine).
+#[cfg(test)]
+pub(crate) fn load_test(text: &str) -> Loaded {
+    let opts = LoadOptions {
+        config_id: "main".into(),
+        check_interfaces: false,
+        all_config: false,
+    };
+    load_str("k.conf", text, &opts)
+}
+
 /// Loads a configuration held in memory, named `name` in diagnostics. Relative includes
 /// resolve against the directory part of `name`.
 pub fn load_str(name: &str, text: &str, opts: &LoadOptions) -> Loaded {

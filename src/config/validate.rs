@@ -2287,16 +2287,11 @@ fn interface_exists(name: &str) -> bool {
 
 #[cfg(test)]
 mod fifo_tests {
-    use crate::config::{LoadOptions, Loaded, load_str};
+    use crate::config::Loaded;
     use crate::model::{NotifyFifo, ScriptCommand, ScriptUser};
 
     fn load(global: &str) -> Loaded {
-        let opts = LoadOptions {
-            config_id: "main".into(),
-            check_interfaces: false,
-            all_config: false,
-        };
-        load_str("k.conf", &format!("global_defs {{\n{global}\n}}\n"), &opts)
+        crate::config::load_test(&format!("global_defs {{\n{global}\n}}\n"))
     }
 
     fn messages(l: &Loaded) -> Vec<String> {

@@ -142,7 +142,7 @@ impl Validator<'_> {
 
 #[cfg(test)]
 mod tests {
-    use crate::config::{LoadOptions, load_str};
+    use crate::config::load_test;
     use crate::model::IfUpDownDelay;
     use std::time::Duration;
 
@@ -152,11 +152,7 @@ mod tests {
              vrrp_instance VI_1 {{\n interface eth0\n virtual_router_id 51\n priority 100\n\
              {inst_extra}\n virtual_ipaddress {{\n 198.51.100.50\n }}\n}}\n"
         );
-        let opts = LoadOptions {
-            check_interfaces: false,
-            ..LoadOptions::default()
-        };
-        let l = load_str("keepalived.conf", &conf, &opts);
+        let l = load_test(&conf);
         let msgs = l.diagnostics.iter().map(|d| d.message.clone()).collect();
         let delays = l
             .config

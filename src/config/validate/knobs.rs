@@ -399,18 +399,13 @@ impl Validator<'_> {
 
 #[cfg(test)]
 mod tests {
-    use crate::config::{LoadOptions, Loaded, load_str};
+    use crate::config::Loaded;
     use crate::model::{Centis, Instance};
     use std::net::{IpAddr, Ipv6Addr};
     use std::time::Duration;
 
     fn load(text: &str) -> Loaded {
-        let opts = LoadOptions {
-            config_id: "main".into(),
-            check_interfaces: false,
-            all_config: false,
-        };
-        load_str("k.conf", text, &opts)
+        crate::config::load_test(text)
     }
 
     /// `global_defs { GLOBAL }` and one instance with `BODY`.

@@ -222,12 +222,7 @@ mod tests {
     use crate::config::{LoadOptions, Loaded, load_str};
 
     fn load(text: &str) -> Loaded {
-        let opts = LoadOptions {
-            config_id: "main".into(),
-            check_interfaces: false,
-            all_config: false,
-        };
-        load_str("k.conf", text, &opts)
+        crate::config::load_test(text)
     }
 
     fn messages(l: &Loaded) -> Vec<String> {

@@ -77,14 +77,10 @@ impl Validator<'_> {
 
 #[cfg(test)]
 mod tests {
-    use crate::config::{LoadOptions, load_str};
+    use crate::config::load_test;
 
     fn notes(conf: &str) -> Vec<String> {
-        let opts = LoadOptions {
-            check_interfaces: false,
-            ..LoadOptions::default()
-        };
-        load_str("keepalived.conf", conf, &opts)
+        load_test(conf)
             .diagnostics
             .iter()
             .filter(|d| d.message.contains("tracking moves"))

@@ -2,16 +2,11 @@
 
 use std::time::Duration;
 
-use crate::config::{LoadOptions, Loaded, dump, load_str};
+use crate::config::{Loaded, dump};
 use crate::model::{ParamMatch, TrackFileInit, TrackRef};
 
 fn load(text: &str) -> Loaded {
-    let opts = LoadOptions {
-        config_id: "main".into(),
-        check_interfaces: false,
-        all_config: false,
-    };
-    load_str("k.conf", text, &opts)
+    crate::config::load_test(text)
 }
 
 /// `blocks` then an instance with `refs` as its body extras.
