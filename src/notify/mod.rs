@@ -541,14 +541,21 @@ mod tests {
         };
         let mut notifier = Notifier::new(&Global::default(), None).with_timings(tx);
         let transition = Instant::now() - Duration::from_secs(2);
-        notifier.notify_at(&scripts, &note("VI_1", NotifyState::Master, 100), transition);
+        notifier.notify_at(
+            &scripts,
+            &note("VI_1", NotifyState::Master, 100),
+            transition,
+        );
         // Without a transition time nothing is reported.
         notifier.notify(&scripts, &note("VI_1", NotifyState::Master, 100));
         notifier.shutdown().await;
         let state = rx.recv().await.unwrap();
         let generic = rx.recv().await.unwrap();
         assert!(rx.recv().await.is_none());
-        assert_eq!((state.instance.as_str(), state.state), ("VI_1", NotifyState::Master));
+        assert_eq!(
+            (state.instance.as_str(), state.state),
+            ("VI_1", NotifyState::Master)
+        );
         assert!(state.started >= Duration::from_secs(2));
         assert!(state.finished >= state.started + Duration::from_millis(100));
         assert!(generic.started >= state.finished);

@@ -98,7 +98,8 @@ impl RunCounts {
         };
         counter.fetch_add(1, Ordering::Relaxed);
         if let Outcome::Exited(status) = outcome {
-            self.last_status.store(i64::from(*status), Ordering::Relaxed);
+            self.last_status
+                .store(i64::from(*status), Ordering::Relaxed);
         }
     }
 
@@ -517,7 +518,10 @@ mod tests {
         let (tx, _rx) = mpsc::unbounded_channel();
         let previous = vec![("c".to_string(), counts.clone())];
         let runners = spawn_script_runners_counted(
-            &[vrrp_script("c", &["/bin/true"], 60_000), vrrp_script("d", &["/bin/true"], 60_000)],
+            &[
+                vrrp_script("c", &["/bin/true"], 60_000),
+                vrrp_script("d", &["/bin/true"], 60_000),
+            ],
             None,
             tx,
             &previous,
