@@ -920,7 +920,6 @@ impl Daemon {
         if self.status_dirty {
             self.status_dirty = false;
             self.update_status();
-            self.publish();
         }
     }
 

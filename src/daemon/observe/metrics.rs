@@ -550,7 +550,7 @@ pub async fn serve(
 async fn handle(
     mut stream: tokio::net::TcpStream,
     mut reader: Reader,
-    latencies: &Mutex<Latencies>,
+    latencies: &Arc<Mutex<Latencies>>,
 ) {
     let read = async {
         let mut buf = Vec::with_capacity(512);
@@ -571,10 +571,15 @@ async fn handle(
         Ok(None) => return,
         Ok(Some(Answer::Metrics { openmetrics, head })) => {
             let snap = reader.fresh().await;
-            let text = {
+            let latencies = latencies.clone();
+            // The runtime's one thread is the VRRP loop's: text for a thousand instances takes
+            // milliseconds, so it is written on a blocking thread.
+            let text = tokio::task::spawn_blocking(move || {
                 let l = latencies.lock().unwrap_or_else(|e| e.into_inner());
                 render(&snap, &l, openmetrics)
-            };
+            })
+            .await
+            .unwrap_or_default();
             let ct = if openmetrics {
                 http::OPENMETRICS
             } else {

@@ -135,7 +135,10 @@ async fn answer(
         "error: permission denied\n".to_string()
     } else if buf == REQUEST.as_bytes() {
         let snap = reader.fresh().await;
-        render(&snap)
+        // Off the loop's thread, as the metrics text.
+        tokio::task::spawn_blocking(move || render(&snap))
+            .await
+            .unwrap_or_default()
     } else {
         "error: unknown request\n".to_string()
     };
