@@ -342,7 +342,7 @@ pub fn usage_text() -> String {
         ),
         (
             "    --metrics-listen=ADDR:PORT",
-            "Serve Prometheus metrics on http://ADDR:PORT/metrics\n                                (keepalived-rs extension)",
+            "\n                                Serve Prometheus metrics on http://ADDR:PORT/metrics\n                                (keepalived-rs extension)",
         ),
         (
             "    --status",
