@@ -58,7 +58,10 @@ expect_metric() {
 }
 # status NODE -- `keepalived --status` for the node's daemon (found from its pid file).
 status() { node_exec "$1" "$KA_BIN" --status -p "$LAB_DIR/$1/ka.pid"; }
-status_has() { status "$1" 2>/dev/null | grep -qF -- "$2"; }
+status_has() {
+	local out
+	out=$(status "$1" 2>/dev/null) && grep -qF -- "$2" <<<"$out"
+}
 expect_status() {
 	wait_until "$3" status_has "$1" "$2" ||
 		fail "$1: --status did not show '$2' within $3 s; it printed:
@@ -85,7 +88,9 @@ expect_metric n1 'keepalived_script_last_exit_status{name="chk_fail"}' 1 2
 wait_until 5 metric_at_least n1 'keepalived_script_runs_total{name="chk_fail",result="failure"}' 2 ||
 	fail "n1: fewer than 2 failed runs of chk_fail counted"
 ok "n1: the failing vrrp_script's failed runs are counted"
-scrape n1 | grep -q '^keepalived_build_info{version="' || fail "n1: no keepalived_build_info"
+# Whole scrapes into variables: `grep -q` on a pipe may close it under curl (pipefail).
+BODY=$(scrape n1)
+grep -q '^keepalived_build_info{version="' <<<"$BODY" || fail "n1: no keepalived_build_info in: $BODY"
 
 SENT1=$(metric n1 "keepalived_advertisements_sent_total{$ID}")
 RCVD1=$(metric n2 "keepalived_advertisements_received_total{$ID}")
@@ -98,11 +103,13 @@ ok "counters grow: n1 sent $SENT1 -> $SENT2, n2 received $RCVD1 -> $RCVD2"
 
 say "formats and bad requests"
 HEADERS=$(scrape n1 -D - -o /dev/null -H 'Accept: application/openmetrics-text; version=1.0.0')
-echo "$HEADERS" | grep -qi '^content-type: application/openmetrics-text; version=1.0.0' ||
+grep -qi '^content-type: application/openmetrics-text; version=1.0.0' <<<"$HEADERS" ||
 	fail "no OpenMetrics content type on request: $HEADERS"
-[ "$(scrape n1 -H 'Accept: application/openmetrics-text' | tail -n 1)" = "# EOF" ] ||
+BODY=$(scrape n1 -H 'Accept: application/openmetrics-text')
+[ "$(tail -n 1 <<<"$BODY")" = "# EOF" ] ||
 	fail "the OpenMetrics exposition does not end with # EOF"
-scrape n1 -D - -o /dev/null | grep -qi '^content-type: text/plain; version=0.0.4' ||
+HEADERS=$(scrape n1 -D - -o /dev/null)
+grep -qi '^content-type: text/plain; version=0.0.4' <<<"$HEADERS" ||
 	fail "no text format 0.0.4 by default"
 ok "text 0.0.4 by default, OpenMetrics when Accept asks"
 code() { node_exec n1 curl -s -o /dev/null -w '%{http_code}' --max-time 3 "$@"; }
@@ -110,8 +117,8 @@ code() { node_exec n1 curl -s -o /dev/null -w '%{http_code}' --max-time 3 "$@"; 
 [ "$(code "http://${LAB_IP[n1]}:$PORT/nope")" = 404 ] || fail "GET /nope was not 404"
 [ "$(code -H "X-Big: $(head -c 9000 /dev/zero | tr '\0' a)" "http://${LAB_IP[n1]}:$PORT/metrics")" = 431 ] ||
 	fail "a 9 KB header was not refused with 431"
-node_exec n1 bash -c "exec 3<>/dev/tcp/${LAB_IP[n1]}/$PORT; printf 'GARBAGE\x00\x01\r\n\r\n' >&3; head -c 12 <&3" |
-	grep -q '^HTTP/1.1 400' || fail "garbage did not get 400"
+OUT=$(node_exec n1 bash -c "exec 3<>/dev/tcp/${LAB_IP[n1]}/$PORT; printf 'GARBAGE\x00\x01\r\n\r\n' >&3; head -c 12 <&3")
+grep -q '^HTTP/1.1 400' <<<"$OUT" || fail "garbage did not get 400 but '$OUT'"
 node_exec n1 bash -c "exec 3<>/dev/tcp/${LAB_IP[n1]}/$PORT; printf 'GET /metr' >&3; exec 3>&-" || true
 expect_metric n1 "keepalived_vrrp_state{$ID}" 2 2
 ka_running n1 || fail "n1 died after bad requests"
@@ -135,7 +142,7 @@ if id nobody >/dev/null 2>&1 && command -v setpriv >/dev/null 2>&1; then
 	OUT=$(node_exec n1 setpriv --reuid=nobody --regid=nogroup --clear-groups \
 		"$KA_BIN" --status -p "$LAB_DIR/n1/ka.pid" 2>&1)
 	RC=$?
-	[ "$RC" = 4 ] && echo "$OUT" | grep -q "Permission denied" ||
+	[ "$RC" = 4 ] && grep -q "Permission denied" <<<"$OUT" ||
 		fail "--status as nobody: exit $RC, '$OUT' (expected 4 and Permission denied)"
 	ok "--status as nobody is refused: $OUT"
 fi
@@ -157,7 +164,7 @@ ka_wait_exit n1 10 || fail "n1 did not exit after SIGTERM"
 OUT=$(status n1 2>&1)
 RC=$?
 [ "$RC" = 3 ] || fail "--status with no daemon: exit $RC, not 3 ($OUT)"
-echo "$OUT" | grep -q "no keepalived daemon is running" || fail "--status with no daemon printed '$OUT'"
+grep -q "no keepalived daemon is running" <<<"$OUT" || fail "--status with no daemon printed '$OUT'"
 ok "n1's socket is gone; --status: '$OUT' (exit 3)"
 
 say "n1 back: it preempts n2"
