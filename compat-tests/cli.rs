@@ -156,3 +156,30 @@ fn all_config_makes_a_missing_include_fatal() {
         String::from_utf8_lossy(&strict.stderr)
     );
 }
+
+#[test]
+fn status_without_a_daemon_exits_3_and_a_bad_metrics_address_exits_1() {
+    let pid = std::env::temp_dir().join(format!("ka-cli-{}-none.pid", std::process::id()));
+    let o = keepalived(&["--status", "-p", pid.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(3));
+    assert!(o.stdout.is_empty());
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.starts_with("keepalived --status: no keepalived daemon is running (no status socket ")
+            && err.contains(&format!("ka-cli-{}-none.sock", std::process::id())),
+        "{err}"
+    );
+    // Checked before anything starts: no pid file, no daemon.
+    let o = keepalived(&[
+        "--metrics-listen",
+        "localhost:9650",
+        "-n",
+        "-f",
+        "/nonexistent",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8_lossy(&o.stderr),
+        "invalid --metrics-listen address 'localhost:9650': expected ADDR:PORT such as 127.0.0.1:9650 or [::1]:9650\n"
+    );
+}

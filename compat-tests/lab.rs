@@ -187,3 +187,11 @@ fn hostile() {
 fn ifdelay() {
     run_lab("ifdelay");
 }
+
+/// `--metrics-listen` and `--status` (our extensions): state gauges flip at failover, counters
+/// grow, a failing vrrp_script shows, bad requests get 4xx, the 0600 socket names MASTER/BACKUP
+/// and the reason of each transition, and is gone with its daemon.
+#[test]
+fn metrics() {
+    run_lab("metrics");
+}

@@ -106,16 +106,18 @@ node_exec() {
 	nsenter -t "${LAB_INIT[$name]}" -n -p -m -u --wd="$LAB_DIR/$name" -- "$@"
 }
 
-# ka_start NAME BIN CONF -- start a daemon on NAME in the foreground with console logging;
-# stderr goes to $LAB_DIR/NAME/ka.log. Pid files are per node (they share one filesystem).
+# ka_start NAME BIN CONF [ARG...] -- start a daemon on NAME in the foreground with console
+# logging, extra ARGs last; stderr goes to $LAB_DIR/NAME/ka.log. Pid files are per node (they
+# share one filesystem).
 ka_start() {
 	local name=$1 bin=$2 conf=$3 d="$LAB_DIR/$1"
+	shift 3
 	# The labs, like the tutorial's check script, find the daemon by its process name.
 	[ "$(basename "$bin")" = keepalived ] || fail "$bin: the daemon binary must be named keepalived"
 	rm -f "$d/ka.pid" "$d/vrrp.pid" "$d/checkers.pid"
 	echo "=== $(date +%T.%N) start $bin -f $conf" >>"$d/ka.log"
 	node_exec "$name" "$bin" -n -l -D --vrrp -f "$conf" \
-		-p "$d/ka.pid" -r "$d/vrrp.pid" -c "$d/checkers.pid" </dev/null >>"$d/ka.log" 2>&1 &
+		-p "$d/ka.pid" -r "$d/vrrp.pid" -c "$d/checkers.pid" "$@" </dev/null >>"$d/ka.log" 2>&1 &
 	wait_until 10 test -s "$d/ka.pid" || fail "$name: $bin wrote no pid file $d/ka.pid in 10 s"
 	say "$name: started $(basename "$bin") (pid $(cat "$d/ka.pid") in node) with $(basename "$conf")"
 }

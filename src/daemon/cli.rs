@@ -115,6 +115,13 @@ pub struct Options {
     /// `--json` (our extension): with `-t`, print the diagnostics as JSON on stdout.
     #[arg(long = "json")]
     pub json: bool,
+    /// `--metrics-listen=ADDR:PORT` (our extension): serve Prometheus/OpenMetrics metrics on
+    /// `http://ADDR:PORT/metrics`. Off unless given.
+    #[arg(long = "metrics-listen", value_name = "ADDR:PORT")]
+    pub metrics_listen: Option<String>,
+    /// `--status` (our extension): print the running daemon's instances and exit.
+    #[arg(long = "status")]
+    pub status: bool,
     /// `-T, --genhash` (LVS utility, not supported).
     #[arg(short = 'T', long = "genhash")]
     pub genhash: bool,
@@ -193,6 +200,15 @@ pub fn parse<I: IntoIterator<Item = String>>(args: I) -> Parsed {
         };
     }
     Parsed::Run(Box::new(opts))
+}
+
+/// `--metrics-listen`'s value as a socket address (numeric: the daemon must not wait on DNS).
+pub fn metrics_addr(arg: &str) -> Result<std::net::SocketAddr, String> {
+    arg.parse().map_err(|_| {
+        format!(
+            "invalid --metrics-listen address '{arg}': expected ADDR:PORT such as 127.0.0.1:9650 or [::1]:9650"
+        )
+    })
 }
 
 /// `--signum=NAME`: the signal keepalived uses for each function (Linux numbering).
@@ -324,6 +340,14 @@ pub fn usage_text() -> String {
             "-t, --config-test[=LOG_FILE]",
             "Check the configuration for obvious errors, output to\n                                stderr by default",
         ),
+        (
+            "    --metrics-listen=ADDR:PORT",
+            "\n                                Serve Prometheus metrics on http://ADDR:PORT/metrics\n                                (keepalived-rs extension)",
+        ),
+        (
+            "    --status",
+            "Print the running daemon's instances (keepalived-rs extension)",
+        ),
         ("-v, --version", "Display the version number"),
         ("-h, --help", "Display this help message"),
     ];
@@ -375,6 +399,26 @@ mod tests {
         assert_eq!(o.config_test.as_deref(), Some(""));
         assert_eq!(o.config_path(), PathBuf::from("x.conf"));
         assert_eq!(run("-n").config_path(), PathBuf::from(DEFAULT_CONFIG));
+    }
+
+    #[test]
+    fn extensions_metrics_listen_and_status() {
+        let o = run("--metrics-listen=127.0.0.1:9650 -n");
+        assert_eq!(o.metrics_listen.as_deref(), Some("127.0.0.1:9650"));
+        assert!(!o.status);
+        let o = run("--metrics-listen [::1]:9650");
+        assert_eq!(o.metrics_listen.as_deref(), Some("[::1]:9650"));
+        let o = run("--status -p /run/ka2.pid");
+        assert!(o.status && o.metrics_listen.is_none());
+        assert_eq!(o.pid_file, Some(PathBuf::from("/run/ka2.pid")));
+        assert_eq!(
+            metrics_addr("127.0.0.1:9650").unwrap(),
+            "127.0.0.1:9650".parse().unwrap()
+        );
+        assert_eq!(
+            metrics_addr("localhost").unwrap_err(),
+            "invalid --metrics-listen address 'localhost': expected ADDR:PORT such as 127.0.0.1:9650 or [::1]:9650"
+        );
     }
 
     #[test]

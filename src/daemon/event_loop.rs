@@ -19,6 +19,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 use tokio::sync::mpsc;
 
+mod observed;
 mod sync_groups;
 
 /// What the loop needs besides the configuration.
@@ -31,6 +32,10 @@ pub struct Settings {
     pub dont_release_vrrp: bool,
     /// Node name for mails.
     pub local_name: String,
+    /// `--metrics-listen`: serve Prometheus metrics there.
+    pub metrics_listen: Option<std::net::SocketAddr>,
+    /// The `--status` socket to serve (beside the pid file).
+    pub status_socket: Option<PathBuf>,
 }
 
 /// Signals the loop acts on.
@@ -64,6 +69,8 @@ struct Slot {
     v6: bool,
     /// The IPv6 socket pair it sends with (group or unicast source), shared per interface.
     socket6: Option<Arc<net::VrrpSocket6>>,
+    /// Transitions, last reason and master, for `--status` and the metrics.
+    facts: super::observe::Facts,
 }
 
 struct Link {
@@ -136,6 +143,8 @@ struct Daemon {
     sched: Sched,
     /// `vrrp_sync_group`s over `slots` (member indices are slot indices).
     sync: vrrp::sync::SyncGroups,
+    /// The status socket and metrics endpoint, fed snapshots (see `observed.rs`).
+    observe: super::observe::Observers,
 }
 
 /// Run until SIGTERM/SIGINT; returns the exit code.
@@ -152,6 +161,11 @@ pub async fn run(config: model::Config, settings: Settings) -> i32 {
             return 1;
         }
     };
+    let observe = super::observe::start(
+        settings.metrics_listen,
+        settings.status_socket.as_deref(),
+        SystemTime::now(),
+    );
     let (io_tx, io_rx) = mpsc::unbounded_channel();
     let worker = tokio::spawn(io_worker::run(
         io_worker::Context {
@@ -159,6 +173,7 @@ pub async fn run(config: model::Config, settings: Settings) -> i32 {
             script_user: crate::exec::default_script_user(config.global.script_user.as_ref()),
             global: config.global.clone(),
             local_name: settings.local_name.clone(),
+            timings: observe.timings.clone(),
         },
         io_rx,
     ));
@@ -189,6 +204,7 @@ pub async fn run(config: model::Config, settings: Settings) -> i32 {
         status_dirty: true,
         sched: Sched::default(),
         sync: Default::default(),
+        observe,
     };
     if let Err(code) = d.start(config, true).await {
         return code;
@@ -203,6 +219,7 @@ pub async fn run(config: model::Config, settings: Settings) -> i32 {
     notify_systemd("READY=1");
     d.sched.begin();
     d.settle();
+    let snapshot_asked = d.observe.publisher.asks();
     loop {
         let deadline = d.sched.next();
         // Every arm but adverts and timers may reach any instance (see `Sched::begin`).
@@ -246,6 +263,10 @@ pub async fn run(config: model::Config, settings: Settings) -> i32 {
                 for (name, up) in d.debounce.expired(now) {
                     d.apply_link(now, &name, up);
                 }
+            }
+            () = snapshot_asked.notified() => {
+                d.sched.only();
+                d.publish();
             }
             () = timer.wait(deadline) => {
                 d.sched.only();
@@ -352,11 +373,13 @@ impl Daemon {
 
     fn restart_runners(&mut self) {
         let user = crate::exec::default_script_user(self.config.global.script_user.as_ref());
+        let counts = self.runners.as_ref().map(|r| r.counts().to_vec());
         self.runners = None; // stops the old runners and their running checks first
-        self.runners = Some(track::spawn_script_runners(
+        self.runners = Some(track::spawn_script_runners_counted(
             &self.config.scripts,
             user.as_ref(),
             self.track_tx.clone(),
+            &counts.unwrap_or_default(),
         ));
     }
 
@@ -534,6 +557,7 @@ impl Daemon {
             master_priority: 0,
             v6,
             socket6,
+            facts: Default::default(),
         });
         Ok(())
     }
@@ -722,6 +746,7 @@ impl Daemon {
             s.engine.handle_packet(now, &rx);
             if let Some(p) = accepted_master_priority(s, before, rx.advert.priority) {
                 s.master_priority = p;
+                s.facts.master = Some(rx.src);
             }
         }
         if !known {
@@ -1034,6 +1059,7 @@ impl Daemon {
                     Action::Transition { from, to, reason } => {
                         self.status_dirty = true;
                         slot.last_transition = SystemTime::now();
+                        slot.facts.transition(from, to, &reason);
                         log_transition(&slot.cfg.name, from, to, &reason);
                         let scripts = &slot.cfg.notify;
                         if let Some(state) =
@@ -1047,10 +1073,7 @@ impl Daemon {
                         }
                     }
                     Action::PriorityChanged { from, to } => {
-                        tracing::info!(
-                            "({}) Changing effective priority from {from} to {to}",
-                            slot.cfg.name
-                        );
+                        // The engine logged "Changing effective priority" already.
                         // 255 -> 254 is two owners colliding: keepalived lowers the priority
                         // there without its priority notification.
                         if slot.cfg.notify_priority_changes && from != 255 {
@@ -1071,6 +1094,7 @@ impl Daemon {
                 }
             }
             // Notifies after the address and ARP work queued above: scripts see the VIPs.
+            let now = Instant::now();
             for n in notifies {
                 // STOP mails are never delivered by keepalived (it exits first); events send none.
                 let smtp = global_smtp
@@ -1081,6 +1105,7 @@ impl Daemon {
                     scripts: Box::new(self.slots[i].cfg.notify.clone()),
                     notification: n,
                     smtp,
+                    at: Some(now),
                 });
             }
         }
@@ -1100,6 +1125,7 @@ impl Daemon {
                     scripts: Box::new(s.cfg.notify.clone()),
                     notification: n,
                     smtp: false,
+                    at: None,
                 });
             }
             self.sync.handle_shutdown();
@@ -1208,6 +1234,7 @@ impl Daemon {
                         priority: s.engine.effective_priority(),
                     },
                     smtp: false,
+                    at: None,
                 });
             }
         }

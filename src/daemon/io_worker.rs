@@ -37,6 +37,8 @@ pub enum Job {
         scripts: Box<model::NotifyScripts>,
         notification: notify::Notification,
         smtp: bool,
+        /// When the transition happened: its scripts' timings are reported from it.
+        at: Option<std::time::Instant>,
     },
     /// A sync group's notify scripts, FIFO line and (when `smtp`) mail, in that order.
     GroupNotify {
@@ -75,6 +77,8 @@ pub struct Context {
     pub global: model::Global,
     /// Local node name.
     pub local_name: String,
+    /// Where notify script timings go (the metrics endpoint), if anywhere.
+    pub timings: Option<mpsc::UnboundedSender<notify::ScriptTiming>>,
 }
 
 /// Run jobs until the sender side is dropped and the queue is empty.
@@ -84,6 +88,9 @@ pub async fn run(mut ctx: Context, mut rx: mpsc::UnboundedReceiver<Job>) {
     let mut pacer = super::garp_pacer::Pacer::default();
     // Opened before the first job so the start-up `BACKUP` line is not lost.
     let mut notifier = notify::Notifier::new(&ctx.global, ctx.script_user.clone());
+    if let Some(tx) = ctx.timings.clone() {
+        notifier = notifier.with_timings(tx);
+    }
     // `no_email_faults` and keepalived's `last_email_state` per instance.
     let mut mail_gate = notify::MailGate::default();
     while let Some(job) = rx.recv().await {
@@ -178,8 +185,12 @@ pub async fn run(mut ctx: Context, mut rx: mpsc::UnboundedReceiver<Job>) {
                 scripts,
                 notification,
                 smtp,
+                at,
             } => {
-                notifier.notify(&scripts, &notification);
+                match at {
+                    Some(at) => notifier.notify_at(&scripts, &notification, at),
+                    None => notifier.notify(&scripts, &notification),
+                }
                 if smtp && mail_gate.admit(&notification, ctx.global.no_email_faults) {
                     notify::spawn_smtp_alert(&ctx.global, &ctx.local_name, &notification);
                 }

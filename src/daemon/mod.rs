@@ -8,6 +8,7 @@ mod garp_pacer;
 mod io_worker;
 mod logging;
 mod notify_events;
+mod observe;
 mod pidfile;
 mod sched;
 mod timer;
@@ -40,6 +41,17 @@ pub fn main_entry() -> i32 {
     if !opts.unexpected.is_empty() {
         eprintln!("Unexpected argument(s): {}", opts.unexpected.join(" "));
     }
+    if opts.status {
+        return status_query(&opts);
+    }
+    let metrics_listen = match opts.metrics_listen.as_deref().map(cli::metrics_addr) {
+        None => None,
+        Some(Ok(a)) => Some(a),
+        Some(Err(e)) => {
+            eprintln!("{e}");
+            return 1;
+        }
+    };
     if opts.check_only || opts.genhash {
         eprintln!("keepalived-rs: the health-checker (LVS) subsystem is not supported yet");
         return 1;
@@ -53,7 +65,30 @@ pub fn main_entry() -> i32 {
         return config_test(&opts.config_path(), &load_opts, log, opts.json);
     }
     set_umask(opts.umask.as_deref());
-    run_daemon(&opts, load_opts)
+    run_daemon(&opts, load_opts, metrics_listen)
+}
+
+/// `--status`: print what the daemon whose pid file is `-p` (default `/run/keepalived.pid`)
+/// says on its status socket. Exit codes as LSB `status`: 3 when no daemon runs.
+fn status_query(opts: &Options) -> i32 {
+    let path = observe::status::socket_path(&pid_path(opts));
+    match observe::status::query(&path) {
+        Ok(text) => {
+            let _ = std::io::stdout().write_all(text.as_bytes());
+            0
+        }
+        Err(e) => {
+            eprintln!("keepalived --status: {e}");
+            e.exit_code()
+        }
+    }
+}
+
+/// `-p FILE`, else the default parent pid file.
+fn pid_path(opts: &Options) -> PathBuf {
+    opts.pid_file
+        .clone()
+        .unwrap_or_else(|| PathBuf::from(cli::DEFAULT_PID))
 }
 
 /// `-i ID`, else the host name up to its first dot (keepalived's default config-id).
@@ -136,7 +171,11 @@ fn set_umask(arg: Option<&str>) {
     ));
 }
 
-fn run_daemon(opts: &Options, load_opts: crate::config::LoadOptions) -> i32 {
+fn run_daemon(
+    opts: &Options,
+    load_opts: crate::config::LoadOptions,
+    metrics_listen: Option<std::net::SocketAddr>,
+) -> i32 {
     let path = opts.config_path();
     let loaded = crate::config::load(&path, &load_opts);
     let config = match loaded.config.as_ref() {
@@ -163,10 +202,7 @@ fn run_daemon(opts: &Options, load_opts: crate::config::LoadOptions) -> i32 {
     if let (None, Some(m)) = (opts.umask.as_deref(), config.global.umask) {
         nix::sys::stat::umask(nix::sys::stat::Mode::from_bits_truncate(m as libc::mode_t));
     }
-    let pid_path = opts
-        .pid_file
-        .clone()
-        .unwrap_or_else(|| PathBuf::from(cli::DEFAULT_PID));
+    let pid_path = pid_path(opts);
     let vrrp_pid_path = opts
         .vrrp_pid_file
         .clone()
@@ -230,6 +266,8 @@ fn run_daemon(opts: &Options, load_opts: crate::config::LoadOptions) -> i32 {
         load_opts,
         dont_release_vrrp: opts.dont_release_vrrp,
         local_name: local_name(),
+        metrics_listen,
+        status_socket: Some(observe::status::socket_path(&pid_path)),
     };
     let code = runtime.block_on(event_loop::run(config, settings));
     tracing::info!("Stopped {}", cli::banner());

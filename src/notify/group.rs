@@ -104,6 +104,7 @@ impl Notifier {
                 notification: as_instance,
                 default_user: self.default_user.clone(),
                 group: true,
+                timing: None,
             });
         }
         self.fifos.write_line(&n.fifo_line());

@@ -28,7 +28,7 @@ pub mod smtp;
 
 use std::collections::HashMap;
 use std::fmt;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use tokio::sync::mpsc;
 
@@ -169,6 +169,23 @@ struct Work {
     /// A sync group's (`notification.instance` is the group name): the generic script gets
     /// `GROUP NAME STATE 0`.
     group: bool,
+    /// When the transition happened and where to report each script's [`ScriptTiming`].
+    timing: Option<(Instant, mpsc::UnboundedSender<ScriptTiming>)>,
+}
+
+/// How long after its transition one notify script started and ended (beyond keepalived, for
+/// the metrics endpoint): the VIP and ARP work queued before it, the scripts of earlier
+/// transitions of the same instance, then the script itself.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScriptTiming {
+    /// `vrrp_instance` name.
+    pub instance: String,
+    /// The state or event notified.
+    pub state: NotifyState,
+    /// From the transition to the script's start.
+    pub started: Duration,
+    /// From the transition to the script's end (exit, kill or failure to start).
+    pub finished: Duration,
 }
 
 /// One instance's queue: a task that runs the queued work in order.
@@ -183,6 +200,7 @@ pub struct Notifier {
     script_timeout: Duration,
     fifos: Fifos,
     queues: HashMap<String, Queue>,
+    timings: Option<mpsc::UnboundedSender<ScriptTiming>>,
 }
 
 impl Notifier {
@@ -200,7 +218,14 @@ impl Notifier {
             script_timeout: SCRIPT_TIMEOUT,
             fifos,
             queues: HashMap::new(),
+            timings: None,
         }
+    }
+
+    /// Reports a [`ScriptTiming`] on `tx` for every script run by [`Notifier::notify_at`].
+    pub fn with_timings(mut self, tx: mpsc::UnboundedSender<ScriptTiming>) -> Self {
+        self.timings = Some(tx);
+        self
     }
 
     /// Replaces [`SCRIPT_TIMEOUT`] for scripts queued from now on.
@@ -218,6 +243,16 @@ impl Notifier {
     /// are queued on the instance's queue (they start now if it is idle), then the FIFO line
     /// is written. Returns at once.
     pub fn notify(&mut self, scripts: &NotifyScripts, n: &Notification) {
+        self.queue(scripts, n, None);
+    }
+
+    /// [`Notifier::notify`] for a transition that happened at `transition`: each script's
+    /// start and end are reported as a [`ScriptTiming`] (see [`Notifier::with_timings`]).
+    pub fn notify_at(&mut self, scripts: &NotifyScripts, n: &Notification, transition: Instant) {
+        self.queue(scripts, n, Some(transition));
+    }
+
+    fn queue(&mut self, scripts: &NotifyScripts, n: &Notification, since: Option<Instant>) {
         let has_script =
             state_script(scripts, n.state).is_some() || generic_script(scripts, n.state).is_some();
         if has_script {
@@ -231,6 +266,7 @@ impl Notifier {
                 notification: n.clone(),
                 default_user: self.default_user.clone(),
                 group: false,
+                timing: since.zip(self.timings.clone()),
             });
         }
         self.fifos.write_line(&n.fifo_line());
@@ -275,7 +311,18 @@ fn spawn_queue(timeout: Duration) -> Queue {
 async fn run_in_order(w: &Work, timeout: Duration) {
     let n = &w.notification;
     let user = |cmd: &ScriptCommand| cmd.user.clone().or_else(|| w.default_user.clone());
+    let report = |start: Instant| {
+        if let Some((since, tx)) = &w.timing {
+            let _ = tx.send(ScriptTiming {
+                instance: n.instance.clone(),
+                state: n.state,
+                started: start.saturating_duration_since(*since),
+                finished: Instant::now().saturating_duration_since(*since),
+            });
+        }
+    };
     if let Some(cmd) = state_script(&w.scripts, n.state) {
+        let start = Instant::now();
         let u = user(cmd);
         let spec = ExecSpec {
             argv: &cmd.argv,
@@ -291,6 +338,7 @@ async fn run_in_order(w: &Work, timeout: Duration) {
         } else {
             exec::run(spec).await
         };
+        report(start);
         log_outcome(n, &cmd.argv[0], &outcome);
     }
     if let Some(cmd) = generic_script(&w.scripts, n.state) {
@@ -300,12 +348,14 @@ async fn run_in_order(w: &Work, timeout: Duration) {
             n.generic_argv(cmd)
         };
         let u = user(cmd);
+        let start = Instant::now();
         let outcome = exec::run(ExecSpec {
             argv: &argv,
             user: u.as_ref(),
             timeout: Some(timeout),
         })
         .await;
+        report(start);
         log_outcome(n, &argv[0], &outcome);
     }
 }
@@ -479,6 +529,37 @@ mod tests {
             "INSTANCE|VI_2|FAULT|90|\n"
         );
         // Dropping the notifier (and the runtime at test end) kills the hung script's group.
+    }
+
+    #[tokio::test]
+    async fn notify_at_reports_each_script_s_start_and_end_after_the_transition() {
+        let (tx, mut rx) = mpsc::unbounded_channel();
+        let scripts = NotifyScripts {
+            master: Some(cmd(&["/bin/sleep", "0.1"])),
+            generic: Some(cmd(&["/bin/true"])),
+            ..Default::default()
+        };
+        let mut notifier = Notifier::new(&Global::default(), None).with_timings(tx);
+        let transition = Instant::now() - Duration::from_secs(2);
+        notifier.notify_at(
+            &scripts,
+            &note("VI_1", NotifyState::Master, 100),
+            transition,
+        );
+        // Without a transition time nothing is reported.
+        notifier.notify(&scripts, &note("VI_1", NotifyState::Master, 100));
+        notifier.shutdown().await;
+        let state = rx.recv().await.unwrap();
+        let generic = rx.recv().await.unwrap();
+        assert!(rx.recv().await.is_none());
+        assert_eq!(
+            (state.instance.as_str(), state.state),
+            ("VI_1", NotifyState::Master)
+        );
+        assert!(state.started >= Duration::from_secs(2));
+        assert!(state.finished >= state.started + Duration::from_millis(100));
+        assert!(generic.started >= state.finished);
+        assert!(generic.finished >= generic.started);
     }
 
     /// The ordering guarantee: a later transition's script starts only after the earlier one's

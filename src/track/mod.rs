@@ -12,4 +12,6 @@ pub mod process;
 pub mod script;
 
 pub use policy::ScriptPolicy;
-pub use script::{Runners, spawn_script_runners};
+pub use script::{
+    RunCounts, RunTally, Runners, ScriptStatus, spawn_script_runners, spawn_script_runners_counted,
+};

@@ -10,6 +10,8 @@
 
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU8, AtomicU64, Ordering};
 use std::time::Duration;
 
 use tokio::sync::mpsc::UnboundedSender;
@@ -26,9 +28,116 @@ use crate::track::policy::ScriptPolicy;
 #[derive(Debug, Default)]
 pub struct Runners {
     tasks: Vec<JoinHandle<()>>,
+    counts: Vec<(String, Arc<RunCounts>)>,
+}
+
+/// One `vrrp_script`'s results since the daemon started, for observers such as the metrics
+/// endpoint: its runner bumps them, anyone holding the handle reads them without a lock and
+/// without asking the event loop. Beyond keepalived, which keeps only the current status.
+#[derive(Debug, Default)]
+pub struct RunCounts {
+    success: AtomicU64,
+    failure: AtomicU64,
+    signaled: AtomicU64,
+    timed_out: AtomicU64,
+    not_started: AtomicU64,
+    /// Exit status of the last run that exited; `i64::MIN` before the first.
+    last_status: AtomicI64,
+    /// [`ScriptStatus`] as a number (0 unknown, 1 good, 2 bad).
+    status: AtomicU8,
+    running: AtomicBool,
+}
+
+/// A script's state after its rise/fall policy (keepalived's `Status = GOOD|BAD`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ScriptStatus {
+    /// No result yet.
+    Unknown,
+    /// Succeeding (after `rise`).
+    Good,
+    /// Failing (after `fall`, or `init_fail`).
+    Bad,
+}
+
+/// The values of a [`RunCounts`] at one moment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RunTally {
+    /// Runs that exited with status 0.
+    pub success: u64,
+    /// Runs that exited with another status.
+    pub failure: u64,
+    /// Runs killed by a signal we did not send.
+    pub signaled: u64,
+    /// Runs killed at their timeout.
+    pub timed_out: u64,
+    /// Runs that could not be started (no result, as in keepalived).
+    pub not_started: u64,
+    /// Exit status of the last run that exited.
+    pub last_status: Option<i32>,
+    /// State after the rise/fall policy.
+    pub status: ScriptStatus,
+    /// A run is in progress (keepalived's `State = running`).
+    pub running: bool,
+}
+
+impl RunCounts {
+    fn new() -> Self {
+        Self {
+            last_status: AtomicI64::new(i64::MIN),
+            ..Default::default()
+        }
+    }
+
+    fn record(&self, outcome: &Outcome) {
+        let counter = match outcome {
+            Outcome::Exited(0) => &self.success,
+            Outcome::Exited(_) => &self.failure,
+            Outcome::Signaled(_) => &self.signaled,
+            Outcome::TimedOut => &self.timed_out,
+            Outcome::SpawnFailed(_) => &self.not_started,
+        };
+        counter.fetch_add(1, Ordering::Relaxed);
+        if let Outcome::Exited(status) = outcome {
+            self.last_status
+                .store(i64::from(*status), Ordering::Relaxed);
+        }
+    }
+
+    fn set_status(&self, ok: Option<bool>) {
+        let v = match ok {
+            None => 0,
+            Some(true) => 1,
+            Some(false) => 2,
+        };
+        self.status.store(v, Ordering::Relaxed);
+    }
+
+    /// The current values.
+    pub fn read(&self) -> RunTally {
+        let last = self.last_status.load(Ordering::Relaxed);
+        RunTally {
+            success: self.success.load(Ordering::Relaxed),
+            failure: self.failure.load(Ordering::Relaxed),
+            signaled: self.signaled.load(Ordering::Relaxed),
+            timed_out: self.timed_out.load(Ordering::Relaxed),
+            not_started: self.not_started.load(Ordering::Relaxed),
+            last_status: (last != i64::MIN).then_some(last as i32),
+            status: match self.status.load(Ordering::Relaxed) {
+                1 => ScriptStatus::Good,
+                2 => ScriptStatus::Bad,
+                _ => ScriptStatus::Unknown,
+            },
+            running: self.running.load(Ordering::Relaxed),
+        }
+    }
 }
 
 impl Runners {
+    /// Each script's [`RunCounts`], in configuration order.
+    pub fn counts(&self) -> &[(String, Arc<RunCounts>)] {
+        &self.counts
+    }
+
     /// Number of scripts being run.
     pub fn len(&self) -> usize {
         self.tasks.len()
@@ -67,13 +176,33 @@ pub fn spawn_script_runners(
     default_user: Option<&ScriptUser>,
     tx: UnboundedSender<TrackEvent>,
 ) -> Runners {
+    spawn_script_runners_counted(scripts, default_user, tx, &[])
+}
+
+/// [`spawn_script_runners`], carrying on the [`RunCounts`] of `previous` runners (a reload
+/// restarts them) for the scripts that keep their name, so counters never go backwards.
+pub fn spawn_script_runners_counted(
+    scripts: &[VrrpScript],
+    default_user: Option<&ScriptUser>,
+    tx: UnboundedSender<TrackEvent>,
+    previous: &[(String, Arc<RunCounts>)],
+) -> Runners {
     if tokio::runtime::Handle::try_current().is_err() {
         tracing::error!("vrrp_script runners need a tokio runtime; no script will run");
         return Runners::default();
     }
+    let mut counts = Vec::new();
     let tasks = scripts
         .iter()
         .map(|s| {
+            let count = previous
+                .iter()
+                .find(|(n, _)| *n == s.name)
+                .map(|(_, c)| c.clone())
+                .unwrap_or_else(|| Arc::new(RunCounts::new()));
+            // A restarted runner starts from its policy again: no run in progress.
+            count.running.store(false, Ordering::Relaxed);
+            counts.push((s.name.clone(), count.clone()));
             let argv = s.command.argv.clone();
             let user = s.command.user.clone().or_else(|| default_user.cloned());
             let interval = effective_interval(s.interval);
@@ -98,10 +227,11 @@ pub fn spawn_script_runners(
                 policy,
                 exec,
                 tx.clone(),
+                count,
             ))
         })
         .collect();
-    Runners { tasks }
+    Runners { tasks, counts }
 }
 
 /// keepalived turns `interval 0` into 1 s; never spin.
@@ -121,10 +251,12 @@ async fn script_loop<F, Fut>(
     mut policy: ScriptPolicy,
     mut exec: F,
     tx: UnboundedSender<TrackEvent>,
+    counts: Arc<RunCounts>,
 ) where
     F: FnMut() -> Fut,
     Fut: Future<Output = Outcome>,
 {
+    counts.set_status(policy.state());
     if policy.state() == Some(false)
         && tx
             .send(TrackEvent::Script {
@@ -145,7 +277,11 @@ async fn script_loop<F, Fut>(
                 if running.is_some() =>
             {
                 running = None;
-                if let Some(ok) = judge(&name, &mut last_status, &mut policy, outcome) {
+                counts.running.store(false, Ordering::Relaxed);
+                counts.record(&outcome);
+                let change = judge(&name, &mut last_status, &mut policy, outcome);
+                counts.set_status(policy.state());
+                if let Some(ok) = change {
                     if tx.send(TrackEvent::Script { name: name.clone(), ok }).is_err() {
                         return;
                     }
@@ -159,7 +295,10 @@ async fn script_loop<F, Fut>(
                         let what = if now >= *started + timeout { "being timed out" } else { "already running" };
                         tracing::info!("Track script {name} is {what}, expect idle - skipping run");
                     }
-                    None => running = Some((Box::pin(exec()), now)),
+                    None => {
+                        counts.running.store(true, Ordering::Relaxed);
+                        running = Some((Box::pin(exec()), now));
+                    }
                 }
             }
             _ = tx.closed() => return,
@@ -314,6 +453,7 @@ mod tests {
             ScriptPolicy::new(1, 1, false),
             exec,
             tx,
+            Arc::new(RunCounts::new()),
         ));
         assert_eq!(started_rx.recv().await.unwrap() - t0, Duration::ZERO);
         // Ticks at 1 s, 2 s and 3 s find run #1 still going: no new run.
@@ -327,6 +467,67 @@ mod tests {
         assert_eq!(rx.recv().await.unwrap(), ev("slow", false));
         assert_eq!(started_rx.recv().await.unwrap() - t0, 5 * second);
         task.abort();
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn run_counts_follow_every_outcome_and_survive_a_restart() {
+        let (tx, mut rx) = mpsc::unbounded_channel();
+        let outcomes = Arc::new(std::sync::Mutex::new(vec![
+            Outcome::SpawnFailed("no such user".into()),
+            Outcome::TimedOut,
+            Outcome::Signaled(9),
+            Outcome::Exited(3),
+            Outcome::Exited(0),
+        ]));
+        let exec = move || {
+            let o = outcomes.lock().unwrap().pop();
+            async move { o.unwrap_or(Outcome::Exited(0)) }
+        };
+        let counts = Arc::new(RunCounts::new());
+        assert_eq!(counts.read().status, ScriptStatus::Unknown);
+        assert_eq!(counts.read().last_status, None);
+        let task = tokio::spawn(script_loop(
+            "c".into(),
+            Duration::from_secs(1),
+            Duration::from_secs(1),
+            ScriptPolicy::new(1, 1, false),
+            exec,
+            tx,
+            counts.clone(),
+        ));
+        assert_eq!(rx.recv().await.unwrap(), ev("c", true));
+        assert_eq!(counts.read().status, ScriptStatus::Good);
+        assert_eq!(rx.recv().await.unwrap(), ev("c", false));
+        // Runs 3 and 4 (signal, timeout) keep it failed; run 5 cannot start.
+        tokio::time::sleep(Duration::from_millis(3500)).await;
+        task.abort();
+        assert_eq!(
+            counts.read(),
+            RunTally {
+                success: 1,
+                failure: 1,
+                signaled: 1,
+                timed_out: 1,
+                not_started: 1,
+                last_status: Some(3),
+                status: ScriptStatus::Bad,
+                running: false,
+            }
+        );
+        // A reload restarting the runners keeps the counts of a script that keeps its name.
+        let (tx, _rx) = mpsc::unbounded_channel();
+        let previous = vec![("c".to_string(), counts.clone())];
+        let runners = spawn_script_runners_counted(
+            &[
+                vrrp_script("c", &["/bin/true"], 60_000),
+                vrrp_script("d", &["/bin/true"], 60_000),
+            ],
+            None,
+            tx,
+            &previous,
+        );
+        assert!(Arc::ptr_eq(&runners.counts()[0].1, &counts));
+        assert_eq!(runners.counts()[1].1.read().success, 0);
     }
 
     #[test]
