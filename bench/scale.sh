@@ -12,19 +12,28 @@
 # sampled from /proc for SECONDS: CPU = utime+stime over the window (all processes of the daemon:
 # keepalived's parent + VRRP child, ours is one process), RSS = sum of VmRSS at the end, and
 # VmHWM (peak). Also counted: state transitions logged by n1 during the window (must be 0).
+# Then --reloads times (default 3): SIGHUP to n1 with its configuration unchanged (issue 7
+# item 3: a reload that never flaps). Measured over a RELOAD_WINDOW (4 s) after each signal: the
+# daemon's CPU time beyond its steady rate (the cost of applying the reload), our own
+# "Reload complete in N usec" (keepalived logs no end of reload), and what must stay 0:
+# state transitions, priority-0 adverts and gratuitous ARPs from n1 on the wire.
 # Implementations run one after the other on the same LANs, each with a fresh peer.
 # Addresses: eth0 VIPs 198.51.100.1-250, eth1 VIPs 203.0.113.1-250 (hosts .251/.252); eth2 and
 # eth3 reuse the same VIP numbers (the kernel accepts one address on several interfaces, and
 # so do both daemons) -- only the documentation ranges are used.
-# Usage: bench/scale.sh [--seconds N] [--only ours|keepalived]   (needs root; KA_BIN defaults to target/release)
+# Usage: bench/scale.sh [--seconds N] [--reloads N] [--only ours|keepalived]
+#        (needs root; KA_BIN defaults to target/release)
 set -uo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 seconds=60
+reloads=3
 only=""
+RELOAD_WINDOW=4
 while [ $# -gt 0 ]; do
 	case $1 in
 	--seconds) seconds=${2:?}; shift 2 ;;
 	--only) only=${2:?}; shift 2 ;;
+	--reloads) reloads=${2:?}; shift 2 ;;
 	-h | --help)
 		sed -n '2,/^set /p' "$0" | sed '$d; s/^# \{0,1\}//'
 		exit 0
@@ -33,6 +42,7 @@ while [ $# -gt 0 ]; do
 	esac
 done
 [[ $seconds =~ ^[1-9][0-9]*$ ]] || { echo "--seconds wants a positive integer"; exit 2; }
+[[ $reloads =~ ^[0-9]+$ ]] || { echo "--reloads wants a number"; exit 2; }
 
 KA_BIN=${KA_BIN:-$repo/target/release/keepalived}
 . "$repo/compat-tests/lab/lib.sh"
@@ -152,11 +162,41 @@ run_one() {
 	converged || say "$label: WARNING: lost convergence during the window"
 	read -r ta _ _ _ <<<"$s0"
 	read -r tb rss hwm nproc <<<"$s1"
+	reload_phase "$label" "$(((tb - ta) * 1000 / (t1 - t0)))"
 	awk -v l="$label" -v ticks=$((tb - ta)) -v hz="$hz" -v ms=$((t1 - t0)) -v rss="$rss" \
 		-v hwm="$hwm" -v np="$nproc" -v tr=$((trans1 - trans0)) -v conv="$conv_ms" 'BEGIN {
 		printf "%s\t%.2f\t%.2f\t%d\t%d\t%d\t%d\t%d\n", l, ticks / hz, 100 * ticks / hz / (ms / 1000), rss / 1024, hwm / 1024, np, tr, conv
 	}' >>"$results"
 	stop_both
+}
+# reload_phase LABEL STEADY_TICKS_PER_S -- SIGHUP n1 (configuration unchanged) $reloads times.
+reload_phase() {
+	local label=$1 steady=$2 k s0 s1 a b tr0 cap pz garps us mac0 mac1
+	mac0=$(ip -n "${LAB_NS}n1" link show dev eth0 | awk '$1 == "link/ether" { print $2 }')
+	mac1=$(ip -n "${LAB_NS}n1" link show dev eth1 | awk '$1 == "link/ether" { print $2 }')
+	for ((k = 1; k <= reloads; k++)); do
+		cap="$LAB_DIR/reload-$label-$k.txt"
+		ip netns exec "${LAB_NS}n2" timeout $((RELOAD_WINDOW + 2)) tcpdump -e -n -l -i any \
+			'ip proto 112 or arp' >"$cap" 2>/dev/null &
+		local capture=$!
+		sleep 1
+		tr0=$(grep -c "Entering" "$LAB_DIR/n1/ka.log")
+		s0=$(daemon_sample n1)
+		ka_signal n1 HUP
+		sleep "$RELOAD_WINDOW"
+		s1=$(daemon_sample n1)
+		wait "$capture"
+		read -r a _ _ _ <<<"$s0"
+		read -r b _ _ _ <<<"$s1"
+		pz=$(grep -c "${LAB_PREFIX}.251 > .*prio 0,\|203.0.113.251 > .*prio 0," "$cap")
+		garps=$(grep -c -i "$mac0 .*ARP\|$mac1 .*ARP" "$cap")
+		us=$(grep -o "Reload complete in [0-9]* usec" "$LAB_DIR/n1/ka.log" | tail -n 1 | awk '{ print $4 }')
+		[ "$bin_is_ref" = 1 ] && us=""
+		printf "%s\treload\t%d\t%s\t%d\t%d\t%d\n" "$label" \
+			$(((b - a) * 1000 / hz - steady * RELOAD_WINDOW * 1000 / hz)) "${us:--}" \
+			$(($(grep -c "Entering" "$LAB_DIR/n1/ka.log") - tr0)) "$pz" "$garps" >>"$results"
+	done
+	converged || say "$label: WARNING: lost convergence during the reloads"
 }
 stop_both() {
 	ka_signal n1 TERM
@@ -173,13 +213,26 @@ stop_both() {
 	sleep 2
 }
 
+bin_is_ref=0
 [ "$only" != keepalived ] && run_one ours "$KA_BIN"
+bin_is_ref=1
 [ "$only" != ours ] && run_one keepalived "$REF_BIN"
 
 echo
 echo "1000 instances (250 VRIDs x 4 links), VRRPv2 advert_int 1, n1 master of 500 / backup of 500; window ${seconds} s"
 printf "%-11s %10s %7s %8s %8s %6s %12s %12s\n" impl "cpu s" "cpu %" "RSS MB" "peak MB" procs transitions "converge ms"
 while IFS=$'\t' read -r l c p r h n t v; do
+	[ "$c" = reload ] && continue
 	[ -z "$p" ] && { printf "%-11s %s\n" "$l" "$c"; continue; }
 	printf "%-11s %10s %7s %8s %8s %6s %12s %12s\n" "$l" "$c" "$p" "$r" "$h" "$n" "$t" "$v"
 done <"$results"
+if [ "$reloads" -gt 0 ]; then
+	echo
+	echo "SIGHUP with the configuration unchanged, $reloads times each (window ${RELOAD_WINDOW} s after the signal)"
+	printf "%-11s %14s %16s %12s %14s %12s\n" impl "reload cpu ms" "applied in ms" transitions "prio-0 adverts" "GARPs"
+	while IFS=$'\t' read -r l c cpu us t p g; do
+		[ "$c" = reload ] || continue
+		[ "$us" = - ] || us=$(awk -v u="$us" 'BEGIN { printf "%.1f", u / 1000 }')
+		printf "%-11s %14s %16s %12s %14s %12s\n" "$l" "$cpu" "$us" "$t" "$p" "$g"
+	done <"$results"
+fi
