@@ -20,6 +20,7 @@ use std::path::Path;
 
 pub use diag::{Diagnostic, Level, Severity, Span};
 pub use dump::dump;
+pub(crate) use validate::runtime::valid_name as runtime_name_ok;
 
 use crate::model;
 

@@ -17,6 +17,7 @@ use super::source::{Reporter, Token};
 use super::tree::Stmt;
 mod knobs;
 mod notifyx;
+pub(crate) mod runtime;
 mod script_security;
 
 use crate::model::{
@@ -503,6 +504,7 @@ impl Validator<'_> {
                     }
                     self.in_child = false;
                 }
+                _ if self.runtime_top(stmt) => {}
                 _ if self.not_supported("top", stmt) => {}
                 _ => self.unknown("top", stmt),
             }
@@ -689,6 +691,7 @@ impl Validator<'_> {
                 "include_check" => {}
                 _ if self.notifyx_global(stmt) => {}
                 _ if self.global_knob(stmt) => {}
+                _ if self.runtime_global(stmt) => {}
                 _ if self.not_supported("global_defs", stmt) => {}
                 _ => self.unknown("global_defs", stmt),
             }

@@ -31,6 +31,12 @@ pub struct Settings {
     pub dont_release_vrrp: bool,
     /// Node name for mails.
     pub local_name: String,
+    /// `vrrp.pid`, written once there is VRRP work (a reload may bring the first).
+    pub vrrp_pid: super::pidfile::VrrpPid,
+    /// Namespace and instance names: a reload may not change them.
+    pub identity: super::namespace::Identity,
+    /// `-a`: log every address change netlink reports.
+    pub address_monitoring: bool,
 }
 
 /// Signals the loop acts on.
@@ -221,12 +227,17 @@ pub async fn run(config: model::Config, settings: Settings) -> i32 {
                 d.trackers.observe(&ev);
                 for s in &mut d.slots { s.engine.handle_track(now, &ev); }
             }
-            Some(ev) = link_rx.recv() => match ev {
-                net::NetEvent::Link(link) => d.handle_link(Instant::now(), link),
-                net::NetEvent::Addr(a) if a.addr.is_ipv4() => d.handle_address(a).await,
-                net::NetEvent::Addr(a) => d.handle_addr(Instant::now(), a).await,
-                net::NetEvent::Overrun => d.refresh_links().await,
-            },
+            Some(ev) = link_rx.recv() => {
+                if d.settings.address_monitoring {
+                    log_address_change(&ev);
+                }
+                match ev {
+                    net::NetEvent::Link(link) => d.handle_link(Instant::now(), link),
+                    net::NetEvent::Addr(a) if a.addr.is_ipv4() => d.handle_address(a).await,
+                    net::NetEvent::Addr(a) => d.handle_addr(Instant::now(), a).await,
+                    net::NetEvent::Overrun => d.refresh_links().await,
+                }
+            }
             Some(sig) = sig_rx.recv() => match sig {
                 Signal::Stop => break,
                 Signal::Reload => d.reload().await,
@@ -260,6 +271,25 @@ pub async fn run(config: model::Config, settings: Settings) -> i32 {
     // request cannot keep a stopping daemon alive.
     let _ = tokio::time::timeout(std::time::Duration::from_secs(5), worker).await;
     0
+}
+
+/// `-a`: keepalived's `Netlink reflector reports IP A added to|removed from IF`, for every
+/// address on every interface.
+fn log_address_change(ev: &net::NetEvent) {
+    let net::NetEvent::Addr(a) = ev else { return };
+    let mut buf = [0 as libc::c_char; libc::IF_NAMESIZE];
+    // SAFETY: `buf` has the IF_NAMESIZE bytes if_indextoname may write, NUL included.
+    let name = unsafe { libc::if_indextoname(a.index, buf.as_mut_ptr()) };
+    let ifname = if name.is_null() {
+        format!("ifindex {}", a.index)
+    } else {
+        // SAFETY: on success `buf` holds a NUL-terminated name.
+        unsafe { std::ffi::CStr::from_ptr(buf.as_ptr()) }
+            .to_string_lossy()
+            .into_owned()
+    };
+    let what = if a.added { "added to" } else { "removed from" };
+    tracing::info!("Netlink reflector reports IP {} {what} {ifname}", a.addr);
 }
 
 /// signal-hook delivers signals on a thread of its own; the loop receives them as values.
@@ -388,7 +418,7 @@ impl Daemon {
                         }
                     }
                     Err(e) => {
-                        tracing::error!("VRRP IPv6 socket receive error: {e}");
+                        tracing::error!(target: vrrp::RX_LOG, "VRRP IPv6 socket receive error: {e}");
                         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
                     }
                 }
@@ -418,7 +448,7 @@ impl Daemon {
                             }
                         }
                         Err(e) => {
-                            tracing::error!("VRRP socket receive error: {e}");
+                            tracing::error!(target: vrrp::RX_LOG, "VRRP socket receive error: {e}");
                             tokio::time::sleep(std::time::Duration::from_millis(100)).await;
                         }
                     }
@@ -676,7 +706,7 @@ impl Daemon {
                 *n += 1;
                 // Rate limit: the first of each kind, then every 100th.
                 if *n == 1 || *n % 100 == 0 {
-                    tracing::warn!("bad VRRP packet on ifindex {ifindex}: {key} (seen {n} times)");
+                    tracing::warn!(target: vrrp::RX_LOG, "bad VRRP packet on ifindex {ifindex}: {key} (seen {n} times)");
                 }
                 return;
             }
@@ -1077,6 +1107,14 @@ impl Daemon {
                 return;
             }
         };
+        let refused = self.settings.identity.reload_refusals(&new.global);
+        if !refused.is_empty() {
+            for r in refused {
+                tracing::info!(target: super::logging::PARENT, "{r}");
+            }
+            notify_systemd("READY=1");
+            return;
+        }
         // keepalived closes and reopens its notify FIFOs on reload; mails use the new globals.
         let _ = self.io_tx.send(Job::Reload {
             global: Box::new(new.global.clone()),
@@ -1156,6 +1194,7 @@ impl Daemon {
                 });
             }
         }
+        self.settings.vrrp_pid.update(&self.config);
         tracing::info!("Reload complete");
         notify_systemd("READY=1");
     }
