@@ -43,6 +43,12 @@ pub fn main_entry() -> i32 {
         let words: String = opts.unexpected.iter().map(|a| format!("{a} ")).collect();
         println!("Unexpected argument(s): {words}");
     }
+    if let Some(f) = opts.log_facility.as_deref() {
+        if logging::parse_facility(f).is_none() {
+            // keepalived says so while parsing and keeps LOG_DAEMON.
+            eprintln!("Invalid log facility '{f}'");
+        }
+    }
     if let Some(flag) = unsupported_subsystem(&opts) {
         eprintln!(
             "{flag}: the health-checker (LVS) subsystem is not supported yet by keepalived-rs"
@@ -340,13 +346,6 @@ fn run_daemon(opts: &Options, load_opts: crate::config::LoadOptions, umask_cmdli
         ident_suffix: identity.ident_suffix(),
     });
     log_start(&path);
-    if let Some(f) = opts
-        .log_facility
-        .as_deref()
-        .filter(|f| logging::parse_facility(f).is_none())
-    {
-        tracing::info!(target: logging::PARENT, "Invalid log facility '{f}'");
-    }
     if !identity.ident_suffix().is_empty() {
         tracing::info!(
             target: logging::PARENT,
