@@ -180,3 +180,10 @@ fn threenode() {
 fn hostile() {
     run_lab("hostile");
 }
+
+/// `-s NAMESPACE` + `instance` (pid files, journald idents, `-t` inside the namespace, reload
+/// refusal), `vrrp_vip_lifetime` (a SIGKILLed master's VIP expires), `-V`.
+#[test]
+fn runtime() {
+    run_lab("runtime");
+}

@@ -547,7 +547,11 @@ impl Daemon {
         Ok(())
     }
 
-    /// Leftovers of a run that died: keepalived removes configured VIPs at start.
+    /// Leftovers of a run that died: keepalived removes configured VIPs at start. This is the
+    /// place for every leftover found before the first election: VMAC links (`vrrp.VRID@IF`)
+    /// a killed run made belong here too once `use_vmac` is built (keepalived deletes them in
+    /// `vrrp_restore_interfaces_startup()` / when it recreates them). VIPs installed with a
+    /// `vrrp_vip_lifetime` may already have expired; removing one that is gone is harmless.
     async fn remove_leftover_vips(
         &mut self,
         cfg: &model::Instance,
