@@ -362,6 +362,12 @@ fn run_daemon(opts: &Options, load_opts: crate::config::LoadOptions, umask_cmdli
     if umask_cmdline && config.global.umask.is_some() {
         tracing::info!("umask command line option specified, ignoring config option");
     }
+    if opts.snmp || opts.snmp_agent_socket.is_some() {
+        tracing::info!(
+            target: logging::PARENT,
+            "-x/-A: SNMP is not supported yet by keepalived-rs, no AgentX sub-agent is started"
+        );
+    }
     if opts.dont_release_ipvs {
         tracing::info!(
             target: logging::PARENT,
