@@ -7,8 +7,8 @@
 #    (/run/keepalived/NS/keepalived_INST.pid, vrrp_INST.pid), log to journald (a listener on a
 #    tmpfs private to n3's mount namespace) with the idents Keepalived_NS_INST /
 #    Keepalived_vrrp_NS_INST, -S 1's facility and VRRP_INSTANCE; `-t -s` checks interfaces
-#    inside the namespace; a reload changing the instance name is refused; SIGTERM removes
-#    the pid files and their directory.
+#    inside the namespace; -a logs address changes there; a reload changing the instance name
+#    is refused; SIGTERM removes the pid files and their directory.
 # 2. vrrp_vip_lifetime 3: the master keeps its VIP for 10 s of sampling (renewed), then is
 #    SIGKILLed: nobody cleans up, the kernel removes the VIP within the lifetime.
 # 3. -V: a stopped master sends no priority 0 (tcpdump on the backup) and leaves its VIP.
@@ -75,7 +75,7 @@ t_ns=$?
 [ "$t_ns" = 0 ] || fail "-t -s $NS1 exited $t_ns: $(cat "$LAB_DIR/n3/t-ns.log")"
 ok "-t: interface only1 missing in n3 (status $t_plain), found with -s $NS1 (status 0)"
 
-rt_start n3 ka.log -S 1 -s "$NS1" -f "$LAB_DIR/n1/keepalived.conf"
+rt_start n3 ka.log -a -S 1 -s "$NS1" -f "$LAB_DIR/n1/keepalived.conf"
 ka_start n2 "$KA_BIN" "$LAB_DIR/n2/keepalived.conf"
 MAIN_PID="$RT_PIDDIR/keepalived_$INST.pid"
 VRRP_PID="$RT_PIDDIR/vrrp_$INST.pid"
@@ -89,6 +89,13 @@ ok "pid files $MAIN_PID and $VRRP_PID name the daemon (pid $pid in n3)"
 expect_vip_only n1 15 "election from inside $NS1"
 ip -n "${LAB_NS}n3" -4 -o addr show | grep -q " $VIP/" && fail "the VIP landed in n3's namespace"
 ok "n3's own namespace has no VIP: the daemon works in n1's"
+ip -n "$NS1" addr add 203.0.113.77/32 dev eth0
+wait_until 5 grep -q "Netlink reflector reports IP 203.0.113.77 added to eth0" "$LAB_DIR/n3/ka.log" ||
+	fail "-a: no line for an address added in $NS1"
+ip -n "$NS1" addr del 203.0.113.77/32 dev eth0
+wait_until 5 grep -q "Netlink reflector reports IP 203.0.113.77 removed from eth0" "$LAB_DIR/n3/ka.log" ||
+	fail "-a: no line for an address removed in $NS1"
+ok "-a: address changes in $NS1 logged"
 
 journal() { tr '\036' '\n' <"$LAB_DIR/n3/journal.bin"; }
 wait_until 5 sh -c "tr '\\036' '\\n' <'$LAB_DIR/n3/journal.bin' | grep -q 'Entering MASTER STATE'" ||
