@@ -195,3 +195,10 @@ fn ifdelay() {
 fn metrics() {
     run_lab("metrics");
 }
+
+/// `-s NAMESPACE` + `instance` (pid files, journald idents, `-t` inside the namespace, reload
+/// refusal), `vrrp_vip_lifetime` (a SIGKILLed master's VIP expires), `-V`.
+#[test]
+fn runtime() {
+    run_lab("runtime");
+}

@@ -96,6 +96,19 @@ pub fn dump(config: &Config) -> String {
     if let Some(m) = g.umask {
         line(&mut s, 1, "umask", &format!("{m:04o}"));
     }
+    // The top-level runtime keywords, and our VIP lifetime: printed only when set.
+    if let Some(ns) = &g.net_namespace {
+        line(&mut s, 1, "net_namespace", ns);
+    }
+    if let Some(i) = &g.instance_name {
+        line(&mut s, 1, "instance", i);
+    }
+    if g.use_pid_dir {
+        line(&mut s, 1, "use_pid_dir", "true");
+    }
+    if let Some(l) = g.vrrp_vip_lifetime {
+        line(&mut s, 1, "vrrp_vip_lifetime", &format!("{l}s"));
+    }
     knobs_global(&mut s, g);
     for sc in &config.scripts {
         let _ = writeln!(s, "vrrp_script {}", sc.name);

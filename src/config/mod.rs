@@ -20,6 +20,7 @@ use std::path::Path;
 
 pub use diag::{Diagnostic, Level, Severity, Span};
 pub use dump::dump;
+pub(crate) use validate::runtime::valid_name as runtime_name_ok;
 
 use crate::model;
 
@@ -28,8 +29,8 @@ use crate::model;
 pub struct LoadOptions {
     /// For `@id` lines (`-i`); keepalived's default is the host name up to the first dot.
     pub config_id: String,
-    /// Check the host as keepalived does at start: interface names exist
-    /// (`/sys/class/net`) and script files exist and are executable. Off in tests.
+    /// Check the host as keepalived does at start: interface names exist (in the current
+    /// network namespace) and script files exist and are executable. Off in tests.
     pub check_interfaces: bool,
     /// `-e/--all-config`: every `include` gets all of `includea`'s checks (read, match,
     /// wildcard match, brace match), so a missing or unreadable file stops keepalived (exit 6),

@@ -4,7 +4,6 @@
 
 use std::collections::{HashMap, HashSet};
 use std::net::{IpAddr, Ipv4Addr};
-use std::path::Path;
 use std::time::Duration;
 
 mod track_blocks;
@@ -17,6 +16,7 @@ use super::source::{Reporter, Token};
 use super::tree::Stmt;
 mod knobs;
 mod notifyx;
+pub(crate) mod runtime;
 mod script_security;
 
 use crate::model::{
@@ -513,6 +513,7 @@ impl Validator<'_> {
                     self.if_up_down_delays(stmt);
                     self.in_child = false;
                 }
+                _ if self.runtime_top(stmt) => {}
                 _ if self.not_supported("top", stmt) => {}
                 _ => self.unknown("top", stmt),
             }
@@ -699,6 +700,7 @@ impl Validator<'_> {
                 "include_check" => {}
                 _ if self.notifyx_global(stmt) => {}
                 _ if self.global_knob(stmt) => {}
+                _ if self.runtime_global(stmt) => {}
                 _ if self.not_supported("global_defs", stmt) => {}
                 _ => self.unknown("global_defs", stmt),
             }
@@ -2236,10 +2238,31 @@ impl Validator<'_> {
     }
 }
 
-/// `ARPHRD_LOOPBACK` (772) in `/sys/class/net/IF/type`.
+/// An interface ioctl (`SIOCGIF*`) answered by the kernel of the current network namespace:
+/// after `setns()` (`net_namespace`, `-s`) that is the namespace's, where `/sys/class/net`
+/// would still show the one sysfs was mounted in.
+fn if_ioctl(name: &str, request: libc::c_ulong) -> Option<libc::ifreq> {
+    use std::os::fd::AsRawFd;
+    if name.is_empty() || name.len() >= libc::IFNAMSIZ || name.contains(['/', '\0']) {
+        return None;
+    }
+    let sock = std::os::unix::net::UnixDatagram::unbound().ok()?;
+    // SAFETY: an all-zero ifreq is valid; the name is copied within IFNAMSIZ - 1 bytes, so it
+    // stays NUL-terminated; the ioctl writes only into `ifr`, which outlives the call.
+    unsafe {
+        let mut ifr: libc::ifreq = std::mem::zeroed();
+        for (d, s) in ifr.ifr_name.iter_mut().zip(name.bytes()) {
+            *d = s as libc::c_char;
+        }
+        (libc::ioctl(sock.as_raw_fd(), request as _, &mut ifr) == 0).then_some(ifr)
+    }
+}
+
+/// `ARPHRD_LOOPBACK` (772) as the interface's hardware type.
 fn interface_is_loopback(name: &str) -> bool {
-    let p = Path::new("/sys/class/net").join(name).join("type");
-    std::fs::read_to_string(p).is_ok_and(|s| s.trim() == "772")
+    // SAFETY: SIOCGIFHWADDR fills `ifru_hwaddr`, the union member read.
+    if_ioctl(name, libc::SIOCGIFHWADDR)
+        .is_some_and(|r| unsafe { r.ifr_ifru.ifru_hwaddr.sa_family } == libc::ARPHRD_LOOPBACK)
 }
 
 /// The user (and group, when given) exist in the system databases.
@@ -2253,14 +2276,12 @@ fn user_exists(u: &ScriptUser) -> bool {
     user_ok && group_ok
 }
 
-/// `IFF_MULTICAST` in `/sys/class/net/IF/flags`; unknown interfaces count as multicast-capable.
+/// `IFF_MULTICAST` in the interface's flags; unknown interfaces count as multicast-capable.
 fn interface_multicast(name: &str) -> bool {
-    let p = Path::new("/sys/class/net").join(name).join("flags");
-    match std::fs::read_to_string(p) {
-        Ok(s) => u32::from_str_radix(s.trim().trim_start_matches("0x"), 16)
-            .map_or(true, |f| f & 0x1000 != 0),
-        Err(_) => true,
-    }
+    // SAFETY: SIOCGIFFLAGS fills `ifru_flags`, the union member read.
+    if_ioctl(name, libc::SIOCGIFFLAGS).is_none_or(|r| {
+        (unsafe { r.ifr_ifru.ifru_flags } as libc::c_int) & libc::IFF_MULTICAST != 0
+    })
 }
 
 fn script_user(user: &str, group: Option<&str>) -> ScriptUser {
@@ -2280,9 +2301,9 @@ fn script_user(user: &str, group: Option<&str>) -> ScriptUser {
     }
 }
 
-/// An interface exists when the kernel lists it under `/sys/class/net`.
+/// An interface exists when the kernel of the current network namespace knows its name.
 fn interface_exists(name: &str) -> bool {
-    !name.is_empty() && !name.contains('/') && Path::new("/sys/class/net").join(name).exists()
+    if_ioctl(name, libc::SIOCGIFINDEX).is_some()
 }
 
 #[cfg(test)]

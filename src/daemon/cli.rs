@@ -8,10 +8,6 @@ use std::path::PathBuf;
 
 /// Default configuration file, as Debian's keepalived.
 pub const DEFAULT_CONFIG: &str = "/etc/keepalived/keepalived.conf";
-/// Default parent pid file.
-pub const DEFAULT_PID: &str = "/run/keepalived.pid";
-/// Default VRRP child pid file.
-pub const DEFAULT_VRRP_PID: &str = "/run/vrrp.pid";
 
 /// The parsed command line. Field docs name the keepalived option.
 #[derive(Debug, Clone, Parser)]

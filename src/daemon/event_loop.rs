@@ -36,6 +36,12 @@ pub struct Settings {
     pub metrics_listen: Option<std::net::SocketAddr>,
     /// The `--status` socket to serve (beside the pid file).
     pub status_socket: Option<PathBuf>,
+    /// `vrrp.pid`, written once there is VRRP work (a reload may bring the first).
+    pub vrrp_pid: super::pidfile::VrrpPid,
+    /// Namespace and instance names: a reload may not change them.
+    pub identity: super::namespace::Identity,
+    /// `-a`: log every address change netlink reports.
+    pub address_monitoring: bool,
 }
 
 /// Signals the loop acts on.
@@ -241,12 +247,17 @@ pub async fn run(config: model::Config, settings: Settings) -> i32 {
                 d.trackers.observe(&ev);
                 for s in &mut d.slots { s.engine.handle_track(now, &ev); }
             }
-            Some(ev) = link_rx.recv() => match ev {
-                net::NetEvent::Link(link) => d.handle_link(Instant::now(), link),
-                net::NetEvent::Addr(a) if a.addr.is_ipv4() => d.handle_address(a).await,
-                net::NetEvent::Addr(a) => d.handle_addr(Instant::now(), a).await,
-                net::NetEvent::Overrun => d.refresh_links().await,
-            },
+            Some(ev) = link_rx.recv() => {
+                if d.settings.address_monitoring {
+                    log_address_change(&ev);
+                }
+                match ev {
+                    net::NetEvent::Link(link) => d.handle_link(Instant::now(), link),
+                    net::NetEvent::Addr(a) if a.addr.is_ipv4() => d.handle_address(a).await,
+                    net::NetEvent::Addr(a) => d.handle_addr(Instant::now(), a).await,
+                    net::NetEvent::Overrun => d.refresh_links().await,
+                }
+            }
             Some(sig) = sig_rx.recv() => match sig {
                 Signal::Stop => break,
                 Signal::Reload => d.reload().await,
@@ -298,6 +309,25 @@ async fn sleep_until(at: Option<Instant>) {
         Some(t) => tokio::time::sleep_until(tokio::time::Instant::from_std(t)).await,
         None => std::future::pending().await,
     }
+}
+
+/// `-a`: keepalived's `Netlink reflector reports IP A added to|removed from IF`, for every
+/// address on every interface.
+fn log_address_change(ev: &net::NetEvent) {
+    let net::NetEvent::Addr(a) = ev else { return };
+    let mut buf = [0 as libc::c_char; libc::IF_NAMESIZE];
+    // SAFETY: `buf` has the IF_NAMESIZE bytes if_indextoname may write, NUL included.
+    let name = unsafe { libc::if_indextoname(a.index, buf.as_mut_ptr()) };
+    let ifname = if name.is_null() {
+        format!("ifindex {}", a.index)
+    } else {
+        // SAFETY: on success `buf` holds a NUL-terminated name.
+        unsafe { std::ffi::CStr::from_ptr(buf.as_ptr()) }
+            .to_string_lossy()
+            .into_owned()
+    };
+    let what = if a.added { "added to" } else { "removed from" };
+    tracing::info!("Netlink reflector reports IP {} {what} {ifname}", a.addr);
 }
 
 /// signal-hook delivers signals on a thread of its own; the loop receives them as values.
@@ -429,7 +459,7 @@ impl Daemon {
                         }
                     }
                     Err(e) => {
-                        tracing::error!("VRRP IPv6 socket receive error: {e}");
+                        tracing::error!(target: vrrp::RX_LOG, "VRRP IPv6 socket receive error: {e}");
                         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
                     }
                 }
@@ -459,7 +489,7 @@ impl Daemon {
                             }
                         }
                         Err(e) => {
-                            tracing::error!("VRRP socket receive error: {e}");
+                            tracing::error!(target: vrrp::RX_LOG, "VRRP socket receive error: {e}");
                             tokio::time::sleep(std::time::Duration::from_millis(100)).await;
                         }
                     }
@@ -562,7 +592,11 @@ impl Daemon {
         Ok(())
     }
 
-    /// Leftovers of a run that died: keepalived removes configured VIPs at start.
+    /// Leftovers of a run that died: keepalived removes configured VIPs at start. This is the
+    /// place for every leftover found before the first election: VMAC links (`vrrp.VRID@IF`)
+    /// a killed run made belong here too once `use_vmac` is built (keepalived deletes them in
+    /// `vrrp_restore_interfaces_startup()` / when it recreates them). VIPs installed with a
+    /// `vrrp_vip_lifetime` may already have expired; removing one that is gone is harmless.
     async fn remove_leftover_vips(
         &mut self,
         cfg: &model::Instance,
@@ -722,7 +756,7 @@ impl Daemon {
                 *n += 1;
                 // Rate limit: the first of each kind, then every 100th.
                 if *n == 1 || *n % 100 == 0 {
-                    tracing::warn!("bad VRRP packet on ifindex {ifindex}: {key} (seen {n} times)");
+                    tracing::warn!(target: vrrp::RX_LOG, "bad VRRP packet on ifindex {ifindex}: {key} (seen {n} times)");
                 }
                 return;
             }
@@ -1159,6 +1193,14 @@ impl Daemon {
                 return;
             }
         };
+        let refused = self.settings.identity.reload_refusals(&new.global);
+        if !refused.is_empty() {
+            for r in refused {
+                tracing::info!(target: super::logging::PARENT, "{r}");
+            }
+            notify_systemd("READY=1");
+            return;
+        }
         // keepalived closes and reopens its notify FIFOs on reload; mails use the new globals.
         let _ = self.io_tx.send(Job::Reload {
             global: Box::new(new.global.clone()),
@@ -1239,11 +1281,9 @@ impl Daemon {
                 });
             }
         }
+        self.settings.vrrp_pid.update(&self.config);
         // The time to apply is measured by bench/scale.sh --reloads.
-        tracing::info!(
-            "Reload complete in {} usec",
-            started.elapsed().as_micros()
-        );
+        tracing::info!("Reload complete in {} usec", started.elapsed().as_micros());
         notify_systemd("READY=1");
     }
 

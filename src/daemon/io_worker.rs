@@ -81,8 +81,70 @@ pub struct Context {
     pub timings: Option<mpsc::UnboundedSender<notify::ScriptTiming>>,
 }
 
+/// The VIPs this worker has set, per instance. With `vrrp_vip_lifetime` they are renewed
+/// every third of the lifetime, so a MASTER's VIPs never run out while the daemon lives and
+/// vanish by themselves within the lifetime once it is killed; a reload that changes the
+/// lifetime applies the new one (or forever) to them at once.
+#[derive(Debug, Default)]
+struct Lifetimes {
+    set: std::collections::HashMap<String, Vec<(u32, model::VirtualAddr)>>,
+    /// Renewals that failed, logged once until one succeeds again.
+    failing: std::collections::HashSet<(u32, IpAddr)>,
+}
+
+impl Lifetimes {
+    fn added(&mut self, instance: &str, vips: &[(u32, model::VirtualAddr)]) {
+        let set = self.set.entry(instance.to_string()).or_default();
+        for v in vips {
+            if !set.contains(v) {
+                set.push(v.clone());
+            }
+        }
+    }
+
+    fn removed(&mut self, instance: &str, vips: &[(u32, model::VirtualAddr)]) {
+        if let Some(set) = self.set.get_mut(instance) {
+            set.retain(|v| !vips.contains(v));
+            if set.is_empty() {
+                self.set.remove(instance);
+            }
+        }
+    }
+
+    /// Renews every VIP set with `lifetime` (`None`: back to forever, after a reload that
+    /// dropped the keyword).
+    async fn renew(&mut self, netlink: &rtnetlink::Handle, lifetime: Option<u32>) {
+        for (instance, vips) in &self.set {
+            for (ifindex, vip) in vips {
+                let key = (*ifindex, vip.addr);
+                match net::replace_address(netlink, *ifindex, vip, lifetime).await {
+                    Ok(()) => {
+                        self.failing.remove(&key);
+                    }
+                    Err(e) => {
+                        if self.failing.insert(key) {
+                            tracing::error!(
+                                "({instance}) cannot renew the lifetime of {}/{}: {e}",
+                                vip.addr,
+                                vip.prefix_len
+                            );
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// How often VIPs with a `lifetime` of that many seconds are renewed: a third of it.
+fn renew_period(lifetime: u32) -> std::time::Duration {
+    std::time::Duration::from_millis(u64::from(lifetime) * 1000 / 3)
+}
+
 /// Run jobs until the sender side is dropped and the queue is empty.
 pub async fn run(mut ctx: Context, mut rx: mpsc::UnboundedReceiver<Job>) {
+    let mut lifetimes = Lifetimes::default();
+    let mut next_renewal: Option<tokio::time::Instant> = None;
     let mut garp = std::collections::HashMap::<u32, net::GarpSender>::new();
     // `vrrp_garp_interval` / `vrrp_gna_interval`: frames go through per-interface queues.
     let mut pacer = super::garp_pacer::Pacer::default();
@@ -93,12 +155,35 @@ pub async fn run(mut ctx: Context, mut rx: mpsc::UnboundedReceiver<Job>) {
     }
     // `no_email_faults` and keepalived's `last_email_state` per instance.
     let mut mail_gate = notify::MailGate::default();
-    while let Some(job) = rx.recv().await {
+    loop {
+        let job = match next_renewal {
+            Some(at) => tokio::select! {
+                job = rx.recv() => job,
+                () = tokio::time::sleep_until(at) => {
+                    let lifetime = ctx.global.vrrp_vip_lifetime;
+                    lifetimes.renew(&ctx.netlink, lifetime).await;
+                    next_renewal = lifetime
+                        .filter(|_| !lifetimes.set.is_empty())
+                        .map(|l| tokio::time::Instant::now() + renew_period(l));
+                    continue;
+                }
+            },
+            None => rx.recv().await,
+        };
+        let Some(job) = job else { break };
         match job {
             Job::AddVips { instance, vips } => {
                 tracing::debug!("({instance}) setting VIPs.");
+                let lifetime = ctx.global.vrrp_vip_lifetime;
                 for (ifindex, vip) in &vips {
-                    if let Err(e) = net::add_address(&ctx.netlink, *ifindex, vip).await {
+                    let added = match lifetime {
+                        // Replace: a leftover without a lifetime gets ours too.
+                        Some(_) => {
+                            net::replace_address(&ctx.netlink, *ifindex, vip, lifetime).await
+                        }
+                        None => net::add_address(&ctx.netlink, *ifindex, vip).await,
+                    };
+                    if let Err(e) = added {
                         tracing::error!(
                             "({instance}) cannot add {}/{}: {e}",
                             vip.addr,
@@ -106,9 +191,18 @@ pub async fn run(mut ctx: Context, mut rx: mpsc::UnboundedReceiver<Job>) {
                         );
                     }
                 }
+                lifetimes.added(&instance, &vips);
+                if let Some(l) = lifetime {
+                    next_renewal
+                        .get_or_insert_with(|| tokio::time::Instant::now() + renew_period(l));
+                }
             }
             Job::RemoveVips { instance, vips } => {
                 tracing::debug!("({instance}) removing VIPs.");
+                lifetimes.removed(&instance, &vips);
+                if lifetimes.set.is_empty() {
+                    next_renewal = None;
+                }
                 for (ifindex, vip) in &vips {
                     if let Err(e) = net::del_address(&ctx.netlink, *ifindex, vip).await {
                         tracing::debug!(
@@ -210,6 +304,16 @@ pub async fn run(mut ctx: Context, mut rx: mpsc::UnboundedReceiver<Job>) {
                 script_user,
             } => {
                 notifier.reload(&global, script_user.clone());
+                if global.vrrp_vip_lifetime != ctx.global.vrrp_vip_lifetime {
+                    // The VIPs in place take the new lifetime (or forever) at once.
+                    lifetimes
+                        .renew(&ctx.netlink, global.vrrp_vip_lifetime)
+                        .await;
+                    next_renewal = global
+                        .vrrp_vip_lifetime
+                        .filter(|_| !lifetimes.set.is_empty())
+                        .map(|l| tokio::time::Instant::now() + renew_period(l));
+                }
                 ctx.global = *global;
                 ctx.script_user = script_user;
             }
@@ -218,4 +322,45 @@ pub async fn run(mut ctx: Context, mut rx: mpsc::UnboundedReceiver<Job>) {
     // FIFOs closed (readers see end of file after the STOP lines), then queued scripts run;
     // the caller bounds how long it waits for this.
     notifier.shutdown().await;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn vip(last: u8) -> (u32, model::VirtualAddr) {
+        (
+            2,
+            model::VirtualAddr {
+                addr: IpAddr::V4(std::net::Ipv4Addr::new(198, 51, 100, last)),
+                prefix_len: 32,
+                brd: None,
+                dev: None,
+                scope: 0,
+                label: None,
+            },
+        )
+    }
+
+    #[test]
+    fn renewed_every_third_of_the_lifetime() {
+        assert_eq!(renew_period(3), std::time::Duration::from_secs(1));
+        assert_eq!(renew_period(10), std::time::Duration::from_millis(3333));
+    }
+
+    #[test]
+    fn the_set_follows_additions_and_removals_per_instance() {
+        let mut l = Lifetimes::default();
+        l.added("VI_1", &[vip(1), vip(2)]);
+        // A reload's partial add (UpdateVips) extends, a repeated add does not duplicate.
+        l.added("VI_1", &[vip(2), vip(3)]);
+        l.added("VI_2", &[vip(9)]);
+        assert_eq!(l.set["VI_1"], vec![vip(1), vip(2), vip(3)]);
+        l.removed("VI_1", &[vip(2)]);
+        assert_eq!(l.set["VI_1"], vec![vip(1), vip(3)]);
+        l.removed("VI_1", &[vip(1), vip(3)]);
+        assert!(!l.set.contains_key("VI_1"));
+        l.removed("VI_2", &[vip(9)]);
+        assert!(l.set.is_empty(), "nothing left to renew");
+    }
 }

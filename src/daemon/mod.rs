@@ -7,6 +7,7 @@ mod event_loop;
 mod garp_pacer;
 mod io_worker;
 mod logging;
+mod namespace;
 mod notify_events;
 mod observe;
 mod pidfile;
@@ -14,8 +15,8 @@ mod sched;
 mod timer;
 mod trackers;
 
-use std::io::Write as _;
-use std::path::{Path, PathBuf};
+use std::io::Write;
+use std::path::Path;
 
 pub use cli::{Options, Parsed};
 
@@ -39,10 +40,9 @@ pub fn main_entry() -> i32 {
         }
     };
     if !opts.unexpected.is_empty() {
-        eprintln!("Unexpected argument(s): {}", opts.unexpected.join(" "));
-    }
-    if opts.status {
-        return status_query(&opts);
+        // keepalived prints them on stdout, each followed by a space, and carries on.
+        let words: String = opts.unexpected.iter().map(|a| format!("{a} ")).collect();
+        println!("Unexpected argument(s): {words}");
     }
     let metrics_listen = match opts.metrics_listen.as_deref().map(cli::metrics_addr) {
         None => None,
@@ -52,26 +52,69 @@ pub fn main_entry() -> i32 {
             return 1;
         }
     };
-    if opts.check_only || opts.genhash {
-        eprintln!("keepalived-rs: the health-checker (LVS) subsystem is not supported yet");
-        return 1;
+    if let Some(f) = opts.log_facility.as_deref() {
+        if logging::parse_facility(f).is_none() {
+            // keepalived says so while parsing and keeps LOG_DAEMON.
+            eprintln!("Invalid log facility '{f}'");
+        }
+    }
+    if let Some(flag) = unsupported_subsystem(&opts) {
+        eprintln!(
+            "{flag}: the health-checker (LVS) subsystem is not supported yet by keepalived-rs"
+        );
+        return EXIT_NO_SUBSYSTEM;
+    }
+    // `-u` takes effect at once, as in keepalived's parse_cmdline(); a bad mask is reported
+    // (keepalived's words, without a newline) and keepalived's default 0177 stays.
+    let umask_cmdline = opts.umask.as_deref().and_then(|s| {
+        let m = parse_umask(s);
+        if m.is_none() {
+            eprint!("Invalid --umask option {s}");
+        }
+        m
+    });
+    set_umask(umask_cmdline.unwrap_or(DEFAULT_UMASK));
+    if let Some(ns) = &opts.namespace {
+        if !crate::config::runtime_name_ok(ns) {
+            eprintln!("Invalid namespace name '{ns}'");
+            return 1;
+        }
     }
     let load_opts = crate::config::LoadOptions {
         config_id: config_id(&opts),
         check_interfaces: true,
         all_config: opts.all_config,
     };
-    if let Some(log) = &opts.config_test {
-        return config_test(&opts.config_path(), &load_opts, log, opts.json);
+    if opts.status {
+        return status_query(&opts, &load_opts);
     }
-    set_umask(opts.umask.as_deref());
-    run_daemon(&opts, load_opts, metrics_listen)
+    if let Some(log) = &opts.config_test {
+        return config_test(&opts, &load_opts, log);
+    }
+    run_daemon(&opts, load_opts, umask_cmdline.is_some(), metrics_listen)
 }
 
-/// `--status`: print what the daemon whose pid file is `-p` (default `/run/keepalived.pid`)
-/// says on its status socket. Exit codes as LSB `status`: 3 when no daemon runs.
-fn status_query(opts: &Options) -> i32 {
-    let path = observe::status::socket_path(&pid_path(opts));
+/// `--status`: print what the daemon says on its status socket, which sits beside its pid
+/// file: `-p`, else where the configuration (`instance`, `net_namespace`, `use_pid_dir`) and
+/// `-s` put it, as for the daemon itself. Exit codes as LSB `status`: 3 when no daemon runs.
+fn status_query(opts: &Options, load_opts: &crate::config::LoadOptions) -> i32 {
+    let pre = crate::config::load(
+        &opts.config_path(),
+        &crate::config::LoadOptions {
+            check_interfaces: false,
+            ..load_opts.clone()
+        },
+    );
+    let global = usable(&pre).map(|c| c.global.clone()).unwrap_or_default();
+    let identity = namespace::Identity::new(opts.namespace.as_deref(), &global);
+    let layout = pidfile::layout(
+        opts.pid_file.as_deref(),
+        opts.vrrp_pid_file.as_deref(),
+        identity.net_namespace.as_deref(),
+        identity.instance.as_deref(),
+        global.use_pid_dir,
+    );
+    let path = observe::status::socket_path(&layout.main);
     match observe::status::query(&path) {
         Ok(text) => {
             let _ = std::io::stdout().write_all(text.as_bytes());
@@ -84,11 +127,37 @@ fn status_query(opts: &Options) -> i32 {
     }
 }
 
-/// `-p FILE`, else the default parent pid file.
-fn pid_path(opts: &Options) -> PathBuf {
-    opts.pid_file
-        .clone()
-        .unwrap_or_else(|| PathBuf::from(cli::DEFAULT_PID))
+/// keepalived's status when an option asks for a subsystem it was built without: getopt does
+/// not know the option (`Unknown option -C`) and keepalived exits 1.
+const EXIT_NO_SUBSYSTEM: i32 = 1;
+
+/// The option that asks for the checker subsystem, which is not built: `-C` would run only
+/// it, `-T` is its genhash utility. Options that only tune it (`-I`, `-c`) are accepted: a
+/// keepalived built with LVS accepts them on a VRRP-only configuration too.
+fn unsupported_subsystem(opts: &Options) -> Option<&'static str> {
+    if opts.check_only {
+        Some("-C/--check")
+    } else if opts.genhash {
+        Some("-T/--genhash")
+    } else {
+        None
+    }
+}
+
+/// keepalived's file creation mask when neither `-u` nor `umask` says otherwise.
+const DEFAULT_UMASK: u32 = 0o177;
+
+/// `-u MASK` as keepalived's `set_umask()`: `strtoll` base 0 (`0177` octal, `0x7f` hex,
+/// `127` decimal), only permission bits.
+fn parse_umask(s: &str) -> Option<u32> {
+    let v = if let Some(h) = s.strip_prefix("0x").or_else(|| s.strip_prefix("0X")) {
+        u32::from_str_radix(h, 16).ok()?
+    } else if s.len() > 1 && s.starts_with('0') {
+        u32::from_str_radix(&s[1..], 8).ok()?
+    } else {
+        s.parse::<u32>().ok()?
+    };
+    (v & !0o777 == 0).then_some(v)
 }
 
 /// `-i ID`, else the host name up to its first dot (keepalived's default config-id).
@@ -131,10 +200,44 @@ fn node_name() -> String {
         .unwrap_or_default()
 }
 
-/// `-t`: parse and validate, print the diagnostics, exit with keepalived's code.
-fn config_test(path: &Path, load_opts: &crate::config::LoadOptions, log: &str, json: bool) -> i32 {
-    let loaded = crate::config::load(path, load_opts);
-    if json {
+/// `-t`: parse and validate, print the diagnostics, exit with keepalived's code. In a
+/// network namespace (`net_namespace`, `-s`) interfaces are looked up inside it, as keepalived
+/// enters it before validating.
+fn config_test(opts: &Options, load_opts: &crate::config::LoadOptions, log: &str) -> i32 {
+    // `--config-test=LOG`: keepalived sends its stderr to LOG (appended, created 0644) before
+    // reading anything; one it cannot open ends the test with status 1.
+    let mut out: Box<dyn Write> = if log.is_empty() {
+        Box::new(std::io::stderr())
+    } else {
+        use std::os::unix::fs::OpenOptionsExt;
+        match std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .mode(0o644)
+            .custom_flags(libc::O_NOFOLLOW)
+            .open(log)
+        {
+            Ok(f) => Box::new(f),
+            Err(e) => {
+                eprintln!(
+                    "Unable to open config-test log file {log} {} - {e}",
+                    e.raw_os_error().unwrap_or(0)
+                );
+                return 1;
+            }
+        }
+    };
+    let path = opts.config_path();
+    if let Some(ns) = namespace_to_enter(opts, &path, load_opts) {
+        if let Err(e) = namespace::enter(&ns) {
+            // keepalived gives up here without a verdict, and exits 0.
+            let _ = writeln!(out, "{e}");
+            let _ = writeln!(out, "Unable to set network namespace {ns} - exiting");
+            return 0;
+        }
+    }
+    let loaded = crate::config::load(&path, load_opts);
+    if opts.json {
         println!("{}", crate::config::diagnostics_json(&loaded));
         return loaded.test_exit_code();
     }
@@ -145,69 +248,132 @@ fn config_test(path: &Path, load_opts: &crate::config::LoadOptions, log: &str, j
             text.push('\n');
         }
     }
-    if log.is_empty() {
-        let _ = std::io::stderr().write_all(text.as_bytes());
-    } else {
-        let written = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(log)
-            .and_then(|mut f| f.write_all(text.as_bytes()));
-        if let Err(e) = written {
-            eprintln!("Unable to open config-test log file {log}: {e}");
-            let _ = std::io::stderr().write_all(text.as_bytes());
-        }
-    }
+    let _ = out.write_all(text.as_bytes());
     loaded.test_exit_code()
 }
 
-/// keepalived runs with umask 0177 unless `-u` says otherwise; scripts inherit it.
-fn set_umask(arg: Option<&str>) {
-    let mask = arg
-        .and_then(|s| u32::from_str_radix(s.trim_start_matches("0o"), 8).ok())
-        .unwrap_or(0o177);
+/// `-s NAME`, else the configuration's `net_namespace` (read without the host checks, which
+/// belong inside the namespace).
+fn namespace_to_enter(
+    opts: &Options,
+    path: &Path,
+    load_opts: &crate::config::LoadOptions,
+) -> Option<String> {
+    if let Some(ns) = &opts.namespace {
+        return Some(ns.clone());
+    }
+    let pre = crate::config::load(
+        path,
+        &crate::config::LoadOptions {
+            check_interfaces: false,
+            ..load_opts.clone()
+        },
+    );
+    pre.config.and_then(|c| c.global.net_namespace)
+}
+
+/// The process's file creation mask; scripts inherit it.
+fn set_umask(mask: u32) {
     nix::sys::stat::umask(nix::sys::stat::Mode::from_bits_truncate(
         mask as libc::mode_t,
     ));
 }
 
+/// keepalived's first log lines: the version, the kernel, the command line (each word quoted,
+/// as keepalived's `log_command_line()`), the configuration file.
+fn log_start(path: &Path) {
+    tracing::info!(target: logging::PARENT, "Starting {}", cli::banner());
+    if let Ok(u) = nix::sys::utsname::uname() {
+        tracing::info!(
+            target: logging::PARENT,
+            "Running on {} {} {}",
+            u.sysname().to_string_lossy(),
+            u.release().to_string_lossy(),
+            u.version().to_string_lossy()
+        );
+    }
+    let words: Vec<String> = std::env::args().map(|a| format!("'{a}'")).collect();
+    tracing::info!(target: logging::PARENT, "Command line: {}", words.join(" "));
+    tracing::info!(target: logging::PARENT, "Configuration file {}", path.display());
+}
+
+/// With `-D`, keepalived's last line before `Stopped`: the CPU time used.
+fn log_cpu_usage() {
+    let usage = |who| {
+        // SAFETY: getrusage fills the zeroed struct it is given and has no other effect.
+        unsafe {
+            let mut u: libc::rusage = std::mem::zeroed();
+            libc::getrusage(who, &mut u);
+            u
+        }
+    };
+    let (me, kids) = (usage(libc::RUSAGE_SELF), usage(libc::RUSAGE_CHILDREN));
+    let tv = |t: libc::timeval| format!("{}.{:06}", t.tv_sec, t.tv_usec);
+    tracing::info!(
+        target: logging::PARENT,
+        "CPU usage (self/children) user: {}/{} system: {}/{}",
+        tv(me.ru_utime),
+        tv(kids.ru_utime),
+        tv(me.ru_stime),
+        tv(kids.ru_stime)
+    );
+}
+
 fn run_daemon(
     opts: &Options,
     load_opts: crate::config::LoadOptions,
+    umask_cmdline: bool,
     metrics_listen: Option<std::net::SocketAddr>,
 ) -> i32 {
     let path = opts.config_path();
-    let loaded = crate::config::load(&path, &load_opts);
-    let config = match loaded.config.as_ref() {
-        Some(c) if !loaded.is_fatal() => c.clone(),
-        _ => {
-            for d in &loaded.diagnostics {
-                eprintln!("{d}");
-            }
-            // keepalived: a missing file stops the parent (6); anything fatal inside it makes
-            // the VRRP child exit with its permanent CONFIG error (2), which the parent returns.
-            if !path.is_file() {
-                eprintln!("Config files missing '{}'.", path.display());
-                return EXIT_NOTCONFIGURED;
-            }
-            eprintln!(
-                "Stopping: the configuration {} cannot be used",
-                path.display()
-            );
-            return EXIT_CONFIG;
+    // Read once without the host checks: the namespace, instance name and pid directory must
+    // be known first, and interfaces are looked up inside the namespace.
+    let pre = crate::config::load(
+        &path,
+        &crate::config::LoadOptions {
+            check_interfaces: false,
+            ..load_opts.clone()
+        },
+    );
+    let Some(global) = usable(&pre).map(|c| c.global.clone()) else {
+        return unusable_status(&pre, &path);
+    };
+    let identity = namespace::Identity::new(opts.namespace.as_deref(), &global);
+    let layout = pidfile::layout(
+        opts.pid_file.as_deref(),
+        opts.vrrp_pid_file.as_deref(),
+        identity.net_namespace.as_deref(),
+        identity.instance.as_deref(),
+        global.use_pid_dir,
+    );
+    // Before the pid files, removed after them (locals drop in reverse order).
+    let _pid_dirs = match pidfile::PidDirs::create(&layout.dirs) {
+        Ok(d) => Some(d),
+        Err(e) => {
+            eprintln!("Unable to create directory for pid files: {e}");
+            None
         }
     };
-    // `umask` in global_defs, unless `-u` gave one (keepalived: "umask command line option
-    // specified, ignoring config option").
-    if let (None, Some(m)) = (opts.umask.as_deref(), config.global.umask) {
-        nix::sys::stat::umask(nix::sys::stat::Mode::from_bits_truncate(m as libc::mode_t));
+    if let Some(ns) = &identity.net_namespace {
+        if let Err(e) = namespace::enter(ns) {
+            // keepalived logs these two lines and stops with status 0.
+            eprintln!("{e}");
+            eprintln!("Unable to set network namespace {ns} - exiting");
+            return 0;
+        }
     }
-    let pid_path = pid_path(opts);
-    let vrrp_pid_path = opts
-        .vrrp_pid_file
-        .clone()
-        .unwrap_or_else(|| PathBuf::from(cli::DEFAULT_VRRP_PID));
-    if let Some(pid) = pidfile::running_pid(&pid_path) {
+    let loaded = crate::config::load(&path, &load_opts);
+    let Some(config) = usable(&loaded).cloned() else {
+        return unusable_status(&loaded, &path);
+    };
+    // `umask` in global_defs, unless `-u` gave one.
+    if let (false, Some(m)) = (umask_cmdline, config.global.umask) {
+        set_umask(m);
+    }
+    if let Some(pid) = [&layout.main, &layout.vrrp]
+        .into_iter()
+        .find_map(|p| pidfile::running_pid(p))
+    {
         eprintln!("daemon is already running (pid {pid})");
         return 0;
     }
@@ -227,13 +393,37 @@ fn run_daemon(
         syslog: !opts.no_syslog,
         facility,
         detail: opts.log_detail,
-        ident: "Keepalived_vrrp".to_string(),
+        ident_suffix: identity.ident_suffix(),
     });
-    tracing::info!("Starting {}", cli::banner());
-    tracing::info!(
-        "Command line: {}",
-        std::env::args().collect::<Vec<_>>().join(" ")
-    );
+    log_start(&path);
+    if !identity.ident_suffix().is_empty() {
+        tracing::info!(
+            target: logging::PARENT,
+            "Changing syslog ident to Keepalived{}",
+            identity.ident_suffix()
+        );
+    }
+    if let (Some(cmd), Some(file)) = (&opts.namespace, &global.net_namespace) {
+        tracing::info!(
+            target: logging::PARENT,
+            "Overriding config net_namespace '{file}' with command line namespace '{cmd}'"
+        );
+    }
+    if umask_cmdline && config.global.umask.is_some() {
+        tracing::info!("umask command line option specified, ignoring config option");
+    }
+    if opts.snmp || opts.snmp_agent_socket.is_some() {
+        tracing::info!(
+            target: logging::PARENT,
+            "-x/-A: SNMP is not supported yet by keepalived-rs, no AgentX sub-agent is started"
+        );
+    }
+    if opts.dont_release_ipvs {
+        tracing::info!(
+            target: logging::PARENT,
+            "--dont-release-ipvs: no IPVS topology to keep (the LVS subsystem is not supported yet)"
+        );
+    }
     for d in &loaded.diagnostics {
         tracing::warn!("{}", d.to_string().lines().next().unwrap_or_default());
     }
@@ -243,14 +433,21 @@ fn run_daemon(
         }
     }
     // One process does the parent's and the VRRP child's work: both pid files name it.
-    let _pid = match pidfile::PidFile::create(&pid_path) {
+    let _pid = match pidfile::PidFile::create(&layout.main) {
         Ok(p) => p,
         Err(e) => {
-            tracing::error!("Unable to write pid file {}: {e}", pid_path.display());
+            tracing::error!("Unable to write pid file {}: {e}", layout.main.display());
             return 1;
         }
     };
-    let _vrrp_pid = pidfile::PidFile::create(&vrrp_pid_path).ok();
+    let mut vrrp_pid = pidfile::VrrpPid::new(layout.vrrp.clone(), opts.all);
+    vrrp_pid.update(&config);
+    if !vrrp_pid.written() {
+        tracing::info!(
+            target: logging::PARENT,
+            "Warning - keepalived has no configuration to run"
+        );
+    }
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -266,10 +463,39 @@ fn run_daemon(
         load_opts,
         dont_release_vrrp: opts.dont_release_vrrp,
         local_name: local_name(),
+        vrrp_pid,
+        identity,
+        address_monitoring: opts.address_monitoring,
         metrics_listen,
-        status_socket: Some(observe::status::socket_path(&pid_path)),
+        status_socket: Some(observe::status::socket_path(&layout.main)),
     };
     let code = runtime.block_on(event_loop::run(config, settings));
-    tracing::info!("Stopped {}", cli::banner());
+    if opts.log_detail > 0 {
+        log_cpu_usage();
+    }
+    tracing::info!(target: logging::PARENT, "Stopped {}", cli::banner());
     code
+}
+
+/// The configuration in `loaded` if keepalived would run with it.
+fn usable(loaded: &crate::config::Loaded) -> Option<&crate::model::Config> {
+    loaded.config.as_ref().filter(|_| !loaded.is_fatal())
+}
+
+/// Why the configuration cannot be used, on stderr, and keepalived's status for it: a missing
+/// file stops the parent (6); anything fatal inside it makes the VRRP child exit with its
+/// permanent CONFIG error (2), which the parent returns.
+fn unusable_status(loaded: &crate::config::Loaded, path: &Path) -> i32 {
+    for d in &loaded.diagnostics {
+        eprintln!("{d}");
+    }
+    if !path.is_file() {
+        eprintln!("Config files missing '{}'.", path.display());
+        return EXIT_NOTCONFIGURED;
+    }
+    eprintln!(
+        "Stopping: the configuration {} cannot be used",
+        path.display()
+    );
+    EXIT_CONFIG
 }

@@ -129,6 +129,21 @@ pub struct Global {
     /// `umask MASK` (number, or `IWGRP|IWOTH`-style bit names): the daemon's umask, inherited
     /// by every script; `-u` on the command line wins. `None` = keepalived's default, 0177.
     pub umask: Option<u32>,
+    /// `net_namespace NAME` (a top-level keyword, outside `global_defs`): the network namespace
+    /// (`/run/netns/NAME`, as `ip netns` names it) the daemon runs in; `-s NAME` overrides it.
+    /// Implies pid files under `/run/keepalived/NAME/` and `_NAME` on the syslog ident.
+    pub net_namespace: Option<String>,
+    /// `instance NAME` (top level): tells several daemons in one namespace apart, in pid file
+    /// names (`keepalived_NAME.pid`) and the syslog ident (`_NAME`).
+    pub instance_name: Option<String>,
+    /// `use_pid_dir` (top level; implied by `net_namespace` and `instance`): pid files go in
+    /// `/run/keepalived/`.
+    pub use_pid_dir: bool,
+    /// `vrrp_vip_lifetime SECONDS` (a keepalived-rs extension; keepalived reports it as an
+    /// unknown keyword): VIPs are installed with this valid lifetime and a MASTER renews it
+    /// every third of it, so the kernel removes them by itself if the daemon is killed.
+    /// `None` = forever, as keepalived.
+    pub vrrp_vip_lifetime: Option<u32>,
 }
 
 impl Default for Global {
@@ -156,6 +171,10 @@ impl Default for Global {
             vrrp_notify_priority_changes: false,
             fifo_write_vrrp_states_on_reload: false,
             umask: None,
+            net_namespace: None,
+            instance_name: None,
+            use_pid_dir: false,
+            vrrp_vip_lifetime: None,
             vrrp_mcast_group6: Ipv6Addr::new(0xff02, 0, 0, 0, 0, 0, 0, 0x12),
             vrrp_garp_lower_prio_delay: None,
             vrrp_garp_lower_prio_repeat: None,

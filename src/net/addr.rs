@@ -44,6 +44,25 @@ pub fn address_message(
     ifindex: u32,
     vip: &VirtualAddr,
 ) -> Result<AddressMessage, Error> {
+    address_message_with_lifetime(op, ifindex, vip, None)
+}
+
+/// [`address_message`] with a valid lifetime of `lifetime` seconds on an add (`IFA_CACHEINFO`,
+/// as `ip addr add … valid_lft L preferred_lft L`): the kernel removes the address by itself
+/// once it runs out (`vrrp_vip_lifetime`). The preferred lifetime is the same, except for an
+/// IPv6 /128, which stays deprecated (preferred 0) as without a lifetime. `None` = forever.
+pub fn address_message_with_lifetime(
+    op: AddrOp,
+    ifindex: u32,
+    vip: &VirtualAddr,
+    lifetime: Option<u32>,
+) -> Result<AddressMessage, Error> {
+    let cache = |preferred: u32, valid: u32| {
+        let mut c = CacheInfo::default();
+        c.ifa_preferred = preferred;
+        c.ifa_valid = valid;
+        AddressAttribute::CacheInfo(c)
+    };
     let invalid = |reason| Error::InvalidAddress {
         addr: vip.addr,
         reason,
@@ -70,6 +89,9 @@ pub fn address_message(
                         }
                         msg.attributes.push(AddressAttribute::Label(label.clone()));
                     }
+                    if let Some(l) = lifetime {
+                        msg.attributes.push(cache(l, l));
+                    }
                 }
                 AddrOp::Del => msg.attributes.push(AddressAttribute::Address(vip.addr)),
             }
@@ -87,11 +109,10 @@ pub fn address_message(
             msg.header.family = AddressFamily::Inet6;
             msg.attributes.push(AddressAttribute::Local(vip.addr));
             if op == AddrOp::Add {
-                if vip.prefix_len == 128 {
-                    let mut cache = CacheInfo::default();
-                    cache.ifa_preferred = 0;
-                    cache.ifa_valid = FOREVER;
-                    msg.attributes.push(AddressAttribute::CacheInfo(cache));
+                match (vip.prefix_len == 128, lifetime) {
+                    (true, l) => msg.attributes.push(cache(0, l.unwrap_or(FOREVER))),
+                    (false, Some(l)) => msg.attributes.push(cache(l, l)),
+                    (false, None) => {}
                 }
                 msg.attributes
                     .push(AddressAttribute::Flags(AddressFlags::Nodad));
@@ -128,6 +149,30 @@ pub async fn add_address(
             },
             _ => err,
         }
+    })
+}
+
+/// Adds `vip` to `ifindex`, or renews it if present (`ip addr replace`), with a valid lifetime
+/// of `lifetime` seconds (`None`: forever again). A MASTER renews its VIPs this way well
+/// before they run out (`vrrp_vip_lifetime`), so only a daemon that is gone lets them expire.
+pub async fn replace_address(
+    handle: &rtnetlink::Handle,
+    ifindex: u32,
+    vip: &VirtualAddr,
+    lifetime: Option<u32>,
+) -> Result<(), Error> {
+    let msg = address_message_with_lifetime(AddrOp::Add, ifindex, vip, lifetime)?;
+    let mut req = handle
+        .address()
+        .add(ifindex, vip.addr, vip.prefix_len)
+        .replace();
+    *req.message_mut() = msg;
+    req.execute().await.map_err(|source| Error::Netlink {
+        what: format!(
+            "replace address {}/{} on ifindex {ifindex}",
+            vip.addr, vip.prefix_len
+        ),
+        source,
     })
 }
 
@@ -219,6 +264,41 @@ mod unit {
             msg.attributes,
             vec![AddressAttribute::Local("198.51.100.10".parse().unwrap())]
         );
+    }
+
+    #[test]
+    fn a_lifetime_is_cacheinfo_and_keeps_ipv6_host_vips_deprecated() {
+        let info = |msg: &AddressMessage| {
+            msg.attributes.iter().find_map(|a| match a {
+                AddressAttribute::CacheInfo(c) => Some((c.ifa_preferred, c.ifa_valid)),
+                _ => None,
+            })
+        };
+        let v4 = address_message_with_lifetime(AddrOp::Add, 3, &vip4(32), Some(30)).unwrap();
+        assert_eq!(info(&v4), Some((30, 30)));
+        assert_eq!(
+            info(&address_message(AddrOp::Add, 3, &vip4(32)).unwrap()),
+            None
+        );
+        // A delete never carries it.
+        let del = address_message_with_lifetime(AddrOp::Del, 3, &vip4(32), Some(30)).unwrap();
+        assert_eq!(info(&del), None);
+        let host6 = VirtualAddr {
+            addr: IpAddr::V6(Ipv6Addr::new(0x2001, 0xdb8, 0, 0, 0, 0, 0, 0x50)),
+            prefix_len: 128,
+            ..vip4(32)
+        };
+        let m = address_message_with_lifetime(AddrOp::Add, 3, &host6, Some(30)).unwrap();
+        assert_eq!(info(&m), Some((0, 30)));
+        let m = address_message_with_lifetime(AddrOp::Add, 3, &host6, None).unwrap();
+        assert_eq!(info(&m), Some((0, FOREVER)));
+        let net6 = VirtualAddr {
+            prefix_len: 64,
+            ..host6
+        };
+        let m = address_message_with_lifetime(AddrOp::Add, 3, &net6, Some(30)).unwrap();
+        assert_eq!(info(&m), Some((30, 30)));
+        assert_eq!(info(&address_message(AddrOp::Add, 3, &net6).unwrap()), None);
     }
 
     #[test]

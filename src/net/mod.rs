@@ -32,7 +32,10 @@ pub(crate) mod testns;
 #[cfg(test)]
 mod tests;
 
-pub use addr::{AddrOp, add_address, address_message, del_address, has_address};
+pub use addr::{
+    AddrOp, add_address, address_message, address_message_with_lifetime, del_address, has_address,
+    replace_address,
+};
 pub use garp::{GARP_FRAME_LEN, GarpSender, NA_FRAME_LEN, garp_frame, ipv6_forwarding, na_frame};
 pub use link::{AddrEvent, Interface, LinkEvent, NetEvent, interface, monitor};
 pub use socket::{IPPROTO_VRRP, VrrpSocket};

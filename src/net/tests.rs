@@ -241,6 +241,85 @@ fn vip_add_delete_and_presence() {
     });
 }
 
+#[test]
+fn vip_lifetime_is_set_renewed_cleared_and_enforced_by_the_kernel() {
+    let Some(a) = Netns::create("vlft") else {
+        return;
+    };
+    a.veth("vL", &a, "vL2");
+    a.ip(&["link", "set", "vL", "up"]);
+    on_fresh_thread(move |rt| {
+        let line = |fam: &str, addr: &str| {
+            let out = a.ip(&[fam, "addr", "show", "dev", "vL"]);
+            // `ip` prints the lifetimes on the line after the address.
+            let mut it = out.lines();
+            it.find(|l| l.contains(addr))?;
+            it.next().map(str::to_string)
+        };
+        rt.block_on(async {
+            a.enter();
+            let h = connect().unwrap();
+            let idx = interface(&h, "vL").await.unwrap().index;
+            let v4 = VirtualAddr {
+                addr: IpAddr::V4(Ipv4Addr::new(198, 51, 100, 70)),
+                prefix_len: 32,
+                brd: None,
+                dev: None,
+                scope: 0,
+                label: None,
+            };
+            let v6 = VirtualAddr {
+                addr: "2001:db8::70".parse().unwrap(),
+                prefix_len: 128,
+                ..v4.clone()
+            };
+            // Added with a lifetime; replaced (renewed) while present; forever again.
+            replace_address(&h, idx, &v4, Some(600)).await.unwrap();
+            replace_address(&h, idx, &v6, Some(600)).await.unwrap();
+            let l = line("-4", "198.51.100.70/32").expect("IPv4 VIP added");
+            assert!(
+                l.contains("valid_lft 600sec preferred_lft 600sec")
+                    || l.contains("valid_lft 599sec"),
+                "{l}"
+            );
+            let l = line("-6", "2001:db8::70/128").expect("IPv6 VIP added");
+            assert!(
+                l.contains("preferred_lft 0sec") && !l.contains("forever"),
+                "{l}"
+            );
+            replace_address(&h, idx, &v4, Some(900)).await.unwrap();
+            let l = line("-4", "198.51.100.70/32").unwrap();
+            assert!(
+                l.contains("valid_lft 900sec") || l.contains("valid_lft 899sec"),
+                "renewed: {l}"
+            );
+            replace_address(&h, idx, &v4, None).await.unwrap();
+            let l = line("-4", "198.51.100.70/32").unwrap();
+            assert!(l.contains("valid_lft forever preferred_lft forever"), "{l}");
+            replace_address(&h, idx, &v6, None).await.unwrap();
+            let l = line("-6", "2001:db8::70/128").unwrap();
+            assert!(
+                l.contains("valid_lft forever") && l.contains("preferred_lft 0sec"),
+                "{l}"
+            );
+            // Left alone, a VIP with a 1 s lifetime is removed by the kernel (polled, at most 6 s).
+            replace_address(&h, idx, &v4, Some(1)).await.unwrap();
+            replace_address(&h, idx, &v6, Some(1)).await.unwrap();
+            let mut gone = false;
+            for _ in 0..60 {
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                if !has_address(&h, idx, v4.addr).await.unwrap()
+                    && !has_address(&h, idx, v6.addr).await.unwrap()
+                {
+                    gone = true;
+                    break;
+                }
+            }
+            assert!(gone, "expired VIPs still present");
+        })
+    });
+}
+
 /// An `AF_PACKET` socket receiving frames of `ethertype` arriving on `ifindex`.
 fn sniffer(ifindex: u32, ethertype: u16) -> Socket {
     let s = Socket::new(

@@ -995,7 +995,7 @@ impl Instance {
         let bit = check as u32;
         if self.logged & bit == 0 {
             self.logged |= bit;
-            info!("({}) {}", self.cfg.name, msg);
+            info!(target: super::RX_LOG, "({}) {}", self.cfg.name, msg);
         }
     }
 
@@ -1198,6 +1198,7 @@ impl Instance {
             self.arm_down_timer(now);
         } else {
             info!(
+                target: super::RX_LOG,
                 "({}) received lower priority ({}) advert from {} - discarding",
                 self.cfg.name, p, pkt.src
             );
@@ -1228,6 +1229,7 @@ impl Instance {
         if p == self.effective_priority {
             if cmp.is_eq() {
                 info!(
+                    target: super::RX_LOG,
                     "({}) WARNING - equal priority advert received from remote host with our IP address.",
                     self.cfg.name
                 );
@@ -1244,6 +1246,7 @@ impl Instance {
         let e = self.effective_priority;
         if p < e || (p == e && cmp.is_lt()) {
             info!(
+                target: super::RX_LOG,
                 "({}) Received advert from {} with lower priority {}, ours {}{}",
                 self.cfg.name,
                 pkt.src,

@@ -10,3 +10,8 @@ pub mod timer;
 pub mod wire;
 
 pub use instance::{Action, FaultCause, Instance, Reason, State, Stats};
+
+/// The `tracing` target of lines about received packets (validation errors, lower-priority
+/// and conflicting adverts): anyone on the LAN can make them repeat, so the daemon's logger
+/// bounds how many it writes.
+pub const RX_LOG: &str = "keepalived::rx";
