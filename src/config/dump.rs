@@ -96,6 +96,9 @@ pub fn dump(config: &Config) -> String {
     if let Some(m) = g.umask {
         line(&mut s, 1, "umask", &format!("{m:04o}"));
     }
+    if let Some(d) = &g.default_interface {
+        line(&mut s, 1, "default_interface", d);
+    }
     knobs_global(&mut s, g);
     for sc in &config.scripts {
         let _ = writeln!(s, "vrrp_script {}", sc.name);
@@ -161,6 +164,7 @@ pub fn dump(config: &Config) -> String {
             }
             line(&mut s, 2, "vip", &l);
         }
+        super::dump_routes::dump_instance(&mut s, i);
         for t in &i.track_scripts {
             let w = t.weight.map_or("script's".to_string(), |w| w.to_string());
             let r = t
@@ -257,6 +261,7 @@ pub fn dump(config: &Config) -> String {
         knobs_instance(&mut s, i);
     }
     sync_groups(&mut s, config);
+    super::dump_routes::dump_static(&mut s, config);
     s
 }
 
