@@ -9,6 +9,7 @@ mod io_worker;
 mod logging;
 mod notify_events;
 mod pidfile;
+mod route_jobs;
 mod sched;
 mod timer;
 mod trackers;

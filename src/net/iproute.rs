@@ -534,7 +534,7 @@ pub async fn route_request(
     handle: &rtnetlink::Handle,
     cmd: RtCmd,
     r: &Route,
-    ifindex: &dyn Fn(&str) -> Option<u32>,
+    ifindex: &(dyn Fn(&str) -> Option<u32> + Sync),
 ) -> Result<(), Error> {
     let (flags, msg) = route_message(cmd, r, ifindex)?;
     let payload = match cmd {
@@ -885,6 +885,36 @@ pub fn reset_promote_secondaries(ifname: &str) -> std::io::Result<()> {
 
 /// Interface indices by name, for [`route_message`]'s resolver.
 pub type IfIndices = HashMap<String, u32>;
+
+/// The indices of `names` now (`RTM_GETLINK` each); names that do not exist are left out.
+pub async fn ifindices(handle: &rtnetlink::Handle, names: &[&str]) -> IfIndices {
+    let mut out = IfIndices::new();
+    for n in names {
+        if out.contains_key(*n) || super::check_ifname(n).is_err() {
+            continue;
+        }
+        let link = handle
+            .link()
+            .get()
+            .match_name((*n).to_string())
+            .execute()
+            .next()
+            .await;
+        if let Some(Ok(l)) = link {
+            out.insert((*n).to_string(), l.header.index);
+        }
+    }
+    out
+}
+
+/// The interfaces a route names (`dev` and its nexthops').
+pub fn route_devs(r: &Route) -> Vec<&str> {
+    r.dev
+        .iter()
+        .chain(r.nexthops.iter().filter_map(|n| n.dev.as_ref()))
+        .map(String::as_str)
+        .collect()
+}
 
 #[cfg(test)]
 mod tests;

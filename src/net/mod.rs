@@ -39,9 +39,9 @@ mod tests;
 pub use addr::{AddrOp, add_address, address_message, del_address, has_address};
 pub use garp::{GARP_FRAME_LEN, GarpSender, NA_FRAME_LEN, garp_frame, ipv6_forwarding, na_frame};
 pub use iproute::{
-    IfIndices, RouteSeen, RtCmd, RtEvent, RuleSeen, monitor_routes, reset_promote_secondaries,
-    route_matches, route_message, route_present, route_request, rule_matches, rule_message,
-    rule_present, rule_request, set_promote_secondaries,
+    IfIndices, RouteSeen, RtCmd, RtEvent, RuleSeen, ifindices, monitor_routes,
+    reset_promote_secondaries, route_devs, route_matches, route_message, route_present,
+    route_request, rule_matches, rule_message, rule_present, rule_request, set_promote_secondaries,
 };
 pub use link::{AddrEvent, Interface, LinkEvent, NetEvent, interface, monitor};
 pub use socket::{IPPROTO_VRRP, VrrpSocket};
