@@ -140,9 +140,9 @@ async fn remove_present_addresses(h: &rtnetlink::Handle, addrs: &[VirtualAddr], 
 }
 
 /// `static_ipaddress`, `static_routes`, `static_rules`: set (rules last) or removed (rules
-/// first). With `clean_first`, what a killed run left is removed before: keepalived tries that
-/// for rules only, so a leftover static route or address made its own add fail and then stayed
-/// forever (see KNOWN_DIVERGENCES.md).
+/// first). With `clean_first`, what a killed run left is removed before (keepalived
+/// force-deletes its static rules and adopts leftover routes through its route monitor; a
+/// clean slate gives the same result without depending on the monitor).
 pub async fn statics(
     h: &rtnetlink::Handle,
     add: bool,
@@ -234,9 +234,10 @@ pub async fn reinstate(h: &rtnetlink::Handle, item: &Owned) {
         Owned::Addr { dev, addr } => {
             let idx = net::ifindices(h, &[dev.as_str()]).await;
             add_address(h, &idx, addr).await;
+            // keepalived's format_ipaddress(): `203.0.113.5 dev eth0 scope global set`.
             tracing::info!(
-                "Restoring deleted static address {} dev {dev}",
-                addr_text(addr.addr, addr.prefix_len)
+                "Restoring deleted static address {}",
+                super::dump::vip_text(addr, Some(dev), true)
             );
         }
         Owned::Route { route, .. } => {

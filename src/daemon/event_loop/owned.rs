@@ -70,8 +70,9 @@ pub(super) fn static_diff(old: &model::Config, new: &model::Config) -> [Option<J
 
 impl Daemon {
     /// At start (not reload): the instance's routes and rules a killed run may have left are
-    /// deleted before the instance can become MASTER (keepalived deletes its rules only; see
-    /// KNOWN_DIVERGENCES.md), then its interfaces get `promote_secondaries` if asked.
+    /// deleted before the instance can become MASTER (keepalived deletes its rules but leaves
+    /// the routes on a BACKUP; see KNOWN_DIVERGENCES.md), then its interface gets
+    /// `promote_secondaries` if asked.
     pub(super) fn prepare_instance(&mut self, cfg: &model::Instance, boot: bool) {
         if boot && (!cfg.virtual_routes.is_empty() || !cfg.virtual_rules.is_empty()) {
             let _ = self.io_tx.send(Job::Routes {
