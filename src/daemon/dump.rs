@@ -488,11 +488,29 @@ pub fn data_block(d: &InstanceDump<'_>) -> String {
     kv("Advert interval", &format!("{} sec", c.advert_int));
     kv("Preempt", &if c.nopreempt { "disabled" } else { "enabled" });
     let mut s = format!(" VRRP Instance = {}\n{s}", c.name);
+    let set = e.state() == State::Master;
     if !c.vips.is_empty() {
         let _ = writeln!(s, "   Virtual IP ({}):", c.vips.len());
         for v in &c.vips {
-            let set = e.state() == State::Master;
             let _ = writeln!(s, "     {}", vip_text(v, c.interface.as_deref(), set));
+        }
+    }
+    if !c.vips_excluded.is_empty() {
+        let _ = writeln!(s, "   Virtual IP Excluded :");
+        for v in &c.vips_excluded {
+            let _ = writeln!(s, "     {}", vip_text(v, c.interface.as_deref(), set));
+        }
+    }
+    if !c.virtual_routes.is_empty() {
+        let _ = writeln!(s, "   Virtual Routes :");
+        for r in &c.virtual_routes {
+            let _ = writeln!(s, "     {}", crate::config::dump_routes::route_text(r));
+        }
+    }
+    if !c.virtual_rules.is_empty() {
+        let _ = writeln!(s, "   Virtual Rules :");
+        for r in &c.virtual_rules {
+            let _ = writeln!(s, "     {}", crate::config::dump_routes::rule_text(r));
         }
     }
     s
