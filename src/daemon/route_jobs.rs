@@ -65,7 +65,9 @@ pub async fn routes(h: &rtnetlink::Handle, instance: &str, cmd: RtCmd, routes: &
     for r in routes {
         match net::route_request(h, cmd, r, &resolve).await {
             Ok(()) => {}
+            // Already gone, or its interface too (the kernel removed the route with it).
             Err(e) if cmd == RtCmd::Del && errno_is(&e, &[libc::ESRCH, libc::ENOENT]) => {}
+            Err(net::Error::NoSuchInterface(_)) if cmd == RtCmd::Del => {}
             Err(e) => tracing::error!("({instance}) route {}: {e}", route_text(r)),
         }
     }
