@@ -964,12 +964,13 @@ impl Daemon {
                         // keepalived: addresses, routes, rules in; rules, routes, addresses out.
                         let add = matches!(action, Action::AddVips);
                         let routes = owned::routes_job(&slot.cfg, add);
-                        if add {
-                            let _ = self.io_tx.send(Job::AddVips { instance, vips });
-                            routes.map(|j| self.io_tx.send(j));
+                        let (first, second) = if add {
+                            (Some(Job::AddVips { instance, vips }), routes)
                         } else {
-                            routes.map(|j| self.io_tx.send(j));
-                            let _ = self.io_tx.send(Job::RemoveVips { instance, vips });
+                            (routes, Some(Job::RemoveVips { instance, vips }))
+                        };
+                        for job in [first, second].into_iter().flatten() {
+                            let _ = self.io_tx.send(job);
                         }
                     }
                     Action::UpdateVips { removed, added } => {
@@ -1130,7 +1131,9 @@ impl Daemon {
         });
         let now = Instant::now();
         let [static_gone, static_new] = owned::static_diff(&self.config, &new);
-        static_gone.map(|j| self.io_tx.send(j));
+        if let Some(job) = static_gone {
+            let _ = self.io_tx.send(job);
+        }
         self.trackers.apply(&new, true, &self.track_tx);
         // Group member indices change with the slots: rebuilt below, states carried over.
         let old_sync = std::mem::take(&mut self.sync);
@@ -1210,7 +1213,9 @@ impl Daemon {
                 new: Box::new(new),
             });
         }
-        static_new.map(|j| self.io_tx.send(j));
+        if let Some(job) = static_new {
+            let _ = self.io_tx.send(job);
+        }
         self.status_dirty = true;
         let rewrite = self.config.global.fifo_write_vrrp_states_on_reload;
         for (name, before) in states_before_reload {
