@@ -92,6 +92,8 @@ fn exit_codes_match_keepalived() {
         ("notify-extras", 5),
         ("params-conditionals", 0),
         ("params-multiline", 0),
+        ("routes-missing-parameter", 2),
+        ("routes-rules", 5),
         ("script-security", 0),
         ("semantic-traps", 5),
         ("strict-mode", 5),

@@ -202,3 +202,11 @@ fn metrics() {
 fn runtime() {
     run_lab("runtime");
 }
+
+/// eVIPs, virtual routes and rules move with mastership (never in adverts), static entries
+/// stay on every node, deletions behind our back, implicit interface tracking, leftovers of a
+/// SIGKILL removed at restart; ours and keepalived 2.2.7 install the same as master.
+#[test]
+fn routes() {
+    run_lab("routes");
+}

@@ -109,6 +109,9 @@ pub fn dump(config: &Config) -> String {
     if let Some(l) = g.vrrp_vip_lifetime {
         line(&mut s, 1, "vrrp_vip_lifetime", &format!("{l}s"));
     }
+    if let Some(d) = &g.default_interface {
+        line(&mut s, 1, "default_interface", d);
+    }
     knobs_global(&mut s, g);
     for sc in &config.scripts {
         let _ = writeln!(s, "vrrp_script {}", sc.name);
@@ -185,6 +188,7 @@ pub fn dump(config: &Config) -> String {
             }
             line(&mut s, 2, "vip", &l);
         }
+        super::dump_routes::dump_instance(&mut s, i);
         for t in &i.track_scripts {
             let w = t.weight.map_or("script's".to_string(), |w| w.to_string());
             let r = t
@@ -281,6 +285,7 @@ pub fn dump(config: &Config) -> String {
         knobs_instance(&mut s, i);
     }
     sync_groups(&mut s, config);
+    super::dump_routes::dump_static(&mut s, config);
     s
 }
 

@@ -8,6 +8,7 @@
 
 mod diag;
 mod dump;
+pub mod dump_routes;
 mod dump_track;
 pub mod keywords;
 mod lexer;

@@ -419,7 +419,7 @@ fn unknown_block_skipped_without_cascade() {
 #[test]
 fn lvs_blocks_skipped_once_per_kind() {
     let l = load(
-        "virtual_server 198.51.100.10 80 {\n lb_algo rr\n real_server 198.51.100.11 80 {\n weight 1\n TCP_CHECK {\n connect_timeout 3\n }\n }\n}\nvirtual_server 198.51.100.10 443 {\n}\nSSL {\n}\nstatic_ipaddress {\n 198.51.100.12 dev eth0\n}\n",
+        "virtual_server 198.51.100.10 80 {\n lb_algo rr\n real_server 198.51.100.11 80 {\n weight 1\n TCP_CHECK {\n connect_timeout 3\n }\n }\n}\nvirtual_server 198.51.100.10 443 {\n}\nSSL {\n}\nbfd_instance b1 {\n min_rx 100\n}\n",
     );
     assert_eq!(l.test_exit_code(), 0);
     let warned: Vec<_> = l

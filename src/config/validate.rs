@@ -3,7 +3,7 @@
 //! (inventory §2, §3.1, §4).
 
 use std::collections::{HashMap, HashSet};
-use std::net::{IpAddr, Ipv4Addr};
+use std::net::IpAddr;
 use std::time::Duration;
 
 mod track_blocks;
@@ -16,6 +16,7 @@ use super::source::{Reporter, Token};
 use super::tree::Stmt;
 mod knobs;
 mod notifyx;
+mod routes;
 pub(crate) mod runtime;
 mod script_security;
 
@@ -41,6 +42,7 @@ pub(crate) fn validate(stmts: &[Stmt], rep: &mut Reporter, opts: &LoadOptions) -
         in_child: false,
         fifo_scripts: [None, None],
         instance_spans: HashMap::new(),
+        routes: routes::RouteState::new(opts.check_interfaces),
     };
     v.top(stmts);
     v.finish()
@@ -66,6 +68,8 @@ struct Validator<'a> {
     fifo_scripts: [Option<(ScriptCommand, Span)>; 2],
     /// Where each `vrrp_instance` block starts, for notes made once the whole file is read.
     instance_spans: HashMap<String, Span>,
+    /// Route/rule name tables, automatic rule preferences, `track_group` names (`routes.rs`).
+    routes: routes::RouteState,
 }
 
 /// An instance while its block is read; `None` = not configured (defaults derived later).
@@ -113,6 +117,8 @@ struct RawInstance {
     garp_master_refresh_repeat: Option<u32>,
     /// Timer, advert-policy and lower-priority GARP knobs (`knobs.rs`).
     knobs: knobs::RawKnobs,
+    /// eVIPs, virtual routes and rules, promote_secondaries, track_src_ip (`routes.rs`).
+    routes: routes::RawRoutes,
 }
 
 impl RawInstance {
@@ -514,6 +520,14 @@ impl Validator<'_> {
                     self.in_child = false;
                 }
                 _ if self.runtime_top(stmt) => {}
+                "static_ipaddress" | "static_routes" | "static_rules" => self.static_block(stmt),
+                "track_group" => {
+                    // Skipped, but static lines may name it (keepalived looks the name up).
+                    if let Some(n) = stmt.line.words.get(1) {
+                        self.routes.track_groups.push(n.text.clone());
+                    }
+                    self.not_supported("top", stmt);
+                }
                 _ if self.not_supported("top", stmt) => {}
                 _ => self.unknown("top", stmt),
             }
@@ -531,6 +545,12 @@ impl Validator<'_> {
             }
             let w = &stmt.line.words;
             match kw {
+                "default_interface" => match w.get(1) {
+                    Some(t) => self.config.global.default_interface = Some(t.text.clone()),
+                    None => {
+                        self.error(&stmt.line.span, "default_interface requires interface name")
+                    }
+                },
                 "router_id" => match w.get(1) {
                     Some(t) => self.config.global.router_id = Some(t.text.clone()),
                     None => self.error(&stmt.line.span, "routerid name missing - ignoring"),
@@ -973,6 +993,9 @@ impl Validator<'_> {
                 | "track_file"
                 | "track_process"
                 | "unicast_peer"
+                | "virtual_ipaddress_excluded"
+                | "virtual_routes"
+                | "virtual_rules"
         ) && keywords::find("vrrp_instance", kw).is_some_and(|k| k.status == Status::Supported)
         {
             self.no_block(st);
@@ -1218,29 +1241,7 @@ impl Validator<'_> {
                 }
                 self.not_supported("vrrp_instance", st);
             }
-            "virtual_routes" | "virtual_rules" => {
-                // Not acted on yet, but keepalived's per-item complaints decide `-t`.
-                for item in st.block.as_deref().unwrap_or(&[]) {
-                    let has =
-                        |k: &[&str]| item.line.words.iter().any(|t| k.contains(&t.text.as_str()));
-                    if kw == "virtual_routes" && !has(&["dev", "no_track"]) {
-                        let dest = item
-                            .line
-                            .words
-                            .iter()
-                            .find(|t| !matches!(t.text.as_str(), "src" | "to"))
-                            .map_or("", |t| t.text.as_str());
-                        self.error(&item.line.span, format!("Warning - cannot track route {dest} with no interface specified, not tracking"));
-                    }
-                    if kw == "virtual_rules" && !has(&["preference", "order", "priority"]) {
-                        self.error(
-                            &item.line.span,
-                            "Rule has no preference specified. This is probably not what you want.",
-                        );
-                    }
-                }
-                self.not_supported("vrrp_instance", st);
-            }
+            _ if self.instance_routes_keyword(r, st) => {}
             _ if self.notifyx_instance(r, st) => {}
             _ if self.instance_knob(r, st) => {}
             _ if self.not_supported("vrrp_instance", st) => {
@@ -1251,198 +1252,14 @@ impl Validator<'_> {
         }
     }
 
-    /// One `virtual_ipaddress` line (§4.3).
+    /// One `virtual_ipaddress` line (§4.3): `alloc_ipaddress()` (in `routes.rs`), then the
+    /// instance's family (`alloc_vrrp_vip()`).
     fn vip(&mut self, r: &mut RawInstance, item: &Stmt) {
         let name = r.name.clone();
-        let w = &item.line.words;
-        let first = &w[0];
-        let (addr_s, len_s) = match first.text.split_once('/') {
-            Some((a, l)) => (a, Some(l)),
-            None => (first.text.as_str(), None),
-        };
-        let Ok(addr) = addr_s.parse::<IpAddr>() else {
-            self.error(
-                &first.span,
-                format!("({name}) invalid VIP address '{}' - ignoring", first.text),
-            );
+        let Some(v) = self.ip_address_line(item, false) else {
             return;
         };
-        let max = if addr.is_ipv6() { 128 } else { 32 };
-        let prefix_len = match len_s {
-            None => max,
-            Some(l) => match l.parse::<u8>() {
-                Ok(v) if v <= max => v,
-                _ => {
-                    self.error(
-                        &first.span,
-                        format!(
-                            "({name}) invalid prefix length in '{}' - ignoring address",
-                            first.text
-                        ),
-                    );
-                    return;
-                }
-            },
-        };
-        let mut v = VirtualAddr {
-            addr,
-            prefix_len,
-            brd: None,
-            dev: None,
-            scope: 0,
-            label: None,
-        };
-        let mut i = 1;
-        while i < w.len() {
-            let opt = w[i].text.as_str();
-            let val = w.get(i + 1);
-            let takes_value = matches!(
-                opt,
-                "brd"
-                    | "broadcast"
-                    | "dev"
-                    | "scope"
-                    | "label"
-                    | "peer"
-                    | "preferred_lft"
-                    | "track_group"
-            );
-            if takes_value && val.is_none() {
-                self.error(
-                    &w[i].span,
-                    format!("({name}) {opt} needs a value - ignoring"),
-                );
-                break;
-            }
-            match opt {
-                "brd" | "broadcast" => {
-                    let b = val.expect("checked");
-                    match (addr, b.text.as_str()) {
-                        (IpAddr::V4(a), "+" | "-") if prefix_len <= 30 => {
-                            let mask = u32::MAX.checked_shl(32 - prefix_len as u32).unwrap_or(0);
-                            let base = u32::from(a);
-                            v.brd = Some(Ipv4Addr::from(if b.text == "+" {
-                                base | !mask
-                            } else {
-                                base & mask
-                            }));
-                        }
-                        (IpAddr::V4(_), "+" | "-") => {}
-                        (IpAddr::V4(_), s) => match s.parse::<Ipv4Addr>() {
-                            Ok(x) => v.brd = Some(x),
-                            Err(_) => self.error(
-                                &b.span,
-                                format!("({name}) invalid broadcast address '{s}' - ignoring"),
-                            ),
-                        },
-                        (IpAddr::V6(_), _) => self.error(
-                            &b.span,
-                            format!("({name}) broadcast is IPv4 only - ignoring"),
-                        ),
-                    }
-                }
-                "dev" => {
-                    let d = val.expect("checked");
-                    if self.check_ifs() && !interface_exists(&d.text) {
-                        self.error(
-                            &d.span,
-                            format!(
-                                "WARNING - interface {} for ip address {} doesn't exist",
-                                d.text, addr
-                            ),
-                        );
-                        self.nonexistent_interface(&d.span);
-                    }
-                    v.dev = Some(d.text.clone());
-                }
-                "scope" => {
-                    let s = val.expect("checked");
-                    let sc = match s.text.as_str() {
-                        "global" => Some(0),
-                        "site" => Some(200),
-                        "link" => Some(253),
-                        "host" => Some(254),
-                        "nowhere" => Some(255),
-                        n => n.parse::<u8>().ok(),
-                    };
-                    match sc {
-                        Some(x) if addr.is_ipv4() => v.scope = x,
-                        Some(_) => self.error(
-                            &s.span,
-                            format!(
-                                "({name}) scope is not supported for IPv6 addresses - ignoring"
-                            ),
-                        ),
-                        None => self.error(
-                            &s.span,
-                            format!(
-                                "Invalid scope '{}' specified for {} - setting to global",
-                                s.text, addr
-                            ),
-                        ),
-                    }
-                }
-                "label" => {
-                    let l = val.expect("checked");
-                    if l.text.len() > 15 {
-                        self.error(
-                            &l.span,
-                            format!(
-                                "({name}) label '{}' longer than 15 characters - ignoring",
-                                l.text
-                            ),
-                        );
-                    } else if addr.is_ipv6() {
-                        self.error(&l.span, format!("({name}) label is IPv4 only - ignoring"));
-                    } else {
-                        v.label = Some(l.text.clone());
-                    }
-                }
-                "peer" | "preferred_lft" | "track_group" => {
-                    self.note_once(
-                        "virtual_ipaddress",
-                        "options",
-                        &w[i].span,
-                        format!(
-                            "virtual_ipaddress option `{opt}` is not acted on by keepalived-rs"
-                        ),
-                    );
-                }
-                "home" | "-nodad" | "nodad" | "mngtmpaddr" | "noprefixroute" | "autojoin"
-                | "no_track" | "use_vmac" => {
-                    self.note_once(
-                        "virtual_ipaddress",
-                        "options",
-                        &w[i].span,
-                        format!(
-                            "virtual_ipaddress option `{opt}` is not acted on by keepalived-rs"
-                        ),
-                    );
-                    i += 1;
-                    continue;
-                }
-                other => {
-                    let msg =
-                        format!("Unknown configuration entry '{other}' for ip address - ignoring");
-                    if other
-                        .split('/')
-                        .next()
-                        .is_some_and(|a| a.parse::<IpAddr>().is_ok())
-                    {
-                        self.error_help(
-                            &w[i].span,
-                            msg,
-                            format!("keepalived reads one address per line: put `{other}` on a line of its own"),
-                        );
-                    } else {
-                        self.error(&w[i].span, msg);
-                    }
-                    i += 1;
-                    continue;
-                }
-            }
-            i += 2;
-        }
+        let first = &item.line.words[0];
         if r.vips.iter().any(|x| x.addr == v.addr) {
             // keepalived 2.2.7 keeps duplicates silently; the kernel holds an address once.
             self.rep.at(
@@ -1453,11 +1270,11 @@ impl Validator<'_> {
             );
             return;
         }
-        if r.family_v6().is_some_and(|v6| v6 != addr.is_ipv6()) {
+        if r.family_v6().is_some_and(|v6| v6 != v.addr.is_ipv6()) {
             self.error(
                 &first.span,
                 format!(
-                    "({name}) address family of VIP {} does not match the instance - ignoring",
+                    "({name}): address family must match VRRP instance [{}] - ignoring",
                     first.text
                 ),
             );
@@ -1699,7 +1516,7 @@ impl Validator<'_> {
     }
 
     /// `vrrp_complete_instance()` (§4.2): defaults, derived values and fatal checks.
-    fn complete(&mut self, r: RawInstance) -> Option<Instance> {
+    fn complete(&mut self, mut r: RawInstance) -> Option<Instance> {
         let name = r.name.clone();
         let span = r.span.clone().expect("set when created");
         let g = self.config.global.clone();
@@ -1954,7 +1771,13 @@ impl Validator<'_> {
             }
         }
 
-        if r.vips.is_empty() {
+        let rt = self.complete_routes(
+            &mut r,
+            &span,
+            strict,
+            if version == Version::V2 { 8 } else { 0 },
+        );
+        if r.vips.is_empty() && !rt.allow_no_vips {
             if version == Version::V3 || strict {
                 self.rep.at(
                     Severity::Fatal,
@@ -2144,6 +1967,12 @@ impl Validator<'_> {
             check_unicast_src: k.check_unicast_src,
             unicast_ttl: k.unicast_ttl,
             v3_checksum_as_v2: k.v3_checksum_as_v2,
+            vips_excluded: rt.vips_excluded,
+            virtual_routes: rt.virtual_routes,
+            virtual_rules: rt.virtual_rules,
+            implicit_interfaces: rt.implicit_interfaces,
+            promote_secondaries: rt.promote_secondaries,
+            track_src_ip: rt.track_src_ip,
         })
     }
 

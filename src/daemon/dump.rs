@@ -118,6 +118,9 @@ pub fn vip_text(v: &model::VirtualAddr, instance_if: Option<&str>, set: bool) ->
     if let Some(l) = &v.label {
         let _ = write!(s, " label {l}");
     }
+    if v.no_track {
+        s.push_str(" no_track");
+    }
     // keepalived's IPv6 default lifetime: a /128 VIP is added deprecated (RFC 3484).
     if v.addr.is_ipv6() {
         s.push_str(if v.prefix_len == 128 {
@@ -315,7 +318,7 @@ fn json_data(out: &mut String, d: &InstanceDump<'_>, config: &model::Config) {
     o.uint("base_priority", e.base_priority());
     o.uint("effective_priority", e.effective_priority());
     o.raw("vipset", e.state() == State::Master && !c.vips.is_empty());
-    o.raw("promote_secondaries", false);
+    o.raw("promote_secondaries", c.promote_secondaries);
     o.raw("adver_int", centis_g(c.advert_int));
     o.raw("master_adver_int", centis_g(e.master_adver_int()));
     // Accept mode: keepalived's default outside strict mode.
@@ -350,6 +353,18 @@ fn json_data(out: &mut String, d: &InstanceDump<'_>, config: &model::Config) {
     let set = e.state() == State::Master;
     let vips: Vec<String> = c.vips.iter().map(|v| vip_text(v, iface, set)).collect();
     o.strings("vips", &vips);
+    let evips: Vec<String> = (c.vips_excluded.iter())
+        .map(|v| vip_text(v, iface, set))
+        .collect();
+    o.strings("evips", &evips);
+    let vroutes: Vec<String> = (c.virtual_routes.iter())
+        .map(crate::config::dump_routes::route_text)
+        .collect();
+    o.strings("vroutes", &vroutes);
+    let vrules: Vec<String> = (c.virtual_rules.iter())
+        .map(crate::config::dump_routes::rule_text)
+        .collect();
+    o.strings("vrules", &vrules);
     let track_ifp: Vec<String> = c.track_interfaces.iter().map(|t| t.name.clone()).collect();
     o.strings("track_ifp", &track_ifp);
     // keepalived lists the tracked scripts' commands, not their names.
@@ -473,11 +488,29 @@ pub fn data_block(d: &InstanceDump<'_>) -> String {
     kv("Advert interval", &format!("{} sec", c.advert_int));
     kv("Preempt", &if c.nopreempt { "disabled" } else { "enabled" });
     let mut s = format!(" VRRP Instance = {}\n{s}", c.name);
+    let set = e.state() == State::Master;
     if !c.vips.is_empty() {
         let _ = writeln!(s, "   Virtual IP ({}):", c.vips.len());
         for v in &c.vips {
-            let set = e.state() == State::Master;
             let _ = writeln!(s, "     {}", vip_text(v, c.interface.as_deref(), set));
+        }
+    }
+    if !c.vips_excluded.is_empty() {
+        let _ = writeln!(s, "   Virtual IP Excluded :");
+        for v in &c.vips_excluded {
+            let _ = writeln!(s, "     {}", vip_text(v, c.interface.as_deref(), set));
+        }
+    }
+    if !c.virtual_routes.is_empty() {
+        let _ = writeln!(s, "   Virtual Routes :");
+        for r in &c.virtual_routes {
+            let _ = writeln!(s, "     {}", crate::config::dump_routes::route_text(r));
+        }
+    }
+    if !c.virtual_rules.is_empty() {
+        let _ = writeln!(s, "   Virtual Rules :");
+        for r in &c.virtual_rules {
+            let _ = writeln!(s, "     {}", crate::config::dump_routes::rule_text(r));
         }
     }
     s

@@ -20,6 +20,7 @@ use std::time::{Duration, Instant, SystemTime};
 use tokio::sync::mpsc;
 
 mod observed;
+mod owned;
 mod sync_groups;
 
 /// What the loop needs besides the configuration.
@@ -77,6 +78,8 @@ struct Slot {
     socket6: Option<Arc<net::VrrpSocket6>>,
     /// Transitions, last reason and master, for `--status` and the metrics.
     facts: super::observe::Facts,
+    /// Counts its turns as MASTER: a deletion check answers for one turn only (`owned.rs`).
+    master_epoch: u64,
 }
 
 struct Link {
@@ -151,6 +154,8 @@ struct Daemon {
     sync: vrrp::sync::SyncGroups,
     /// The status socket and metrics endpoint, fed snapshots (see `observed.rs`).
     observe: super::observe::Observers,
+    /// Interfaces whose `promote_secondaries` we set (reset at exit).
+    promoted: Vec<String>,
 }
 
 /// Run until SIGTERM/SIGINT; returns the exit code.
@@ -173,6 +178,7 @@ pub async fn run(config: model::Config, settings: Settings) -> i32 {
         SystemTime::now(),
     );
     let (io_tx, io_rx) = mpsc::unbounded_channel();
+    let (feedback_tx, mut feedback_rx) = mpsc::unbounded_channel();
     let worker = tokio::spawn(io_worker::run(
         io_worker::Context {
             netlink: netlink.clone(),
@@ -180,6 +186,7 @@ pub async fn run(config: model::Config, settings: Settings) -> i32 {
             global: config.global.clone(),
             local_name: settings.local_name.clone(),
             timings: observe.timings.clone(),
+            feedback: feedback_tx,
         },
         io_rx,
     ));
@@ -211,10 +218,12 @@ pub async fn run(config: model::Config, settings: Settings) -> i32 {
         sched: Sched::default(),
         sync: Default::default(),
         observe,
+        promoted: Vec::new(),
     };
     if let Err(code) = d.start(config, true).await {
         return code;
     }
+    let mut route_rx = d.route_monitor();
     let timer = match super::timer::Deadline::new() {
         Ok(t) => t,
         Err(e) => {
@@ -253,14 +262,25 @@ pub async fn run(config: model::Config, settings: Settings) -> i32 {
                 }
                 match ev {
                     net::NetEvent::Link(link) => d.handle_link(Instant::now(), link),
-                    net::NetEvent::Addr(a) if a.addr.is_ipv4() => d.handle_address(a).await,
-                    net::NetEvent::Addr(a) => d.handle_addr(Instant::now(), a).await,
+                    net::NetEvent::Addr(a) => {
+                        d.handle_owned_address(Instant::now(), &a);
+                        if a.addr.is_ipv4() {
+                            d.handle_address(a).await;
+                        } else {
+                            d.handle_addr(Instant::now(), a).await;
+                        }
+                    }
                     net::NetEvent::Overrun => d.refresh_links().await,
                 }
             }
+            Some(ev) = owned::recv_some(&mut route_rx) => d.handle_rt_event(ev),
+            Some(fb) = feedback_rx.recv() => d.handle_feedback(Instant::now(), fb),
             Some(sig) = sig_rx.recv() => match sig {
                 Signal::Stop => break,
-                Signal::Reload => d.reload().await,
+                Signal::Reload => {
+                    d.reload().await;
+                    route_rx = d.route_monitor();
+                }
                 Signal::Data => d.write_data(),
                 Signal::Stats => d.write_stats(),
                 Signal::StatsClear => {
@@ -296,10 +316,16 @@ pub async fn run(config: model::Config, settings: Settings) -> i32 {
     tracing::info!("Stopping");
     d.shutdown_all();
     d.runners = None;
+    let promoted = std::mem::take(&mut d.promoted);
     drop(d);
     // Let queued address removals and STOP notifies finish; bounded so a stuck netlink
     // request cannot keep a stopping daemon alive.
     let _ = tokio::time::timeout(std::time::Duration::from_secs(5), worker).await;
+    promoted.iter().for_each(|i| {
+        if let Err(e) = net::reset_promote_secondaries(i) {
+            tracing::warn!("cannot reset promote_secondaries on {i}: {e}");
+        }
+    });
     0
 }
 
@@ -390,6 +416,9 @@ impl Daemon {
         let delay = self.config.global.vrrp_startup_delay;
         if boot && !delay.is_zero() {
             tracing::info!("Delaying startup for {} seconds", delay.as_secs_f64());
+        }
+        if boot {
+            self.static_job(true, true);
         }
         let instances = self.config.instances.clone();
         for cfg in &instances {
@@ -554,20 +583,25 @@ impl Daemon {
         if boot && !v6 {
             self.remove_leftover_vips(cfg, &vips).await;
         }
+        self.register_route_links(cfg).await;
+        self.prepare_instance(cfg, boot);
+        let src = self.tracked_source(cfg, index, src).await;
         // Tracked interfaces' current state first, so startup sees them as they are.
-        for t in &cfg.track_interfaces {
-            match net::interface(&self.netlink, &t.name).await {
+        let tracked =
+            (cfg.track_interfaces.iter().map(|t| &t.name)).chain(&cfg.implicit_interfaces);
+        for name in tracked {
+            match net::interface(&self.netlink, name).await {
                 Ok(i) => {
-                    self.link_known(&t.name, i.up);
+                    self.link_known(name, i.up);
                     engine.handle_track(
                         now,
                         &TrackEvent::Interface {
-                            name: t.name.clone(),
+                            name: name.clone(),
                             up: i.up,
                         },
                     )
                 }
-                Err(e) => tracing::error!("({}) track_interface {}: {e}", cfg.name, t.name),
+                Err(e) => tracing::error!("({}) track_interface {name}: {e}", cfg.name),
             }
         }
         for ev in self.trackers.current() {
@@ -588,6 +622,7 @@ impl Daemon {
             v6,
             socket6,
             facts: Default::default(),
+            master_epoch: 0,
         });
         Ok(())
     }
@@ -691,7 +726,7 @@ impl Daemon {
     /// (ifindex, VIP) pairs: `dev` when given, else the instance interface.
     async fn vip_targets(&mut self, cfg: &model::Instance) -> Vec<(u32, model::VirtualAddr)> {
         let mut out = Vec::new();
-        for vip in &cfg.vips {
+        for vip in cfg.vips.iter().chain(&cfg.vips_excluded) {
             let Some(dev) = vip.dev.clone().or_else(|| cfg.interface.clone()) else {
                 continue;
             };
@@ -813,10 +848,10 @@ impl Daemon {
 
     fn handle_link(&mut self, now: Instant, ev: net::LinkEvent) {
         let tracked = self.links.contains_key(&ev.name)
-            || self
-                .slots
-                .iter()
-                .any(|s| s.cfg.track_interfaces.iter().any(|t| t.name == ev.name));
+            || self.slots.iter().any(|s| {
+                s.cfg.track_interfaces.iter().any(|t| t.name == ev.name)
+                    || s.cfg.implicit_interfaces.contains(&ev.name)
+            });
         if !tracked {
             return;
         }
@@ -1040,18 +1075,24 @@ impl Daemon {
                     Action::AddVips | Action::RemoveVips => {
                         let vips = vip_pairs(&slot.cfg, slot.ifindex, &self.links);
                         let instance = slot.cfg.name.clone();
-                        let job = if matches!(action, Action::AddVips) {
-                            Job::AddVips { instance, vips }
+                        // keepalived: addresses, routes, rules in; rules, routes, addresses out.
+                        let add = matches!(action, Action::AddVips);
+                        let routes = owned::routes_job(&slot.cfg, add);
+                        let (first, second) = if add {
+                            (Some(Job::AddVips { instance, vips }), routes)
                         } else {
-                            Job::RemoveVips { instance, vips }
+                            (routes, Some(Job::RemoveVips { instance, vips }))
                         };
-                        let _ = self.io_tx.send(job);
+                        for job in [first, second].into_iter().flatten() {
+                            let _ = self.io_tx.send(job);
+                        }
                     }
                     Action::UpdateVips { removed, added } => {
                         let instance = slot.cfg.name.clone();
                         let pairs = |vips: &[model::VirtualAddr]| {
                             let cfg = model::Instance {
                                 vips: vips.to_vec(),
+                                vips_excluded: Vec::new(),
                                 ..slot.cfg.clone()
                             };
                             vip_pairs(&cfg, slot.ifindex, &self.links)
@@ -1092,6 +1133,9 @@ impl Daemon {
                     }
                     Action::Transition { from, to, reason } => {
                         self.status_dirty = true;
+                        if to == State::Master {
+                            slot.master_epoch += 1;
+                        }
                         slot.last_transition = SystemTime::now();
                         slot.facts.transition(from, to, &reason);
                         log_transition(&slot.cfg.name, from, to, &reason);
@@ -1165,6 +1209,8 @@ impl Daemon {
             self.sync.handle_shutdown();
             let events = std::iter::from_fn(|| self.sync.poll_event()).collect();
             self.send_group_notifies(events);
+            // keepalived clears the static entries even with -V.
+            self.static_job(false, false);
             return;
         }
         for s in &mut self.slots {
@@ -1172,6 +1218,7 @@ impl Daemon {
         }
         self.sync.handle_shutdown();
         self.drain_actions();
+        self.static_job(false, false);
     }
 
     /// SIGHUP: validate the whole new config first; keep the running one if it is unusable.
@@ -1207,6 +1254,10 @@ impl Daemon {
             script_user: crate::exec::default_script_user(new.global.script_user.as_ref()),
         });
         let now = Instant::now();
+        let [static_gone, static_new] = owned::static_diff(&self.config, &new);
+        if let Some(job) = static_gone {
+            let _ = self.io_tx.send(job);
+        }
         self.trackers.apply(&new, true, &self.track_tx);
         // Group member indices change with the slots: rebuilt below, states carried over.
         let old_sync = std::mem::take(&mut self.sync);
@@ -1215,6 +1266,8 @@ impl Daemon {
         let mut kept = Vec::new();
         let mut removed = Vec::new();
         let mut states_before_reload = Vec::new();
+        // MASTERs whose routes or rules changed: (name, old routes, old rules).
+        let mut route_updates = Vec::new();
         let mut new_cfgs: Vec<Option<model::Instance>> =
             new.instances.iter().cloned().map(Some).collect();
         for mut s in old_slots {
@@ -1229,6 +1282,13 @@ impl Daemon {
                         &new.sync_groups,
                     );
                     states_before_reload.push((c.name.clone(), s.engine.state()));
+                    if s.engine.state() == State::Master
+                        && (s.cfg.virtual_routes != c.virtual_routes
+                            || s.cfg.virtual_rules != c.virtual_rules)
+                    {
+                        let old = (s.cfg.virtual_routes.clone(), s.cfg.virtual_rules.clone());
+                        route_updates.push((c.name.clone(), old));
+                    }
                     s.engine.handle_reload(now, &c, &new.scripts);
                     for ev in self.trackers.current() {
                         s.engine.handle_track(now, ev);
@@ -1260,6 +1320,26 @@ impl Daemon {
             self.restart_runners();
         }
         self.drain_actions();
+        // After the VIP changes: a new route may use a new VIP as its source. One that left
+        // MASTER meanwhile removed its new routes; the old ones are removed here.
+        for (name, old) in route_updates {
+            let Some(s) = self.slots.iter().find(|s| s.cfg.name == name) else {
+                continue;
+            };
+            let new = if s.engine.state() == State::Master {
+                (s.cfg.virtual_routes.clone(), s.cfg.virtual_rules.clone())
+            } else {
+                Default::default()
+            };
+            let _ = self.io_tx.send(Job::UpdateRoutes {
+                instance: name,
+                old: Box::new(old),
+                new: Box::new(new),
+            });
+        }
+        if let Some(job) = static_new {
+            let _ = self.io_tx.send(job);
+        }
         self.status_dirty = true;
         let rewrite = self.config.global.fifo_write_vrrp_states_on_reload;
         for (name, before) in states_before_reload {
@@ -1340,6 +1420,7 @@ fn accepted_master_priority(s: &Slot, rcvd_before: u64, priority: u8) -> Option<
         .then_some(priority)
 }
 
+/// (ifindex, address) of the VIPs and eVIPs: `dev` when given, else the instance interface.
 fn vip_pairs(
     cfg: &model::Instance,
     ifindex: u32,
@@ -1347,6 +1428,7 @@ fn vip_pairs(
 ) -> Vec<(u32, model::VirtualAddr)> {
     cfg.vips
         .iter()
+        .chain(&cfg.vips_excluded)
         .filter_map(|v| match &v.dev {
             None => Some((ifindex, v.clone())),
             Some(dev) => links.get(dev).map(|l| (l.index, v.clone())),

@@ -5,8 +5,9 @@
 //! per-instance ordered queues ([`notify::Notifier`]), so a slow script delays neither this
 //! worker nor other instances.
 
+use super::route_jobs;
 use crate::model;
-use crate::net;
+use crate::net::{self, RtCmd};
 use crate::notify;
 use std::net::IpAddr;
 use tokio::sync::mpsc;
@@ -24,6 +25,39 @@ pub enum Job {
         instance: String,
         vips: Vec<(u32, model::VirtualAddr)>,
     },
+    /// An instance's `virtual_routes` and `virtual_rules`: set (routes, then rules) or removed
+    /// (rules, then routes), as keepalived's `vrrp_state_become_master()` /
+    /// `vrrp_restore_interface()`.
+    Routes {
+        instance: String,
+        add: bool,
+        routes: Vec<model::Route>,
+        rules: Vec<model::Rule>,
+    },
+    /// A reloaded MASTER's routes and rules changed (old, new).
+    UpdateRoutes {
+        instance: String,
+        old: Box<(Vec<model::Route>, Vec<model::Rule>)>,
+        new: Box<(Vec<model::Route>, Vec<model::Rule>)>,
+    },
+    /// `static_ipaddress` / `static_routes` / `static_rules` set or removed; `clean_first`
+    /// removes what a killed run left before setting them.
+    Static {
+        add: bool,
+        clean_first: bool,
+        addresses: Vec<model::VirtualAddr>,
+        routes: Vec<model::Route>,
+        rules: Vec<model::Rule>,
+    },
+    /// Something a MASTER set was reported deleted: if it is still gone once the jobs queued
+    /// before are done, tell the loop ([`route_jobs::Feedback::Lost`]).
+    Verify {
+        instance: String,
+        epoch: u64,
+        item: Box<route_jobs::Owned>,
+    },
+    /// A static item was reported deleted: put it back if it is still gone.
+    Reinstate(Box<route_jobs::Owned>),
     /// One announcement burst: `repeat` rounds of one frame per VIP in config order, a
     /// gratuitous ARP for an IPv4 VIP and an unsolicited NA for an IPv6 one, as keepalived's
     /// `vrrp_send_link_update()` (same repeat and delays for both, inventory §8.9).
@@ -79,6 +113,8 @@ pub struct Context {
     pub local_name: String,
     /// Where notify script timings go (the metrics endpoint), if anywhere.
     pub timings: Option<mpsc::UnboundedSender<notify::ScriptTiming>>,
+    /// Answers to [`Job::Verify`].
+    pub feedback: mpsc::UnboundedSender<route_jobs::Feedback>,
 }
 
 /// The VIPs this worker has set, per instance. With `vrrp_vip_lifetime` they are renewed
@@ -213,6 +249,49 @@ pub async fn run(mut ctx: Context, mut rx: mpsc::UnboundedReceiver<Job>) {
                     }
                 }
             }
+            Job::Routes {
+                instance,
+                add,
+                routes,
+                rules,
+            } => {
+                let h = &ctx.netlink;
+                if add {
+                    tracing::debug!("({instance}) setting Virtual Routes");
+                    route_jobs::routes(h, &instance, RtCmd::Add, &routes).await;
+                    route_jobs::rules(h, &instance, RtCmd::Add, &rules).await;
+                } else {
+                    tracing::debug!("({instance}) removing Virtual Routes");
+                    route_jobs::rules(h, &instance, RtCmd::Del, &rules).await;
+                    route_jobs::routes(h, &instance, RtCmd::Del, &routes).await;
+                }
+            }
+            Job::UpdateRoutes { instance, old, new } => {
+                let (o, n) = (&*old, &*new);
+                route_jobs::update(&ctx.netlink, &instance, (&o.0, &o.1), (&n.0, &n.1)).await;
+            }
+            Job::Static {
+                add,
+                clean_first,
+                addresses,
+                routes,
+                rules,
+            } => {
+                route_jobs::statics(&ctx.netlink, add, clean_first, &addresses, &routes, &rules)
+                    .await;
+            }
+            Job::Verify {
+                instance,
+                epoch,
+                item,
+            } => {
+                if !route_jobs::present(&ctx.netlink, &item).await {
+                    let _ = ctx
+                        .feedback
+                        .send(route_jobs::Feedback::Lost { instance, epoch });
+                }
+            }
+            Job::Reinstate(item) => route_jobs::reinstate(&ctx.netlink, &item).await,
             Job::Garp {
                 instance,
                 frames,
@@ -338,6 +417,7 @@ mod tests {
                 dev: None,
                 scope: 0,
                 label: None,
+                no_track: false,
             },
         )
     }

@@ -11,6 +11,7 @@ mod namespace;
 mod notify_events;
 mod observe;
 mod pidfile;
+mod route_jobs;
 mod sched;
 mod timer;
 mod trackers;

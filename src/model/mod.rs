@@ -1,10 +1,12 @@
 //! The validated configuration: plain typed data with keepalived's defaults already applied.
 //! No behaviour and no text: spans stop in `config`, and every module downstream reads only this.
 
+mod route;
 mod sync_group;
 mod track;
 mod types;
 
+pub use route::*;
 pub use sync_group::*;
 pub use track::*;
 pub use types::*;
@@ -31,6 +33,13 @@ pub struct Config {
     /// `interface_up_down_delays { IF DOWN [UP] … }`: link changes acted on only after they
     /// last this long, per interface (already reduced for the instances on it).
     pub interface_up_down_delays: Vec<IfUpDownDelay>,
+    /// `static_ipaddress { … }`: set at start, never moved by VRRP, removed at exit; `dev`
+    /// is always resolved (`default_interface`, else `eth0`).
+    pub static_addresses: Vec<VirtualAddr>,
+    /// `static_routes { … }`.
+    pub static_routes: Vec<Route>,
+    /// `static_rules { … }`.
+    pub static_rules: Vec<Rule>,
 }
 
 /// One line of `interface_up_down_delays` (keepalived's `down_debounce_timer` and
@@ -144,6 +153,8 @@ pub struct Global {
     /// every third of it, so the kernel removes them by itself if the daemon is killed.
     /// `None` = forever, as keepalived.
     pub vrrp_vip_lifetime: Option<u32>,
+    /// `default_interface IF` (default `eth0`): where `static_ipaddress` lines without `dev` go.
+    pub default_interface: Option<String>,
 }
 
 impl Default for Global {
@@ -189,6 +200,7 @@ impl Default for Global {
             vrrp_startup_delay: Duration::ZERO,
             vrrp_owner_ignore_adverts: false,
             v3_checksum_as_v2: false,
+            default_interface: None,
         }
     }
 }
@@ -277,8 +289,27 @@ pub struct Instance {
     pub version: Version,
     /// `authentication { auth_type PASS; auth_pass … }` (v2 only).
     pub auth: Option<Auth>,
-    /// `virtual_ipaddress { … }`.
+    /// `virtual_ipaddress { … }`: the addresses adverts list.
     pub vips: Vec<VirtualAddr>,
+    /// `virtual_ipaddress_excluded { … }` (eVIPs): set and removed with the VIPs, announced
+    /// with gratuitous ARPs, never listed in adverts; may mix families.
+    pub vips_excluded: Vec<VirtualAddr>,
+    /// `virtual_routes { … }`: installed while MASTER.
+    pub virtual_routes: Vec<Route>,
+    /// `virtual_rules { … }`: installed while MASTER.
+    pub virtual_rules: Vec<Rule>,
+    /// Interfaces tracked implicitly as fault trackers (keepalived's `TRACK_ADDR`,
+    /// `TRACK_ROUTE`, `TRACK_RULE`): the `dev` of VIPs/eVIPs (not `no_track`; not the
+    /// instance's own interface with `dont_track_primary`), of tracked routes and the
+    /// `iif`/`oif` of tracked rules. Sorted, without duplicates; may hold the instance's own
+    /// interface (a route or rule on it tracks it even with `dont_track_primary`).
+    pub implicit_interfaces: Vec<String>,
+    /// `promote_secondaries`: `net.ipv4.conf.IF.promote_secondaries` is set on the instance's
+    /// interface while running (and reset at exit if it was 0).
+    pub promote_secondaries: bool,
+    /// `track_src_ip` (only with `unicast_src_ip`/`mcast_src_ip`): FAULT while that address
+    /// is not on the interface.
+    pub track_src_ip: bool,
     /// `track_script { … }`.
     pub track_scripts: Vec<TrackScript>,
     /// `track_interface { … }`.
@@ -389,6 +420,9 @@ pub struct VirtualAddr {
     pub scope: u8,
     /// `label L` (IPv4 only, ≤15 chars).
     pub label: Option<String>,
+    /// `no_track`: deleting it behind our back does not make the instance leave MASTER (a
+    /// static address is not restored), and its interface is not tracked.
+    pub no_track: bool,
 }
 
 /// One line of `track_script { … }`: `NAME [weight N [reverse|noreverse]]`.

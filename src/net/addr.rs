@@ -249,6 +249,7 @@ mod unit {
             dev: None,
             scope: 0,
             label: None,
+            no_track: false,
         }
     }
 

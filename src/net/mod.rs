@@ -14,6 +14,9 @@
 //! | [`add_address`], [`del_address`], [`has_address`] | rtnetlink `RTM_NEWADDR` / `RTM_DELADDR` / dump |
 //! | [`interface`] | rtnetlink `RTM_GETLINK` + address dump |
 //! | [`monitor`] | rtnetlink multicast groups `RTNLGRP_LINK`, `RTNLGRP_IPV4_IFADDR`, `RTNLGRP_IPV6_IFADDR` |
+//! | [`route_request`], [`rule_request`], [`route_present`], [`rule_present`] | rtnetlink `RTM_NEWROUTE`/`RTM_DELROUTE`, `RTM_NEWRULE`/`RTM_DELRULE`, dumps |
+//! | [`monitor_routes`] | `RTNLGRP_IPV4_ROUTE`, `RTNLGRP_IPV6_ROUTE`, `RTNLGRP_IPV4_RULE`, `RTNLGRP_IPV6_RULE` |
+//! | [`set_promote_secondaries`] | `/proc/sys/net/ipv4/conf/IF/promote_secondaries` |
 //! | [`GarpSender`], [`garp_frame`], [`na_frame`] | `AF_PACKET` raw frames (gratuitous ARP, unsolicited NA) |
 //!
 //! Functions that touch netlink or create async sockets must run inside a tokio runtime (they
@@ -21,6 +24,7 @@
 
 mod addr;
 mod garp;
+mod iproute;
 mod link;
 mod socket;
 mod socket6;
@@ -37,6 +41,11 @@ pub use addr::{
     replace_address,
 };
 pub use garp::{GARP_FRAME_LEN, GarpSender, NA_FRAME_LEN, garp_frame, ipv6_forwarding, na_frame};
+pub use iproute::{
+    IfIndices, RouteSeen, RtCmd, RtEvent, RuleSeen, ifindices, monitor_routes,
+    reset_promote_secondaries, route_devs, route_matches, route_message, route_present,
+    route_request, rule_matches, rule_message, rule_present, rule_request, set_promote_secondaries,
+};
 pub use link::{AddrEvent, Interface, LinkEvent, NetEvent, interface, monitor};
 pub use socket::{IPPROTO_VRRP, VrrpSocket};
 pub use socket6::{Received6, VrrpSocket6};

@@ -166,6 +166,7 @@ fn vip_add_delete_and_presence() {
                 dev: None,
                 scope: 0,
                 label: Some("vA:vip".into()),
+                no_track: false,
             };
             let net = VirtualAddr {
                 addr: IpAddr::V4(Ipv4Addr::new(198, 51, 100, 60)),
@@ -174,6 +175,7 @@ fn vip_add_delete_and_presence() {
                 dev: None,
                 scope: 253,
                 label: None,
+                no_track: false,
             };
             assert!(!has_address(&h, idx, host.addr).await.unwrap());
             add_address(&h, idx, &host).await.unwrap();
@@ -218,6 +220,7 @@ fn vip_add_delete_and_presence() {
                 dev: None,
                 scope: 0,
                 label: None,
+                no_track: false,
             };
             add_address(&h, idx, &v6).await.unwrap();
             let out = a.ip(&["-6", "addr", "show", "dev", "vA"]);
@@ -267,6 +270,7 @@ fn vip_lifetime_is_set_renewed_cleared_and_enforced_by_the_kernel() {
                 dev: None,
                 scope: 0,
                 label: None,
+                no_track: false,
             };
             let v6 = VirtualAddr {
                 addr: "2001:db8::70".parse().unwrap(),

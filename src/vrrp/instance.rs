@@ -125,6 +125,9 @@ pub enum Reason {
     Deleted,
     /// Moved by its `vrrp_sync_group` (named) to the state another member entered.
     SyncGroup(String),
+    /// A MASTER's VIP, eVIP, virtual route or rule (not `no_track`) was deleted behind its
+    /// back (keepalived's `set_vrrp_backup()`).
+    OwnedDeleted,
 }
 
 impl fmt::Display for Reason {
@@ -147,6 +150,7 @@ impl fmt::Display for Reason {
             Self::Shutdown => f.write_str("shutdown"),
             Self::Deleted => f.write_str("removed by reload"),
             Self::SyncGroup(g) => write!(f, "sync group {g}"),
+            Self::OwnedDeleted => f.write_str("an address, route or rule it set was deleted"),
         }
     }
 }
@@ -158,11 +162,14 @@ pub enum Action {
     /// IPv4: checksum per destination, see [`wire::emit_ipv4`]; over IPv6 the kernel computes
     /// it, see [`Advert::emit_ipv6`]). Priority 0 means "master stopping".
     SendAdvert(Advert),
-    /// Add the VIPs of [`Instance::config`] (`virtual_ipaddress`) via netlink.
+    /// Set what a MASTER owns, from [`Instance::config`]: the VIPs and eVIPs
+    /// (`virtual_ipaddress`, `virtual_ipaddress_excluded`), then the `virtual_routes`, then
+    /// the `virtual_rules` (keepalived's `vrrp_state_become_master()` order).
     AddVips,
-    /// Remove the VIPs of [`Instance::config`] via netlink.
+    /// Remove them: rules, routes, then VIPs and eVIPs (`vrrp_restore_interface()` order).
     RemoveVips,
-    /// A reloaded MASTER's VIP list changed: delete `removed`, add `added`, keep the rest.
+    /// A reloaded MASTER's VIP or eVIP list changed: delete `removed`, add `added`, keep the
+    /// rest.
     UpdateVips {
         /// In the old config, not in the new one.
         removed: Vec<VirtualAddr>,
@@ -311,6 +318,8 @@ pub struct Instance {
     link_up: bool,
     scripts: Vec<TrackedScript>,
     interfaces: Vec<TrackedInterface>,
+    /// `implicit_interfaces`: fault trackers (name, last state seen).
+    implicit: Vec<(String, Option<bool>)>,
     files: Vec<TrackedFile>,
     processes: Vec<TrackedProcess>,
     /// `priority`, lowered to 254 when two owners collide (keepalived 2.2.7).
@@ -367,6 +376,7 @@ impl Instance {
             link_up: true,
             scripts: Vec::new(),
             interfaces: Vec::new(),
+            implicit: Vec::new(),
             files: Vec::new(),
             processes: Vec::new(),
             base_priority: cfg.priority,
@@ -412,6 +422,13 @@ impl Instance {
                     ok: old.and_then(|o| o.ok),
                     blocks_until_known: old.map_or(at_start, |o| o.blocks_until_known),
                 })
+            })
+            .collect();
+        let old_implicit = std::mem::take(&mut self.implicit);
+        self.implicit = (self.cfg.implicit_interfaces.iter())
+            .map(|n| {
+                let up = old_implicit.iter().find(|(o, _)| o == n).and_then(|o| o.1);
+                (n.clone(), up)
             })
             .collect();
         let old_ifs = std::mem::take(&mut self.interfaces);
@@ -592,6 +609,9 @@ impl Instance {
         }
         if let Some(p) = self.processes.iter().find(|p| p.is_fault()) {
             return Some(FaultCause::TrackedProcess(p.name.clone()));
+        }
+        if let Some((name, _)) = self.implicit.iter().find(|i| i.1 == Some(false)) {
+            return Some(FaultCause::TrackedInterface(name.clone()));
         }
         self.interfaces
             .iter()
@@ -903,6 +923,9 @@ impl Instance {
                 }
                 for i in self.interfaces.iter_mut().filter(|i| &i.name == name) {
                     i.up = Some(*up);
+                }
+                for i in self.implicit.iter_mut().filter(|i| &i.0 == name) {
+                    i.1 = Some(*up);
                 }
             }
             TrackEvent::File { name, value } => {
@@ -1390,17 +1413,16 @@ impl Instance {
         }
         self.update_priority();
         if self.state == State::Master {
-            let removed: Vec<VirtualAddr> = old
-                .vips
-                .iter()
-                .filter(|v| !cfg.vips.contains(v))
-                .cloned()
+            // VIPs and eVIPs alike (keepalived's clear_diff_vrrp_vip() walks both lists).
+            let old_all: Vec<&VirtualAddr> = old.vips.iter().chain(&old.vips_excluded).collect();
+            let new_all: Vec<&VirtualAddr> = cfg.vips.iter().chain(&cfg.vips_excluded).collect();
+            let removed: Vec<VirtualAddr> = (old_all.iter())
+                .filter(|v| !new_all.contains(v))
+                .map(|v| (*v).clone())
                 .collect();
-            let added: Vec<VirtualAddr> = cfg
-                .vips
-                .iter()
-                .filter(|v| !old.vips.contains(v))
-                .cloned()
+            let added: Vec<VirtualAddr> = (new_all.iter())
+                .filter(|v| !old_all.contains(v))
+                .map(|v| (*v).clone())
                 .collect();
             let any_added = !added.is_empty();
             if any_added || !removed.is_empty() {
@@ -1438,6 +1460,7 @@ fn saddr_cmp(theirs: IpAddr, ours: Option<IpAddr>) -> Ordering {
 }
 
 mod file_process;
+mod owned;
 mod sync_hooks;
 
 #[cfg(test)]

@@ -19,6 +19,7 @@ fn vip(last: u8) -> VirtualAddr {
         dev: None,
         scope: 0,
         label: None,
+        no_track: false,
     }
 }
 
@@ -60,6 +61,12 @@ pub(crate) fn cfg(prio: u8) -> model::Instance {
         check_unicast_src: false,
         unicast_ttl: None,
         v3_checksum_as_v2: false,
+        vips_excluded: Vec::new(),
+        virtual_routes: Vec::new(),
+        virtual_rules: Vec::new(),
+        implicit_interfaces: Vec::new(),
+        promote_secondaries: false,
+        track_src_ip: false,
     }
 }
 
@@ -1535,6 +1542,7 @@ fn vip6(addr: &str) -> VirtualAddr {
         dev: None,
         scope: 0,
         label: None,
+        no_track: false,
     }
 }
 

@@ -20,6 +20,7 @@ fn vip(last: u8) -> VirtualAddr {
         dev: None,
         scope: 0,
         label: None,
+        no_track: false,
     }
 }
 
