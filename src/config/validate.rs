@@ -26,6 +26,8 @@ use crate::model::{
 
 mod sync_group;
 
+mod lvs;
+
 /// Validates a statement tree into a model; every finding goes to `rep`.
 pub(crate) fn validate(stmts: &[Stmt], rep: &mut Reporter, opts: &LoadOptions) -> Config {
     let mut v = Validator {
@@ -38,6 +40,7 @@ pub(crate) fn validate(stmts: &[Stmt], rep: &mut Reporter, opts: &LoadOptions) -
         dynamic_interfaces: false,
         in_child: false,
         fifo_scripts: [None, None],
+        lvs: lvs::Lvs::default(),
     };
     v.top(stmts);
     v.finish()
@@ -61,6 +64,8 @@ struct Validator<'a> {
     /// `notify_fifo_script`, `vrrp_notify_fifo_script`: joined to their FIFO in `finish`, since
     /// the script may be written before the FIFO.
     fifo_scripts: [Option<(ScriptCommand, Span)>; 2],
+    /// The LVS blocks, checked but not acted on (`lvs.rs`).
+    lvs: lvs::Lvs,
 }
 
 /// An instance while its block is read; `None` = not configured (defaults derived later).
@@ -270,7 +275,7 @@ impl Validator<'_> {
             return false;
         };
         match k.status {
-            Status::Supported => false,
+            Status::Supported | Status::ValidatedIgnored => false,
             Status::SkippedBlock => {
                 let msg = format!(
                     "`{}` is not supported by keepalived-rs yet: block skipped (further `{}` blocks skipped silently)",
@@ -502,6 +507,16 @@ impl Validator<'_> {
                         self.track_file_block(stmt);
                     }
                     self.in_child = false;
+                }
+                "virtual_server" | "virtual_server_group" | "SSL" => {
+                    // keepalived's checker process reads these (in-process with `-t`).
+                    self.in_child = true;
+                    self.lvs_top(stmt);
+                    self.in_child = false;
+                }
+                "bfd_instance" => {
+                    self.lvs_bfd_instance(stmt);
+                    self.not_supported("top", stmt);
                 }
                 _ if self.not_supported("top", stmt) => {}
                 _ => self.unknown("top", stmt),
@@ -2163,6 +2178,8 @@ impl Validator<'_> {
                 }
             }
         }
+        // The checker process's whole-configuration checks come first in keepalived's `-t`.
+        self.lvs_finish();
         // Scripts that cannot run, or may not (script security), are dropped and untracked.
         self.script_security();
         let used: HashSet<String> = self
