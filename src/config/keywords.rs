@@ -59,6 +59,8 @@ impl Keyword {
     }
 }
 
+use std::collections::HashMap;
+
 use Status::{ParsedIgnored as I, SkippedBlock as K, Supported as S, ValidatedIgnored as V};
 
 const fn kw(
@@ -1895,7 +1897,39 @@ pub const KEYWORDS: &[Keyword] = &[
 
 /// Looks a keyword up in a block.
 pub fn find(block: &str, name: &str) -> Option<&'static Keyword> {
-    KEYWORDS.iter().find(|k| k.block == block && k.name == name)
+    // Every statement of a configuration is looked up, some twice: an index, built once,
+    // keeps that from scanning the whole table each time.
+    type Index = HashMap<(&'static str, &'static str), &'static Keyword, BuildFnv>;
+    static INDEX: std::sync::OnceLock<Index> = std::sync::OnceLock::new();
+    INDEX
+        .get_or_init(|| KEYWORDS.iter().map(|k| ((k.block, k.name), k)).collect())
+        .get(&(block, name))
+        .copied()
+}
+
+/// FNV-1a: keyword lookups hash two short strings per statement, for which SipHash (built to
+/// resist hash flooding, which a fixed table does not need) costs more than the lookup.
+#[derive(Default, Clone, Copy)]
+struct BuildFnv;
+
+struct Fnv(u64);
+
+impl std::hash::BuildHasher for BuildFnv {
+    type Hasher = Fnv;
+    fn build_hasher(&self) -> Fnv {
+        Fnv(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl std::hash::Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
 }
 
 /// The closest keyword of `block` to a misspelt `name` (edit distance ≤ 2 or ≤ a third of its
@@ -1914,27 +1948,42 @@ pub fn closest(words: &[&'static str], name: &str) -> Option<&'static str> {
 }
 
 fn nearest(words: impl Iterator<Item = &'static str>, name: &str) -> Option<&'static str> {
-    let limit = (name.chars().count() / 3).clamp(1, 3);
+    let name: Vec<char> = name.chars().collect();
+    let limit = (name.len() / 3).clamp(1, 3);
+    // Two rows reused for every candidate; a candidate whose length alone puts it beyond the
+    // limit is not compared at all (fuzzed input is mostly long unknown words).
+    let mut rows = (Vec::new(), Vec::new());
     words
-        .map(|w| (distance(w, name), w))
-        .filter(|(d, _)| *d <= limit)
+        .filter(|w| w.chars().count().abs_diff(name.len()) <= limit)
+        .filter_map(|w| distance(w, &name, limit, &mut rows).map(|d| (d, w)))
         .min()
         .map(|(_, n)| n)
 }
 
-fn distance(a: &str, b: &str) -> usize {
-    let a: Vec<char> = a.chars().collect();
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for i in 1..=a.len() {
-        let mut cur = vec![i; b.len() + 1];
+/// Levenshtein distance of `a` and `b`, or `None` as soon as it must exceed `limit`.
+fn distance(
+    a: &str,
+    b: &[char],
+    limit: usize,
+    (prev, cur): &mut (Vec<usize>, Vec<usize>),
+) -> Option<usize> {
+    prev.clear();
+    prev.extend(0..=b.len());
+    for (i, ca) in a.chars().enumerate() {
+        cur.clear();
+        cur.push(i + 1);
         for j in 1..=b.len() {
-            let cost = usize::from(a[i - 1] != b[j - 1]);
-            cur[j] = (prev[j] + 1).min(cur[j - 1] + 1).min(prev[j - 1] + cost);
+            let cost = usize::from(ca != b[j - 1]);
+            let v = (prev[j] + 1).min(cur[j - 1] + 1).min(prev[j - 1] + cost);
+            cur.push(v);
         }
-        prev = cur;
+        // Every later row is at least this row's minimum.
+        if cur.iter().min().is_some_and(|&m| m > limit) {
+            return None;
+        }
+        std::mem::swap(prev, cur);
     }
-    prev[b.len()]
+    Some(prev[b.len()]).filter(|&d| d <= limit)
 }
 
 /// Renders the table as `grammar/keywords.tsv`.
@@ -2020,6 +2069,10 @@ mod tests {
             Some("virtual_ipaddress")
         );
         assert_eq!(suggest("vrrp_instance", "zzzzzzzz"), None);
+        assert_eq!(suggest("real_server", "wieght"), Some("weight"));
+        assert_eq!(suggest("url", "stauts_code"), Some("status_code"));
+        assert_eq!(closest(&["rr", "wrr", "wlc"], "wrc"), Some("wlc"));
+        assert_eq!(suggest("top", "vrrp_instanceé"), Some("vrrp_instance"));
         assert_eq!(
             find("global_defs", "router_id").unwrap().status,
             Status::Supported

@@ -41,6 +41,8 @@ pub(crate) fn validate(stmts: &[Stmt], rep: &mut Reporter, opts: &LoadOptions) -
         in_child: false,
         fifo_scripts: [None, None],
         lvs: lvs::Lvs::default(),
+        ifs: Default::default(),
+        instance_names: HashSet::new(),
     };
     v.top(stmts);
     v.finish()
@@ -66,6 +68,19 @@ struct Validator<'a> {
     fifo_scripts: [Option<(ScriptCommand, Span)>; 2],
     /// The LVS blocks, checked but not acted on (`lvs.rs`).
     lvs: lvs::Lvs,
+    /// `/sys/class/net` facts per interface name, read once per load (1000 instances on one
+    /// interface would otherwise read the same files 1000 times).
+    ifs: std::collections::HashMap<String, IfFacts>,
+    /// Names of `config.instances`, for "already defined" without a scan per instance.
+    instance_names: HashSet<String>,
+}
+
+/// What the kernel says about one interface name.
+#[derive(Debug, Clone, Copy)]
+struct IfFacts {
+    exists: bool,
+    loopback: bool,
+    multicast: bool,
 }
 
 /// An instance while its block is read; `None` = not configured (defaults derived later).
@@ -227,6 +242,20 @@ impl Validator<'_> {
                 "keepalived reads one statement per line; put each keyword on its own line".into(),
             );
         }
+    }
+
+    /// `/sys/class/net/NAME` facts, looked up once per name.
+    fn if_facts(&mut self, name: &str) -> IfFacts {
+        if let Some(f) = self.ifs.get(name) {
+            return *f;
+        }
+        let f = IfFacts {
+            exists: interface_exists(name),
+            loopback: interface_is_loopback(name),
+            multicast: interface_multicast(name),
+        };
+        self.ifs.insert(name.to_string(), f);
+        f
     }
 
     /// Whether named interfaces must exist now.
@@ -431,10 +460,10 @@ impl Validator<'_> {
     /// quotes, the 2nd word is a user name.
     fn script_cmd(&mut self, stmt: &Stmt, with_user: bool) -> Option<ScriptCommand> {
         let kw = stmt.keyword();
-        let Some(first) = script::split_quoted(&stmt.line.text) else {
+        let Some(first) = script::split_quoted(stmt.line.text()) else {
             self.error(
                 &stmt.line.span,
-                format!("Unable to parse {kw} script '{}'", stmt.line.text),
+                format!("Unable to parse {kw} script '{}'", stmt.line.text()),
             );
             return None;
         };
@@ -463,7 +492,7 @@ impl Validator<'_> {
         } else {
             None
         };
-        let rest = stmt.line.text[kw.len()..].trim_start();
+        let rest = stmt.line.text()[kw.len()..].trim_start();
         if let (Some(u), Some(tok)) = (first.get(2).filter(|_| with_user), stmt.line.words.get(2)) {
             if !rest.starts_with(['"', '\'']) {
                 self.note_help(
@@ -940,7 +969,7 @@ impl Validator<'_> {
             self.error(&stmt.line.span, "vrrp_instance must have a name - skipping");
             return;
         };
-        if self.config.instances.iter().any(|i| i.name == name) {
+        if self.instance_names.contains(&name) {
             self.error(
                 &stmt.line.span,
                 format!("vrrp instance {name} already defined - skipping"),
@@ -957,6 +986,7 @@ impl Validator<'_> {
             self.instance_keyword(&mut r, st);
         }
         if let Some(i) = self.complete(r) {
+            self.instance_names.insert(i.name.clone());
             self.config.instances.push(i);
         }
     }
@@ -1012,7 +1042,7 @@ impl Validator<'_> {
                         &t.span,
                         format!("Interface name '{}' too long - ignoring", t.text),
                     );
-                } else if self.opts.check_interfaces && interface_is_loopback(&t.text) {
+                } else if self.opts.check_interfaces && self.if_facts(&t.text).loopback {
                     self.error(
                         &t.span,
                         format!(
@@ -1114,6 +1144,7 @@ impl Validator<'_> {
             }
             "virtual_ipaddress" => {
                 let body = self.block(st);
+                r.vips.reserve_exact(body.len());
                 for item in body {
                     self.vip(r, item);
                 }
@@ -1254,7 +1285,7 @@ impl Validator<'_> {
 
     /// One `virtual_ipaddress` line (§4.3).
     fn vip(&mut self, r: &mut RawInstance, item: &Stmt) {
-        let name = r.name.clone();
+        let name = r.name.as_str();
         let w = &item.line.words;
         let first = &w[0];
         let (addr_s, len_s) = match first.text.split_once('/') {
@@ -1344,7 +1375,7 @@ impl Validator<'_> {
                 }
                 "dev" => {
                     let d = val.expect("checked");
-                    if self.check_ifs() && !interface_exists(&d.text) {
+                    if self.check_ifs() && !self.if_facts(&d.text).exists {
                         self.error(
                             &d.span,
                             format!(
@@ -1619,7 +1650,7 @@ impl Validator<'_> {
         let name = r.name.clone();
         let w = &item.line.words;
         let ifname = &w[0];
-        if self.check_ifs() && !interface_exists(&ifname.text) {
+        if self.check_ifs() && !self.if_facts(&ifname.text).exists {
             self.rep.at(
                 Severity::Fatal,
                 Some(Level::GeneralError),
@@ -1725,7 +1756,7 @@ impl Validator<'_> {
             fatal = true;
         }
         if let Some((ifname, ifspan)) = &r.interface {
-            if self.check_ifs() && !interface_exists(ifname) {
+            if self.check_ifs() && !self.if_facts(ifname).exists {
                 self.error(
                     ifspan,
                     format!("WARNING - interface {ifname} for vrrp_instance {name} doesn't exist"),
@@ -1976,10 +2007,10 @@ impl Validator<'_> {
 
         if strict && !r.unicast_peers.is_empty() {
             // Without host checks assume the usual multicast-capable Ethernet interface.
-            let mcast = r
-                .interface
-                .as_ref()
-                .is_some_and(|(i, _)| !self.opts.check_interfaces || interface_multicast(i));
+            let mcast = match &r.interface {
+                Some((i, _)) => !self.opts.check_interfaces || self.if_facts(i).multicast,
+                None => false,
+            };
             if mcast {
                 self.rep.at(
                     Severity::Fatal,
@@ -2049,7 +2080,7 @@ impl Validator<'_> {
 
         if let Some(other) = self.config.instances.iter().find(|i| {
             i.vrid == vrid
-                && i.interface == r.interface.as_ref().map(|x| x.0.clone())
+                && i.interface.as_deref() == r.interface.as_ref().map(|x| x.0.as_str())
                 && i.vips.first().map(|v| v.addr.is_ipv6()).unwrap_or(false) == v6
                 && !i.is_unicast()
                 && unicast_peers.is_empty()

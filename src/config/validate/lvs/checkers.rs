@@ -530,7 +530,7 @@ impl Validator<'_> {
                     self.lvs_error(&s.line.span, "Missing HTTP_GET virtualhost name");
                 }
                 "regex" => {
-                    match crate::config::script::split_escaped(&s.line.text) {
+                    match crate::config::script::split_escaped(s.line.text()) {
                         Some(v) if v.len() == 2 => regex = true,
                         _ => {
                             self.rep
