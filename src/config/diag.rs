@@ -3,7 +3,7 @@
 //!
 //! keepalived records the *highest* `config_err_t` value it has seen (not the most severe) and
 //! maps it to the `-t` exit code; [`Level`] mirrors that enum so our exit codes match. Our own
-//! extra advice (skipped LVS blocks, "parsed but not acted on") carries no level and never
+//! extra advice (LVS blocks not acted on, "parsed but not acted on") carries no level and never
 //! changes the exit code.
 
 use std::fmt;

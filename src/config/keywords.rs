@@ -8,9 +8,13 @@ pub enum Status {
     Supported,
     /// Recognised (no "unknown keyword"), arguments counted, value not acted on yet.
     ParsedIgnored,
-    /// A block keepalived acts on but we do not (LVS, BFD, sync groups…): the whole block is
+    /// A block keepalived acts on but we do not (BFD, static routes…): the whole block is
     /// skipped with one warning per keyword.
     SkippedBlock,
+    /// Recognised and checked as keepalived checks it (its keywords, values, missing values
+    /// and cross-checks, with keepalived's errors and `-t` exit code), but not acted on: the
+    /// LVS half (`virtual_server`, `virtual_server_group`, `SSL` and everything inside).
+    ValidatedIgnored,
 }
 
 impl Status {
@@ -20,6 +24,7 @@ impl Status {
             Self::Supported => "supported",
             Self::ParsedIgnored => "parsed-ignored",
             Self::SkippedBlock => "skipped-block",
+            Self::ValidatedIgnored => "validated-ignored",
         }
     }
 }
@@ -30,9 +35,10 @@ pub struct Keyword {
     /// The keyword as written (case-sensitive).
     pub name: &'static str,
     /// The block it is valid in: `top`, `global_defs`, `vrrp_script`, `vrrp_instance`,
-    /// `authentication`.
+    /// `authentication`…; LVS blocks are named after keepalived's (`virtual_server`,
+    /// `real_server`, `HTTP_GET`, its `url`, `SMTP_CHECK`'s `host`…).
     pub block: &'static str,
-    /// Argument shape: `0`, `0-1`, `1`, `1-2`, `1+`, `0+`, `block`.
+    /// Argument shape: `0`, `0-1`, `1`, `1-2`, `2`, `1+`, `0+`, `block`.
     pub args: &'static str,
     /// Value type.
     pub ty: &'static str,
@@ -47,12 +53,15 @@ impl Keyword {
     pub fn min_args(&self) -> usize {
         match self.args {
             "1" | "1-2" | "1+" => 1,
+            "2" => 2,
             _ => 0,
         }
     }
 }
 
-use Status::{ParsedIgnored as I, SkippedBlock as K, Supported as S};
+use std::collections::HashMap;
+
+use Status::{ParsedIgnored as I, SkippedBlock as K, Supported as S, ValidatedIgnored as V};
 
 const fn kw(
     name: &'static str,
@@ -78,9 +87,9 @@ pub const KEYWORDS: &[Keyword] = &[
     kw("global_defs", "top", "block", "block", "-", S),
     kw("vrrp_script", "top", "1", "name+block", "-", S),
     kw("vrrp_instance", "top", "1", "name+block", "-", S),
-    kw("virtual_server", "top", "1+", "block", "-", K),
-    kw("virtual_server_group", "top", "1", "block", "-", K),
-    kw("SSL", "top", "block", "block", "-", K),
+    kw("virtual_server", "top", "1+", "block", "-", V),
+    kw("virtual_server_group", "top", "1", "block", "-", V),
+    kw("SSL", "top", "block", "block", "-", V),
     kw("bfd_instance", "top", "1", "block", "-", K),
     kw("vrrp_sync_group", "top", "1", "name+block", "-", S),
     kw("static_ipaddress", "top", "block", "block", "-", S),
@@ -1189,39 +1198,800 @@ pub const KEYWORDS: &[Keyword] = &[
         "none",
         S,
     ),
+    // virtual_server_group (a value block of addresses; `fwmark` is its one keyword)
+    kw(
+        "fwmark",
+        "virtual_server_group",
+        "1-2",
+        "integer [inet|inet6]",
+        "-",
+        V,
+    ),
+    // SSL
+    kw("password", "SSL", "1", "string", "none", V),
+    kw("ca", "SSL", "1", "path", "none", V),
+    kw("certificate", "SSL", "1", "path", "none", V),
+    kw("key", "SSL", "1", "path", "none", V),
+    // virtual_server
+    kw(
+        "ip_family",
+        "virtual_server",
+        "1",
+        "inet|inet6",
+        "derived",
+        V,
+    ),
+    kw("retry", "virtual_server", "1", "integer", "checker", V),
+    kw(
+        "delay_before_retry",
+        "virtual_server",
+        "1",
+        "decimal s",
+        "checker",
+        V,
+    ),
+    kw(
+        "warmup",
+        "virtual_server",
+        "1",
+        "decimal s",
+        "delay_loop",
+        V,
+    ),
+    kw(
+        "connect_timeout",
+        "virtual_server",
+        "1",
+        "decimal s",
+        "5",
+        V,
+    ),
+    kw("delay_loop", "virtual_server", "1", "decimal s", "60", V),
+    kw(
+        "inhibit_on_failure",
+        "virtual_server",
+        "0",
+        "flag",
+        "off",
+        V,
+    ),
+    kw("lb_algo", "virtual_server", "1", "scheduler", "wlc", V),
+    kw("lvs_sched", "virtual_server", "1", "scheduler", "wlc", V),
+    kw("hashed", "virtual_server", "0", "flag", "off", V),
+    kw("ops", "virtual_server", "0", "flag", "off", V),
+    kw("flag-1", "virtual_server", "0", "flag", "off", V),
+    kw("flag-2", "virtual_server", "0", "flag", "off", V),
+    kw("flag-3", "virtual_server", "0", "flag", "off", V),
+    kw("sh-port", "virtual_server", "0", "flag", "off", V),
+    kw("sh-fallback", "virtual_server", "0", "flag", "off", V),
+    kw("mh-port", "virtual_server", "0", "flag", "off", V),
+    kw("mh-fallback", "virtual_server", "0", "flag", "off", V),
+    kw(
+        "lb_kind",
+        "virtual_server",
+        "1+",
+        "NAT|DR|TUN [type ipip|gue|gre] [port N] [csum|nocsum|remcsum]",
+        "NAT",
+        V,
+    ),
+    kw(
+        "lvs_method",
+        "virtual_server",
+        "1+",
+        "NAT|DR|TUN [type ipip|gue|gre] [port N] [csum|nocsum|remcsum]",
+        "NAT",
+        V,
+    ),
+    kw(
+        "persistence_engine",
+        "virtual_server",
+        "1",
+        "string",
+        "none",
+        V,
+    ),
+    kw(
+        "persistence_timeout",
+        "virtual_server",
+        "0-1",
+        "integer s",
+        "360 when given",
+        V,
+    ),
+    kw(
+        "persistence_granularity",
+        "virtual_server",
+        "1",
+        "netmask|prefix",
+        "none",
+        V,
+    ),
+    kw("protocol", "virtual_server", "1", "TCP|UDP|SCTP", "UDP", V),
+    kw("ha_suspend", "virtual_server", "0", "flag", "off", V),
+    kw("smtp_alert", "virtual_server", "0-1", "bool", "global", V),
+    kw("virtualhost", "virtual_server", "1", "string", "none", V),
+    kw("snmp_name", "virtual_server", "1", "string", "none", V),
+    kw("alpha", "virtual_server", "0", "flag", "off", V),
+    kw("omega", "virtual_server", "0", "flag", "off", V),
+    kw(
+        "quorum_up",
+        "virtual_server",
+        "1+",
+        "script [user [group]]",
+        "none",
+        V,
+    ),
+    kw(
+        "quorum_down",
+        "virtual_server",
+        "1+",
+        "script [user [group]]",
+        "none",
+        V,
+    ),
+    kw("quorum", "virtual_server", "1", "integer", "1", V),
+    kw("hysteresis", "virtual_server", "1", "integer", "0", V),
+    kw("weight", "virtual_server", "1", "integer", "1", V),
+    kw(
+        "sorry_server",
+        "virtual_server",
+        "1-2",
+        "address [port]",
+        "none",
+        V,
+    ),
+    kw(
+        "sorry_server_inhibit",
+        "virtual_server",
+        "0",
+        "flag",
+        "off",
+        V,
+    ),
+    kw(
+        "sorry_server_lvs_method",
+        "virtual_server",
+        "1+",
+        "NAT|DR|TUN [type ipip|gue|gre] [port N] [csum|nocsum|remcsum]",
+        "virtual server",
+        V,
+    ),
+    kw(
+        "real_server",
+        "virtual_server",
+        "1-2",
+        "address [port]+block",
+        "-",
+        V,
+    ),
+    // real_server
+    kw("weight", "real_server", "1", "integer", "virtual server", V),
+    kw(
+        "lvs_method",
+        "real_server",
+        "1+",
+        "NAT|DR|TUN [type ipip|gue|gre] [port N] [csum|nocsum|remcsum]",
+        "virtual server",
+        V,
+    ),
+    kw("uthreshold", "real_server", "1", "integer", "0", V),
+    kw("lthreshold", "real_server", "1", "integer", "0", V),
+    kw(
+        "inhibit_on_failure",
+        "real_server",
+        "0-1",
+        "bool",
+        "virtual server",
+        V,
+    ),
+    kw(
+        "notify_up",
+        "real_server",
+        "1+",
+        "script [user [group]]",
+        "none",
+        V,
+    ),
+    kw(
+        "notify_down",
+        "real_server",
+        "1+",
+        "script [user [group]]",
+        "none",
+        V,
+    ),
+    kw("alpha", "real_server", "0-1", "bool", "virtual server", V),
+    kw("retry", "real_server", "1", "integer", "virtual server", V),
+    kw(
+        "delay_before_retry",
+        "real_server",
+        "1",
+        "decimal s",
+        "virtual server",
+        V,
+    ),
+    kw(
+        "warmup",
+        "real_server",
+        "1",
+        "decimal s",
+        "virtual server",
+        V,
+    ),
+    kw(
+        "connect_timeout",
+        "real_server",
+        "1",
+        "decimal s",
+        "virtual server",
+        V,
+    ),
+    kw(
+        "delay_loop",
+        "real_server",
+        "1",
+        "decimal s",
+        "virtual server",
+        V,
+    ),
+    kw(
+        "smtp_alert",
+        "real_server",
+        "0-1",
+        "bool",
+        "global, else on",
+        V,
+    ),
+    kw(
+        "virtualhost",
+        "real_server",
+        "1",
+        "string",
+        "virtual server",
+        V,
+    ),
+    kw("snmp_name", "real_server", "1", "string", "none", V),
+    kw("MISC_CHECK", "real_server", "block", "block", "-", V),
+    kw("SMTP_CHECK", "real_server", "block", "block", "-", V),
+    kw("TCP_CHECK", "real_server", "block", "block", "-", V),
+    kw("PING_CHECK", "real_server", "block", "block", "-", V),
+    kw("UDP_CHECK", "real_server", "block", "block", "-", V),
+    kw("HTTP_GET", "real_server", "block", "block", "-", V),
+    kw("SSL_GET", "real_server", "block", "block", "-", V),
+    kw("DNS_CHECK", "real_server", "block", "block", "-", V),
+    kw("FILE_CHECK", "real_server", "block", "block", "-", V),
+    kw("BFD_CHECK", "real_server", "block", "block", "-", V),
+    // HTTP_GET
+    kw("connect_ip", "HTTP_GET", "1", "address", "real server", V),
+    kw(
+        "connect_port",
+        "HTTP_GET",
+        "1",
+        "1..65535",
+        "real server port",
+        V,
+    ),
+    kw("bindto", "HTTP_GET", "1", "address", "none", V),
+    kw("bind_port", "HTTP_GET", "1", "1..65535", "none", V),
+    kw("bind_if", "HTTP_GET", "1", "ifname", "none", V),
+    kw(
+        "connect_timeout",
+        "HTTP_GET",
+        "1",
+        "decimal s",
+        "real server",
+        V,
+    ),
+    kw("fwmark", "HTTP_GET", "1", "integer", "none", V),
+    kw("retry", "HTTP_GET", "1", "integer", "real server", V),
+    kw(
+        "delay_before_retry",
+        "HTTP_GET",
+        "1",
+        "decimal s",
+        "real server",
+        V,
+    ),
+    kw("warmup", "HTTP_GET", "1", "decimal s", "real server", V),
+    kw("delay_loop", "HTTP_GET", "1", "decimal s", "real server", V),
+    kw("alpha", "HTTP_GET", "0-1", "bool", "real server", V),
+    kw("log_all_failures", "HTTP_GET", "0-1", "bool", "off", V),
+    kw(
+        "nb_get_retry",
+        "HTTP_GET",
+        "1",
+        "integer",
+        "deprecated: retry",
+        V,
+    ),
+    kw("virtualhost", "HTTP_GET", "1", "string", "real server", V),
+    kw("http_protocol", "HTTP_GET", "1", "1.0|1.1|1.0C", "1.0", V),
+    kw("enable_sni", "HTTP_GET", "0-1", "bool", "off", V),
+    kw("fast_recovery", "HTTP_GET", "0-1", "bool", "off", V),
+    kw("url", "HTTP_GET", "block", "block", "-", V),
+    // SSL_GET
+    kw("connect_ip", "SSL_GET", "1", "address", "real server", V),
+    kw(
+        "connect_port",
+        "SSL_GET",
+        "1",
+        "1..65535",
+        "real server port",
+        V,
+    ),
+    kw("bindto", "SSL_GET", "1", "address", "none", V),
+    kw("bind_port", "SSL_GET", "1", "1..65535", "none", V),
+    kw("bind_if", "SSL_GET", "1", "ifname", "none", V),
+    kw(
+        "connect_timeout",
+        "SSL_GET",
+        "1",
+        "decimal s",
+        "real server",
+        V,
+    ),
+    kw("fwmark", "SSL_GET", "1", "integer", "none", V),
+    kw("retry", "SSL_GET", "1", "integer", "real server", V),
+    kw(
+        "delay_before_retry",
+        "SSL_GET",
+        "1",
+        "decimal s",
+        "real server",
+        V,
+    ),
+    kw("warmup", "SSL_GET", "1", "decimal s", "real server", V),
+    kw("delay_loop", "SSL_GET", "1", "decimal s", "real server", V),
+    kw("alpha", "SSL_GET", "0-1", "bool", "real server", V),
+    kw("log_all_failures", "SSL_GET", "0-1", "bool", "off", V),
+    kw(
+        "nb_get_retry",
+        "SSL_GET",
+        "1",
+        "integer",
+        "deprecated: retry",
+        V,
+    ),
+    kw("virtualhost", "SSL_GET", "1", "string", "real server", V),
+    kw("http_protocol", "SSL_GET", "1", "1.0|1.1|1.0C", "1.0", V),
+    kw("enable_sni", "SSL_GET", "0-1", "bool", "off", V),
+    kw("fast_recovery", "SSL_GET", "0-1", "bool", "off", V),
+    kw("url", "SSL_GET", "block", "block", "-", V),
+    // url
+    kw("path", "url", "1", "string", "required", V),
+    kw("digest", "url", "1", "32 hex digits", "none", V),
+    kw(
+        "status_code",
+        "url",
+        "0+",
+        "code|min-max list",
+        "200-299",
+        V,
+    ),
+    kw("virtualhost", "url", "1", "string", "checker", V),
+    kw("regex", "url", "1", "string", "none", V),
+    kw("regex_no_match", "url", "0", "flag", "off", V),
+    kw("regex_options", "url", "0+", "list", "none", V),
+    kw("regex_min_offset", "url", "1", "integer", "0", V),
+    kw("regex_max_offset", "url", "1", "integer", "none", V),
+    kw("regex_stack", "url", "2", "integer integer", "none", V),
+    // TCP_CHECK
+    kw("connect_ip", "TCP_CHECK", "1", "address", "real server", V),
+    kw(
+        "connect_port",
+        "TCP_CHECK",
+        "1",
+        "1..65535",
+        "real server port",
+        V,
+    ),
+    kw("bindto", "TCP_CHECK", "1", "address", "none", V),
+    kw("bind_port", "TCP_CHECK", "1", "1..65535", "none", V),
+    kw("bind_if", "TCP_CHECK", "1", "ifname", "none", V),
+    kw(
+        "connect_timeout",
+        "TCP_CHECK",
+        "1",
+        "decimal s",
+        "real server",
+        V,
+    ),
+    kw("fwmark", "TCP_CHECK", "1", "integer", "none", V),
+    kw("retry", "TCP_CHECK", "1", "integer", "real server", V),
+    kw(
+        "delay_before_retry",
+        "TCP_CHECK",
+        "1",
+        "decimal s",
+        "real server",
+        V,
+    ),
+    kw("warmup", "TCP_CHECK", "1", "decimal s", "real server", V),
+    kw(
+        "delay_loop",
+        "TCP_CHECK",
+        "1",
+        "decimal s",
+        "real server",
+        V,
+    ),
+    kw("alpha", "TCP_CHECK", "0-1", "bool", "real server", V),
+    kw("log_all_failures", "TCP_CHECK", "0-1", "bool", "off", V),
+    // SMTP_CHECK
+    kw(
+        "helo_name",
+        "SMTP_CHECK",
+        "1",
+        "string",
+        "smtpchecker.keepalived.org",
+        V,
+    ),
+    kw("connect_ip", "SMTP_CHECK", "1", "address", "real server", V),
+    kw(
+        "connect_port",
+        "SMTP_CHECK",
+        "1",
+        "1..65535",
+        "real server port",
+        V,
+    ),
+    kw("bindto", "SMTP_CHECK", "1", "address", "none", V),
+    kw("bind_port", "SMTP_CHECK", "1", "1..65535", "none", V),
+    kw("bind_if", "SMTP_CHECK", "1", "ifname", "none", V),
+    kw(
+        "connect_timeout",
+        "SMTP_CHECK",
+        "1",
+        "decimal s",
+        "real server",
+        V,
+    ),
+    kw("fwmark", "SMTP_CHECK", "1", "integer", "none", V),
+    kw("retry", "SMTP_CHECK", "1", "integer", "real server", V),
+    kw(
+        "delay_before_retry",
+        "SMTP_CHECK",
+        "1",
+        "decimal s",
+        "real server",
+        V,
+    ),
+    kw("warmup", "SMTP_CHECK", "1", "decimal s", "real server", V),
+    kw(
+        "delay_loop",
+        "SMTP_CHECK",
+        "1",
+        "decimal s",
+        "real server",
+        V,
+    ),
+    kw("alpha", "SMTP_CHECK", "0-1", "bool", "real server", V),
+    kw("log_all_failures", "SMTP_CHECK", "0-1", "bool", "off", V),
+    kw("host", "SMTP_CHECK", "block", "block", "-", V),
+    // host
+    kw("connect_ip", "host", "1", "address", "real server", V),
+    kw(
+        "connect_port",
+        "host",
+        "1",
+        "1..65535",
+        "real server port",
+        V,
+    ),
+    kw("bindto", "host", "1", "address", "none", V),
+    kw("bind_port", "host", "1", "1..65535", "none", V),
+    kw("bind_if", "host", "1", "ifname", "none", V),
+    kw(
+        "connect_timeout",
+        "host",
+        "1",
+        "decimal s",
+        "real server",
+        V,
+    ),
+    kw("fwmark", "host", "1", "integer", "none", V),
+    kw("retry", "host", "1", "integer", "real server", V),
+    kw(
+        "delay_before_retry",
+        "host",
+        "1",
+        "decimal s",
+        "real server",
+        V,
+    ),
+    kw("warmup", "host", "1", "decimal s", "real server", V),
+    kw("delay_loop", "host", "1", "decimal s", "real server", V),
+    kw("alpha", "host", "0-1", "bool", "real server", V),
+    kw("log_all_failures", "host", "0-1", "bool", "off", V),
+    // DNS_CHECK
+    kw("connect_ip", "DNS_CHECK", "1", "address", "real server", V),
+    kw(
+        "connect_port",
+        "DNS_CHECK",
+        "1",
+        "1..65535",
+        "real server port",
+        V,
+    ),
+    kw("bindto", "DNS_CHECK", "1", "address", "none", V),
+    kw("bind_port", "DNS_CHECK", "1", "1..65535", "none", V),
+    kw("bind_if", "DNS_CHECK", "1", "ifname", "none", V),
+    kw(
+        "connect_timeout",
+        "DNS_CHECK",
+        "1",
+        "decimal s",
+        "real server",
+        V,
+    ),
+    kw("fwmark", "DNS_CHECK", "1", "integer", "none", V),
+    kw("retry", "DNS_CHECK", "1", "integer", "real server", V),
+    kw(
+        "delay_before_retry",
+        "DNS_CHECK",
+        "1",
+        "decimal s",
+        "real server",
+        V,
+    ),
+    kw("warmup", "DNS_CHECK", "1", "decimal s", "real server", V),
+    kw(
+        "delay_loop",
+        "DNS_CHECK",
+        "1",
+        "decimal s",
+        "real server",
+        V,
+    ),
+    kw("alpha", "DNS_CHECK", "0-1", "bool", "real server", V),
+    kw("log_all_failures", "DNS_CHECK", "0-1", "bool", "off", V),
+    kw(
+        "type",
+        "DNS_CHECK",
+        "1",
+        "A|NS|CNAME|SOA|MX|TXT|AAAA|RRSIG|DNSKEY",
+        "SOA",
+        V,
+    ),
+    kw("name", "DNS_CHECK", "1", "domain name", "(root)", V),
+    // MISC_CHECK
+    kw("retry", "MISC_CHECK", "1", "integer", "real server", V),
+    kw(
+        "delay_before_retry",
+        "MISC_CHECK",
+        "1",
+        "decimal s",
+        "real server",
+        V,
+    ),
+    kw("warmup", "MISC_CHECK", "1", "decimal s", "real server", V),
+    kw(
+        "delay_loop",
+        "MISC_CHECK",
+        "1",
+        "decimal s",
+        "real server",
+        V,
+    ),
+    kw("alpha", "MISC_CHECK", "0-1", "bool", "real server", V),
+    kw("log_all_failures", "MISC_CHECK", "0-1", "bool", "off", V),
+    kw("misc_path", "MISC_CHECK", "1", "script", "required", V),
+    kw(
+        "misc_timeout",
+        "MISC_CHECK",
+        "1",
+        "integer s",
+        "delay_loop",
+        V,
+    ),
+    kw("misc_dynamic", "MISC_CHECK", "0", "flag", "off", V),
+    kw(
+        "user",
+        "MISC_CHECK",
+        "1-2",
+        "user [group]",
+        "script_user",
+        V,
+    ),
+    // UDP_CHECK
+    kw("connect_ip", "UDP_CHECK", "1", "address", "real server", V),
+    kw(
+        "connect_port",
+        "UDP_CHECK",
+        "1",
+        "1..65535",
+        "real server port",
+        V,
+    ),
+    kw("bindto", "UDP_CHECK", "1", "address", "none", V),
+    kw("bind_port", "UDP_CHECK", "1", "1..65535", "none", V),
+    kw("bind_if", "UDP_CHECK", "1", "ifname", "none", V),
+    kw(
+        "connect_timeout",
+        "UDP_CHECK",
+        "1",
+        "decimal s",
+        "real server",
+        V,
+    ),
+    kw("fwmark", "UDP_CHECK", "1", "integer", "none", V),
+    kw("retry", "UDP_CHECK", "1", "integer", "real server", V),
+    kw(
+        "delay_before_retry",
+        "UDP_CHECK",
+        "1",
+        "decimal s",
+        "real server",
+        V,
+    ),
+    kw("warmup", "UDP_CHECK", "1", "decimal s", "real server", V),
+    kw(
+        "delay_loop",
+        "UDP_CHECK",
+        "1",
+        "decimal s",
+        "real server",
+        V,
+    ),
+    kw("alpha", "UDP_CHECK", "0-1", "bool", "real server", V),
+    kw("log_all_failures", "UDP_CHECK", "0-1", "bool", "off", V),
+    kw("payload", "UDP_CHECK", "1+", "hex", "none", V),
+    kw(
+        "require_reply",
+        "UDP_CHECK",
+        "0+",
+        "hex with x wildcards",
+        "any reply",
+        V,
+    ),
+    kw("min_reply_length", "UDP_CHECK", "1", "0..65535", "0", V),
+    kw("max_reply_length", "UDP_CHECK", "1", "0..65535", "255", V),
+    // PING_CHECK
+    kw("connect_ip", "PING_CHECK", "1", "address", "real server", V),
+    kw(
+        "connect_port",
+        "PING_CHECK",
+        "1",
+        "1..65535",
+        "real server port",
+        V,
+    ),
+    kw("bindto", "PING_CHECK", "1", "address", "none", V),
+    kw("bind_port", "PING_CHECK", "1", "1..65535", "none", V),
+    kw("bind_if", "PING_CHECK", "1", "ifname", "none", V),
+    kw(
+        "connect_timeout",
+        "PING_CHECK",
+        "1",
+        "decimal s",
+        "real server",
+        V,
+    ),
+    kw("fwmark", "PING_CHECK", "1", "integer", "none", V),
+    kw("retry", "PING_CHECK", "1", "integer", "real server", V),
+    kw(
+        "delay_before_retry",
+        "PING_CHECK",
+        "1",
+        "decimal s",
+        "real server",
+        V,
+    ),
+    kw("warmup", "PING_CHECK", "1", "decimal s", "real server", V),
+    kw(
+        "delay_loop",
+        "PING_CHECK",
+        "1",
+        "decimal s",
+        "real server",
+        V,
+    ),
+    kw("alpha", "PING_CHECK", "0-1", "bool", "real server", V),
+    kw("log_all_failures", "PING_CHECK", "0-1", "bool", "off", V),
+    // FILE_CHECK
+    kw("track_file", "FILE_CHECK", "1", "name", "required", V),
+    kw(
+        "weight",
+        "FILE_CHECK",
+        "1-2",
+        "integer [reverse|noreverse]",
+        "track_file",
+        V,
+    ),
+    // BFD_CHECK
+    kw("name", "BFD_CHECK", "1", "name", "required", V),
+    kw("alpha", "BFD_CHECK", "0-1", "bool", "real server", V),
 ];
 
 /// Looks a keyword up in a block.
 pub fn find(block: &str, name: &str) -> Option<&'static Keyword> {
-    KEYWORDS.iter().find(|k| k.block == block && k.name == name)
+    // Every statement of a configuration is looked up, some twice: an index, built once,
+    // keeps that from scanning the whole table each time.
+    type Index = HashMap<(&'static str, &'static str), &'static Keyword, BuildFnv>;
+    static INDEX: std::sync::OnceLock<Index> = std::sync::OnceLock::new();
+    INDEX
+        .get_or_init(|| KEYWORDS.iter().map(|k| ((k.block, k.name), k)).collect())
+        .get(&(block, name))
+        .copied()
+}
+
+/// FNV-1a: keyword lookups hash two short strings per statement, for which SipHash (built to
+/// resist hash flooding, which a fixed table does not need) costs more than the lookup.
+#[derive(Default, Clone, Copy)]
+struct BuildFnv;
+
+struct Fnv(u64);
+
+impl std::hash::BuildHasher for BuildFnv {
+    type Hasher = Fnv;
+    fn build_hasher(&self) -> Fnv {
+        Fnv(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl std::hash::Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
 }
 
 /// The closest keyword of `block` to a misspelt `name` (edit distance ≤ 2 or ≤ a third of its
 /// length), for "did you mean".
 pub fn suggest(block: &str, name: &str) -> Option<&'static str> {
-    let limit = (name.chars().count() / 3).clamp(1, 3);
-    KEYWORDS
-        .iter()
-        .filter(|k| k.block == block)
-        .map(|k| (distance(k.name, name), k.name))
-        .filter(|(d, _)| *d <= limit)
+    nearest(
+        KEYWORDS.iter().filter(|k| k.block == block).map(|k| k.name),
+        name,
+    )
+}
+
+/// The closest of `words` to a misspelt `name`, by the same rule as [`suggest`] (values such
+/// as scheduler names or regex options).
+pub fn closest(words: &[&'static str], name: &str) -> Option<&'static str> {
+    nearest(words.iter().copied(), name)
+}
+
+fn nearest(words: impl Iterator<Item = &'static str>, name: &str) -> Option<&'static str> {
+    let name: Vec<char> = name.chars().collect();
+    let limit = (name.len() / 3).clamp(1, 3);
+    // Two rows reused for every candidate; a candidate whose length alone puts it beyond the
+    // limit is not compared at all (fuzzed input is mostly long unknown words).
+    let mut rows = (Vec::new(), Vec::new());
+    words
+        .filter(|w| w.chars().count().abs_diff(name.len()) <= limit)
+        .filter_map(|w| distance(w, &name, limit, &mut rows).map(|d| (d, w)))
         .min()
         .map(|(_, n)| n)
 }
 
-fn distance(a: &str, b: &str) -> usize {
-    let a: Vec<char> = a.chars().collect();
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for i in 1..=a.len() {
-        let mut cur = vec![i; b.len() + 1];
+/// Levenshtein distance of `a` and `b`, or `None` as soon as it must exceed `limit`.
+fn distance(
+    a: &str,
+    b: &[char],
+    limit: usize,
+    (prev, cur): &mut (Vec<usize>, Vec<usize>),
+) -> Option<usize> {
+    prev.clear();
+    prev.extend(0..=b.len());
+    for (i, ca) in a.chars().enumerate() {
+        cur.clear();
+        cur.push(i + 1);
         for j in 1..=b.len() {
-            let cost = usize::from(a[i - 1] != b[j - 1]);
-            cur[j] = (prev[j] + 1).min(cur[j - 1] + 1).min(prev[j - 1] + cost);
+            let cost = usize::from(ca != b[j - 1]);
+            let v = (prev[j] + 1).min(cur[j - 1] + 1).min(prev[j - 1] + cost);
+            cur.push(v);
         }
-        prev = cur;
+        // Every later row is at least this row's minimum.
+        if cur.iter().min().is_some_and(|&m| m > limit) {
+            return None;
+        }
+        std::mem::swap(prev, cur);
     }
-    prev[b.len()]
+    Some(prev[b.len()]).filter(|&d| d <= limit)
 }
 
 /// Renders the table as `grammar/keywords.tsv`.
@@ -1307,6 +2077,10 @@ mod tests {
             Some("virtual_ipaddress")
         );
         assert_eq!(suggest("vrrp_instance", "zzzzzzzz"), None);
+        assert_eq!(suggest("real_server", "wieght"), Some("weight"));
+        assert_eq!(suggest("url", "stauts_code"), Some("status_code"));
+        assert_eq!(closest(&["rr", "wrr", "wlc"], "wrc"), Some("wlc"));
+        assert_eq!(suggest("top", "vrrp_instanceé"), Some("vrrp_instance"));
         assert_eq!(
             find("global_defs", "router_id").unwrap().status,
             Status::Supported

@@ -100,7 +100,11 @@ pub fn diagnostics_json(loaded: &Loaded) -> String {
 pub fn load(path: &Path, opts: &LoadOptions) -> Loaded {
     match std::fs::read(path) {
         Ok(bytes) => {
-            let text = String::from_utf8_lossy(&bytes);
+            // Valid UTF-8 (the usual case) is checked in one fast pass and not copied.
+            let text = match String::from_utf8(bytes) {
+                Ok(s) => s,
+                Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+            };
             let dir = path.parent().map(|p| {
                 if p.as_os_str().is_empty() {
                     Path::new(".")
@@ -108,7 +112,7 @@ pub fn load(path: &Path, opts: &LoadOptions) -> Loaded {
                     p
                 }
             });
-            run(&path.display().to_string(), &text, dir, opts)
+            run(&path.display().to_string(), text, dir, opts)
         }
         Err(e) => {
             // keepalived 2.2.7 logs this but records no error: `-t` exits 0; with `-e` it is
@@ -147,7 +151,7 @@ pub fn load_str(name: &str, text: &str, opts: &LoadOptions) -> Loaded {
     run(name, text, dir, opts)
 }
 
-fn run(name: &str, text: &str, dir: Option<&Path>, opts: &LoadOptions) -> Loaded {
+fn run(name: &str, text: impl Into<String>, dir: Option<&Path>, opts: &LoadOptions) -> Loaded {
     let mut rep = source::Reporter::default();
     let mut reader = source::Reader::new(&mut rep, &opts.config_id);
     if opts.all_config {

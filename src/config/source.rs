@@ -26,22 +26,68 @@ pub(crate) struct Token {
 #[derive(Debug, Clone)]
 pub(crate) struct Line {
     pub words: Vec<Token>,
-    /// The comment-free text of the logical line, re-tokenised by script keywords (§1.3).
-    pub text: String,
+    /// The comment-free text of the logical line, re-tokenised by script keywords (§1.3);
+    /// `None` when it is exactly the one word (an address line, a brace): see [`Line::text`].
+    text: Option<String>,
     /// Location of the whole logical line (first word).
     pub span: Span,
+}
+
+impl Line {
+    /// The comment-free text of the logical line, quotes and blanks as written.
+    pub fn text(&self) -> &str {
+        self.text.as_deref().unwrap_or(&self.words[0].text)
+    }
 }
 
 /// Collects diagnostics and remembers the source lines they point into.
 #[derive(Debug, Default)]
 pub(crate) struct Reporter {
     pub diags: Vec<Diagnostic>,
-    files: HashMap<Arc<str>, Vec<String>>,
+    files: HashMap<Arc<str>, Arc<SourceFile>>,
+}
+
+/// A file's text, split into physical lines once (for reading and for carets).
+#[derive(Debug)]
+struct SourceFile {
+    text: String,
+    /// Byte range of each physical line, without its `\n` and trailing `\r`s. `u32` is
+    /// enough: keepalived reads no line of 1024 bytes or more, and no file near 4 GiB.
+    lines: Vec<(u32, u32)>,
+}
+
+impl SourceFile {
+    fn new(text: String) -> Self {
+        let b = text.as_bytes();
+        let mut lines = Vec::with_capacity(b.len() / 16 + 1);
+        let mut start = 0;
+        let line = |start: usize, mut end: usize| {
+            while end > start && b[end - 1] == b'\r' {
+                end -= 1;
+            }
+            (start as u32, end as u32)
+        };
+        for (i, &c) in b.iter().enumerate() {
+            if c == b'\n' {
+                lines.push(line(start, i));
+                start = i + 1;
+            }
+        }
+        lines.push(line(start, b.len()));
+        Self { text, lines }
+    }
+
+    /// Physical line `idx` (0-based).
+    fn line(&self, idx: usize) -> Option<&str> {
+        self.lines
+            .get(idx)
+            .map(|&(a, b)| &self.text[a as usize..b as usize])
+    }
 }
 
 impl Reporter {
-    fn add_file(&mut self, name: &Arc<str>, lines: Vec<String>) {
-        self.files.insert(name.clone(), lines);
+    fn add_file(&mut self, name: &Arc<str>, file: Arc<SourceFile>) {
+        self.files.insert(name.clone(), file);
     }
 
     /// Records a diagnostic at `span`; returns it so callers can add help or an abort code.
@@ -56,8 +102,8 @@ impl Reporter {
         d.source_line = self
             .files
             .get(&span.file)
-            .and_then(|l| l.get(span.line as usize - 1))
-            .cloned();
+            .and_then(|f| f.line((span.line as usize).wrapping_sub(1)))
+            .map(str::to_string);
         d.span = Some(span.clone());
         self.diags.push(d);
         self.diags.last_mut().expect("just pushed")
@@ -143,6 +189,8 @@ pub(crate) struct Reader<'a> {
     pending: Option<String>,
     /// `include_check` / `-e` bits applied to every `include` (§1.5).
     include_check: u8,
+    /// Scratch buffer for the logical lines of one line (see [`lexer::split_braces_into`]).
+    segs: Vec<(usize, usize)>,
     depth: usize,
     /// Brace depth and top-level block seen so far, to find `include_check` in `global_defs`.
     braces: usize,
@@ -165,6 +213,7 @@ impl<'a> Reader<'a> {
             defs: HashMap::new(),
             pending: None,
             include_check: 0,
+            segs: Vec::new(),
             depth: 0,
             braces: 0,
             block: None,
@@ -179,19 +228,22 @@ impl<'a> Reader<'a> {
     }
 
     /// Reads `text` as file `name`; relative includes resolve against `dir`.
-    pub fn read_text(&mut self, name: &str, text: &str, dir: Option<&Path>) {
+    pub fn read_text(&mut self, name: &str, text: impl Into<String>, dir: Option<&Path>) {
         let file: Arc<str> = Arc::from(name);
-        let physical: Vec<String> = text
-            .split('\n')
-            .map(|l| l.trim_end_matches(['\r', '\n']).to_string())
-            .collect();
-        self.rep.add_file(&file, physical.clone());
-        for (idx, raw) in physical.iter().enumerate() {
+        let source = Arc::new(SourceFile::new(text.into()));
+        let text = source.text.as_str();
+        self.rep.add_file(&file, source.clone());
+        // At most one logical line per physical line, plus one per brace: reserved up front
+        // so a large configuration is not copied each time the vector doubles.
+        let braces = text.bytes().filter(|&b| b == b'{' || b == b'}').count();
+        self.lines.reserve(source.lines.len() + braces);
+        for idx in 0..source.lines.len() {
+            let raw = source.line(idx).expect("in range");
             let at = Origin {
                 file: file.clone(),
                 line: idx as u32 + 1,
             };
-            let whole = at.span(1, 1);
+            let whole = || at.span(1, 1);
             if raw.is_empty() {
                 // An empty line ends a multiline definition.
                 self.end_pending();
@@ -201,7 +253,7 @@ impl<'a> Reader<'a> {
                 self.rep.at(
                     Severity::Error,
                     Some(Level::GeneralError),
-                    &whole,
+                    &whole(),
                     "line too long - ignoring",
                 );
                 continue;
@@ -210,7 +262,7 @@ impl<'a> Reader<'a> {
                 self.rep.at(
                     Severity::Error,
                     Some(Level::GeneralError),
-                    &whole,
+                    &whole(),
                     "configuration appears to have embedded NULs - ignoring line",
                 );
                 continue;
@@ -226,7 +278,7 @@ impl<'a> Reader<'a> {
                 self.rep.at(
                     Severity::Error,
                     Some(Level::GeneralError),
-                    &whole,
+                    &whole(),
                     format!("Unterminated quote '{}'", d.line.text),
                 );
             }
@@ -237,9 +289,11 @@ impl<'a> Reader<'a> {
     /// Processes one line and everything it generates (replayed parameter lines, `~SEQ`/`~LST`
     /// iterations), depth first, as keepalived's `read_line()` does before reading on.
     fn pump(&mut self, first: Item, dir: Option<&Path>) {
-        let mut stack = vec![first];
+        // Most lines generate nothing: the stack only allocates when one does.
+        let mut stack = Vec::new();
+        let mut next = Some(first);
         let mut budget = MAX_EXPANDED;
-        while let Some(item) = stack.pop() {
+        while let Some(item) = next.take().or_else(|| stack.pop()) {
             match item {
                 Item::Define(name, value) => {
                     self.defs.insert(name, Def::Single(value));
@@ -326,15 +380,14 @@ impl<'a> Reader<'a> {
 
     /// Splits a final line into brace-separated logical lines of words.
     fn emit(&mut self, line: &Mapped, at: &Origin) {
-        for seg in lexer::split_braces(line) {
-            let (words, cut) = lexer::words(&seg);
-            let tokens: Vec<Token> = words
-                .into_iter()
-                .map(|w| Token {
-                    span: at.span(w.col, w.len),
-                    text: w.text,
-                })
-                .collect();
+        let mut segs = std::mem::take(&mut self.segs);
+        lexer::split_braces_into(line, &mut segs);
+        for &(start, end) in &segs {
+            let (tokens, cut) = lexer::words_in(line, start, end, |w| Token {
+                span: at.span(w.col, w.len),
+                text: w.text,
+            });
+            let seg_text = &line.text[start..end];
             let span = tokens
                 .first()
                 .map(|t| t.span.clone())
@@ -344,19 +397,23 @@ impl<'a> Reader<'a> {
                     Severity::Error,
                     Some(Level::UnmatchedQuote),
                     &span,
-                    format!("Unmatched quote: '{}'", seg.text),
+                    format!("Unmatched quote: '{seg_text}'"),
                 );
             }
             if tokens.is_empty() {
                 continue;
             }
             self.track_block(&tokens);
+            // A one-word line (10,000 addresses are 10,000 of them) keeps no copy of its text.
+            let text =
+                (tokens.len() != 1 || tokens[0].text != seg_text).then(|| seg_text.to_string());
             self.lines.push(Line {
                 words: tokens,
-                text: seg.text,
+                text,
                 span,
             });
         }
+        self.segs = segs;
     }
 
     /// Follows the block structure just enough to act on `include_check` in `global_defs`
@@ -571,7 +628,7 @@ impl<'a> Reader<'a> {
         dir: Option<&Path>,
     ) -> Option<(Mapped, Vec<(Mapped, Origin)>)> {
         let mut text = line.text.clone();
-        let mut cols = line.cols.clone();
+        let mut cols = line.col_table();
         let mut tail = Vec::new();
         let mut changed = false;
         let mut i = 0;
@@ -624,7 +681,13 @@ impl<'a> Reader<'a> {
             // The inserted text is scanned again (a value may name another parameter).
             i = pos;
         }
-        changed.then_some((Mapped { text, cols }, tail))
+        changed.then_some((
+            Mapped {
+                text,
+                cols: lexer::Cols::Table(cols),
+            },
+            tail,
+        ))
     }
 
     /// `~SEQ(…)`, `~SEQx(…)` and `~LST(…)` (§1.8): queues each iteration's variable settings
@@ -674,7 +737,7 @@ impl<'a> Reader<'a> {
 
     fn error_at(&mut self, at: &Origin, line: &Mapped, msg: String) {
         let len = line.text.find([' ', '\t']).unwrap_or(line.text.len()) as u32;
-        let col = line.cols.first().copied().unwrap_or(1);
+        let col = line.col_at(0);
         self.rep.at(
             Severity::Error,
             Some(Level::GeneralError),
@@ -725,7 +788,7 @@ impl<'a> Reader<'a> {
         let raw = String::from_utf8_lossy(&b[p..=close]).into_owned();
         let params = {
             let m = Mapped {
-                cols: vec![1; raw.len() + 1],
+                cols: lexer::Cols::Table(vec![1; raw.len() + 1]),
                 text: raw.clone(),
             };
             let mut cur = m;
@@ -810,6 +873,9 @@ impl<'a> Reader<'a> {
     /// `include PATTERN` and its checked variants (§1.5). Returns true when the line was one.
     fn include(&mut self, line: &Mapped, at: &Origin, dir: Option<&Path>) -> bool {
         let t = line.text.as_str();
+        if !t.starts_with("include") {
+            return false;
+        }
         let Some(kw_end) = t.find([' ', '\t']) else {
             // A bare `include` is no include line: keepalived reports an unknown keyword.
             return false;
@@ -825,7 +891,7 @@ impl<'a> Reader<'a> {
         };
         let pstart = kw_end + t[kw_end..].len() - t[kw_end..].trim_start_matches([' ', '\t']).len();
         let pattern = &t[pstart..];
-        let span = at.span(line.cols[0], kw_end as u32);
+        let span = at.span(line.col_at(0), kw_end as u32);
         let checks = self.include_check | kind;
         let path = Path::new(pattern);
         let full = match dir {
@@ -913,10 +979,13 @@ impl<'a> Reader<'a> {
             match std::fs::read(&m) {
                 Ok(bytes) => {
                     opened += 1;
-                    let text = String::from_utf8_lossy(&bytes);
+                    let text = match String::from_utf8(bytes) {
+                        Ok(s) => s,
+                        Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+                    };
                     self.depth += 1;
                     let sub = m.parent().map(Path::to_path_buf);
-                    self.read_text(&m.display().to_string(), &text, sub.as_deref());
+                    self.read_text(&m.display().to_string(), text, sub.as_deref());
                     self.depth -= 1;
                     // Each included file's own include_check ends with it.
                     self.include_check = saved;
@@ -971,12 +1040,12 @@ fn redecomment(line: Mapped) -> Mapped {
     let mut char_cols: Vec<u32> = line
         .text
         .char_indices()
-        .map(|(b, _)| line.cols[b])
+        .map(|(b, _)| line.col_at(b))
         .collect();
-    char_cols.push(*line.cols.last().expect("end column"));
+    char_cols.push(line.col_at(line.text.len()));
     let remap = |c: u32| char_cols[(c as usize - 1).min(char_cols.len() - 1)];
     Mapped {
-        cols: again.line.cols.iter().map(|&c| remap(c)).collect(),
+        cols: lexer::Cols::Table(again.line.col_table().into_iter().map(remap).collect()),
         text: again.line.text,
     }
 }

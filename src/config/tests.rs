@@ -417,16 +417,17 @@ fn unknown_block_skipped_without_cascade() {
 }
 
 #[test]
-fn lvs_blocks_skipped_once_per_kind() {
+fn lvs_blocks_checked_and_warned_once_per_kind() {
     let l = load(
-        "virtual_server 198.51.100.10 80 {\n lb_algo rr\n real_server 198.51.100.11 80 {\n weight 1\n TCP_CHECK {\n connect_timeout 3\n }\n }\n}\nvirtual_server 198.51.100.10 443 {\n}\nSSL {\n}\nbfd_instance b1 {\n min_rx 100\n}\n",
+        "virtual_server 198.51.100.10 80 {\n lb_algo rr\n lb_kind NAT\n protocol TCP\n real_server 198.51.100.11 80 {\n weight 1\n TCP_CHECK {\n connect_timeout 3\n }\n }\n}\nvirtual_server 198.51.100.10 443 {\n lb_algo rr\n lb_kind NAT\n protocol TCP\n real_server 198.51.100.11 443 {\n }\n}\nSSL {\n}\nbfd_instance b1 {\n min_rx 100\n}\n",
     );
-    assert_eq!(l.test_exit_code(), 0);
+    assert_eq!(l.test_exit_code(), 0, "{:?}", messages(&l));
     let warned: Vec<_> = l
         .diagnostics
         .iter()
         .filter(|d| d.severity == Severity::Warning)
         .collect();
+    // virtual_server, SSL, bfd_instance: one each.
     assert_eq!(warned.len(), 3, "{:?}", messages(&l));
 }
 

@@ -21,52 +21,53 @@ impl Stmt {
 struct Open {
     /// The statement owning the block being filled.
     owner: Stmt,
-    body: Vec<Stmt>,
+    /// Where its body starts in the shared `pending` stack.
+    start: usize,
 }
 
 /// Builds the statement tree. A `{` opens a block for the statement just before it; `}`
 /// closes the innermost block; extra or missing braces are reported as keepalived does.
+///
+/// Statements wait on one shared stack until their block closes, then move into a vector of
+/// exactly their number: a configuration of 10,000 one-line blocks would otherwise keep room
+/// for twice its statements.
 pub(crate) fn build(lines: Vec<Line>, rep: &mut Reporter) -> Vec<Stmt> {
-    let mut top: Vec<Stmt> = Vec::new();
+    let mut pending: Vec<Stmt> = Vec::new();
     let mut stack: Vec<Open> = Vec::new();
     let mut prev_was_stmt = false;
     for line in lines {
         let is_brace = line.words.len() == 1
             && matches!(line.words[0].text.as_str(), "{" | "}")
-            && line.text.len() == 1;
+            && line.text().len() == 1;
         if !is_brace {
-            let level = stack.last_mut().map_or(&mut top, |o| &mut o.body);
-            level.push(Stmt { line, block: None });
+            pending.push(Stmt { line, block: None });
             prev_was_stmt = true;
             continue;
         }
-        if line.text == "{" {
-            let level = stack.last_mut().map_or(&mut top, |o| &mut o.body);
-            match level.pop() {
-                Some(owner) if prev_was_stmt && owner.block.is_none() => {
-                    stack.push(Open {
-                        owner,
-                        body: Vec::new(),
-                    });
-                }
-                other => {
-                    if let Some(o) = other {
-                        level.push(o);
-                    }
-                    rep.at(
-                        Severity::Error,
-                        Some(Level::UnexpectedBob),
-                        &line.span,
-                        "Unexpected '{' - ignoring",
-                    );
-                }
+        let level_start = stack.last().map_or(0, |o| o.start);
+        if line.text() == "{" {
+            let opens = prev_was_stmt
+                && pending.len() > level_start
+                && pending.last().is_some_and(|s| s.block.is_none());
+            if opens {
+                let owner = pending.pop().expect("checked");
+                stack.push(Open {
+                    owner,
+                    start: pending.len(),
+                });
+            } else {
+                rep.at(
+                    Severity::Error,
+                    Some(Level::UnexpectedBob),
+                    &line.span,
+                    "Unexpected '{' - ignoring",
+                );
             }
         } else {
             match stack.pop() {
-                Some(Open { mut owner, body }) => {
-                    owner.block = Some(body);
-                    let level = stack.last_mut().map_or(&mut top, |o| &mut o.body);
-                    level.push(owner);
+                Some(Open { mut owner, start }) => {
+                    owner.block = Some(pending.drain(start..).collect());
+                    pending.push(owner);
                 }
                 None => {
                     rep.at(
@@ -95,13 +96,12 @@ pub(crate) fn build(lines: Vec<Line>, rep: &mut Reporter) -> Vec<Stmt> {
             &span,
             format!("There are {n} missing '}}'s or extra '{{'s"),
         );
-        while let Some(Open { mut owner, body }) = stack.pop() {
-            owner.block = Some(body);
-            let level = stack.last_mut().map_or(&mut top, |o| &mut o.body);
-            level.push(owner);
+        while let Some(Open { mut owner, start }) = stack.pop() {
+            owner.block = Some(pending.drain(start..).collect());
+            pending.push(owner);
         }
     }
-    top
+    pending
 }
 
 #[cfg(test)]

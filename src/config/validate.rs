@@ -29,6 +29,8 @@ mod if_delays;
 mod sync_group;
 mod traps;
 
+mod lvs;
+
 /// Validates a statement tree into a model; every finding goes to `rep`.
 pub(crate) fn validate(stmts: &[Stmt], rep: &mut Reporter, opts: &LoadOptions) -> Config {
     let mut v = Validator {
@@ -43,6 +45,9 @@ pub(crate) fn validate(stmts: &[Stmt], rep: &mut Reporter, opts: &LoadOptions) -
         fifo_scripts: [None, None],
         instance_spans: HashMap::new(),
         routes: routes::RouteState::new(opts.check_interfaces),
+        lvs: lvs::Lvs::default(),
+        ifs: Default::default(),
+        instance_names: HashSet::new(),
     };
     v.top(stmts);
     v.finish()
@@ -70,6 +75,21 @@ struct Validator<'a> {
     instance_spans: HashMap<String, Span>,
     /// Route/rule name tables, automatic rule preferences, `track_group` names (`routes.rs`).
     routes: routes::RouteState,
+    /// The LVS blocks, checked but not acted on (`lvs.rs`).
+    lvs: lvs::Lvs,
+    /// `/sys/class/net` facts per interface name, read once per load (1000 instances on one
+    /// interface would otherwise read the same files 1000 times).
+    ifs: std::collections::HashMap<String, IfFacts>,
+    /// Names of `config.instances`, for "already defined" without a scan per instance.
+    instance_names: HashSet<String>,
+}
+
+/// What the kernel says about one interface name.
+#[derive(Debug, Clone, Copy)]
+struct IfFacts {
+    exists: bool,
+    loopback: bool,
+    multicast: bool,
 }
 
 /// An instance while its block is read; `None` = not configured (defaults derived later).
@@ -235,6 +255,20 @@ impl Validator<'_> {
         }
     }
 
+    /// `/sys/class/net/NAME` facts, looked up once per name.
+    fn if_facts(&mut self, name: &str) -> IfFacts {
+        if let Some(f) = self.ifs.get(name) {
+            return *f;
+        }
+        let f = IfFacts {
+            exists: interface_exists(name),
+            loopback: interface_is_loopback(name),
+            multicast: interface_multicast(name),
+        };
+        self.ifs.insert(name.to_string(), f);
+        f
+    }
+
     /// Whether named interfaces must exist now.
     fn check_ifs(&self) -> bool {
         self.opts.check_interfaces && !self.dynamic_interfaces
@@ -281,7 +315,7 @@ impl Validator<'_> {
             return false;
         };
         match k.status {
-            Status::Supported => false,
+            Status::Supported | Status::ValidatedIgnored => false,
             Status::SkippedBlock => {
                 let msg = format!(
                     "`{}` is not supported by keepalived-rs yet: block skipped (further `{}` blocks skipped silently)",
@@ -437,10 +471,10 @@ impl Validator<'_> {
     /// quotes, the 2nd word is a user name.
     fn script_cmd(&mut self, stmt: &Stmt, with_user: bool) -> Option<ScriptCommand> {
         let kw = stmt.keyword();
-        let Some(first) = script::split_quoted(&stmt.line.text) else {
+        let Some(first) = script::split_quoted(stmt.line.text()) else {
             self.error(
                 &stmt.line.span,
-                format!("Unable to parse {kw} script '{}'", stmt.line.text),
+                format!("Unable to parse {kw} script '{}'", stmt.line.text()),
             );
             return None;
         };
@@ -469,7 +503,7 @@ impl Validator<'_> {
         } else {
             None
         };
-        let rest = stmt.line.text[kw.len()..].trim_start();
+        let rest = stmt.line.text()[kw.len()..].trim_start();
         if let (Some(u), Some(tok)) = (first.get(2).filter(|_| with_user), stmt.line.words.get(2)) {
             if !rest.starts_with(['"', '\'']) {
                 self.note_help(
@@ -526,6 +560,16 @@ impl Validator<'_> {
                     if let Some(n) = stmt.line.words.get(1) {
                         self.routes.track_groups.push(n.text.clone());
                     }
+                    self.not_supported("top", stmt);
+                }
+                "virtual_server" | "virtual_server_group" | "SSL" => {
+                    // keepalived's checker process reads these (in-process with `-t`).
+                    self.in_child = true;
+                    self.lvs_top(stmt);
+                    self.in_child = false;
+                }
+                "bfd_instance" => {
+                    self.lvs_bfd_instance(stmt);
                     self.not_supported("top", stmt);
                 }
                 _ if self.not_supported("top", stmt) => {}
@@ -957,7 +1001,7 @@ impl Validator<'_> {
             self.error(&stmt.line.span, "vrrp_instance must have a name - skipping");
             return;
         };
-        if self.config.instances.iter().any(|i| i.name == name) {
+        if self.instance_names.contains(&name) {
             self.error(
                 &stmt.line.span,
                 format!("vrrp instance {name} already defined - skipping"),
@@ -976,6 +1020,7 @@ impl Validator<'_> {
             self.instance_keyword(&mut r, st);
         }
         if let Some(i) = self.complete(r) {
+            self.instance_names.insert(i.name.clone());
             self.config.instances.push(i);
         }
     }
@@ -1034,7 +1079,7 @@ impl Validator<'_> {
                         &t.span,
                         format!("Interface name '{}' too long - ignoring", t.text),
                     );
-                } else if self.opts.check_interfaces && interface_is_loopback(&t.text) {
+                } else if self.opts.check_interfaces && self.if_facts(&t.text).loopback {
                     self.error(
                         &t.span,
                         format!(
@@ -1136,6 +1181,7 @@ impl Validator<'_> {
             }
             "virtual_ipaddress" => {
                 let body = self.block(st);
+                r.vips.reserve_exact(body.len());
                 for item in body {
                     self.vip(r, item);
                 }
@@ -1435,7 +1481,7 @@ impl Validator<'_> {
         let name = r.name.clone();
         let w = &item.line.words;
         let ifname = &w[0];
-        if self.check_ifs() && !interface_exists(&ifname.text) {
+        if self.check_ifs() && !self.if_facts(&ifname.text).exists {
             self.rep.at(
                 Severity::Fatal,
                 Some(Level::GeneralError),
@@ -1541,7 +1587,7 @@ impl Validator<'_> {
             fatal = true;
         }
         if let Some((ifname, ifspan)) = &r.interface {
-            if self.check_ifs() && !interface_exists(ifname) {
+            if self.check_ifs() && !self.if_facts(ifname).exists {
                 self.error(
                     ifspan,
                     format!("WARNING - interface {ifname} for vrrp_instance {name} doesn't exist"),
@@ -1798,10 +1844,10 @@ impl Validator<'_> {
 
         if strict && !r.unicast_peers.is_empty() {
             // Without host checks assume the usual multicast-capable Ethernet interface.
-            let mcast = r
-                .interface
-                .as_ref()
-                .is_some_and(|(i, _)| !self.opts.check_interfaces || interface_multicast(i));
+            let mcast = match &r.interface {
+                Some((i, _)) => !self.opts.check_interfaces || self.if_facts(i).multicast,
+                None => false,
+            };
             if mcast {
                 self.rep.at(
                     Severity::Fatal,
@@ -1871,7 +1917,7 @@ impl Validator<'_> {
 
         if let Some(other) = self.config.instances.iter().find(|i| {
             i.vrid == vrid
-                && i.interface == r.interface.as_ref().map(|x| x.0.clone())
+                && i.interface.as_deref() == r.interface.as_ref().map(|x| x.0.as_str())
                 && i.vips.first().map(|v| v.addr.is_ipv6()).unwrap_or(false) == v6
                 && !i.is_unicast()
                 && unicast_peers.is_empty()
@@ -2006,6 +2052,8 @@ impl Validator<'_> {
                 }
             }
         }
+        // The checker process's whole-configuration checks come first in keepalived's `-t`.
+        self.lvs_finish();
         // Scripts that cannot run, or may not (script security), are dropped and untracked.
         self.script_security();
         let used: HashSet<String> = self

@@ -14,7 +14,7 @@ use crate::exec_security::{self, NotRunnable, Unsafe};
 use crate::model::{ScriptCommand, ScriptUser};
 
 /// What happens to one script.
-enum Verdict {
+pub(super) enum Verdict {
     /// It runs (perhaps insecurely, when script security is off).
     Run { insecure: bool },
     /// A `</…` test: no file to check, not counted as a script.
@@ -33,7 +33,7 @@ impl Verdict {
     }
 
     /// keepalived's `SC_ISSCRIPT`: the file exists, so it counts for `SECURITY VIOLATION`.
-    fn is_script(&self) -> bool {
+    pub(super) fn is_script(&self) -> bool {
         match self {
             Self::Run { .. } | Self::Inhibit { .. } | Self::NotExecutable => true,
             Self::NotFound { is_script } => *is_script,
@@ -41,7 +41,7 @@ impl Verdict {
         }
     }
 
-    fn insecure(&self) -> bool {
+    pub(super) fn insecure(&self) -> bool {
         matches!(
             self,
             Self::Run { insecure: true } | Self::Inhibit { insecure: true }
@@ -52,7 +52,7 @@ impl Verdict {
 impl Validator<'_> {
     /// The user scripts without their own run as (`get_default_script_user()`): `script_user`,
     /// else `keepalived_script` if that account exists, else the daemon itself.
-    fn default_script_user(&self) -> Option<ScriptUser> {
+    pub(super) fn default_script_user(&self) -> Option<ScriptUser> {
         if let Some(u) = &self.config.global.script_user {
             return Some(u.clone());
         }
@@ -67,7 +67,7 @@ impl Validator<'_> {
     /// keepalived would exec (path search, canonical path) when it runs.
     /// `kind` names the script in keepalived's user messages: `None` for a `vrrp_script`,
     /// else the notify type (`notify`, `vrrp_notify_fifo`).
-    fn check_command(
+    pub(super) fn check_command(
         &mut self,
         cmd: &mut ScriptCommand,
         default: Option<&ScriptUser>,
