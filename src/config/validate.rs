@@ -90,6 +90,8 @@ struct IfFacts {
     exists: bool,
     loopback: bool,
     multicast: bool,
+    /// `None` when it cannot be read (no such interface).
+    mtu: Option<usize>,
 }
 
 /// An instance while its block is read; `None` = not configured (defaults derived later).
@@ -264,6 +266,7 @@ impl Validator<'_> {
             exists: interface_exists(name),
             loopback: interface_is_loopback(name),
             multicast: interface_multicast(name),
+            mtu: interface_mtu(name),
         };
         self.ifs.insert(name.to_string(), f);
         f
@@ -2140,6 +2143,13 @@ fn interface_is_loopback(name: &str) -> bool {
     // SAFETY: SIOCGIFHWADDR fills `ifru_hwaddr`, the union member read.
     if_ioctl(name, libc::SIOCGIFHWADDR)
         .is_some_and(|r| unsafe { r.ifr_ifru.ifru_hwaddr.sa_family } == libc::ARPHRD_LOOPBACK)
+}
+
+/// The interface's MTU (SIOCGIFMTU, so it is read in the current network namespace).
+fn interface_mtu(name: &str) -> Option<usize> {
+    // SAFETY: SIOCGIFMTU fills `ifru_mtu`, the union member read.
+    if_ioctl(name, libc::SIOCGIFMTU)
+        .and_then(|r| usize::try_from(unsafe { r.ifr_ifru.ifru_mtu }).ok())
 }
 
 /// The user (and group, when given) exist in the system databases.

@@ -229,15 +229,19 @@ fn config_test(opts: &Options, load_opts: &crate::config::LoadOptions, log: &str
         }
     };
     let path = opts.config_path();
-    if let Some(ns) = namespace_to_enter(opts, &path, load_opts) {
-        if let Err(e) = namespace::enter(&ns) {
-            // keepalived gives up here without a verdict, and exits 0.
-            let _ = writeln!(out, "{e}");
-            let _ = writeln!(out, "Unable to set network namespace {ns} - exiting");
-            return 0;
+    let (first, ns) = first_reading(opts, &path, load_opts);
+    let loaded = match ns {
+        None => first,
+        Some(ns) => {
+            if let Err(e) = namespace::enter(&ns) {
+                // keepalived gives up here without a verdict, and exits 0.
+                let _ = writeln!(out, "{e}");
+                let _ = writeln!(out, "Unable to set network namespace {ns} - exiting");
+                return 0;
+            }
+            crate::config::load(&path, load_opts)
         }
-    }
-    let loaded = crate::config::load(&path, load_opts);
+    };
     if opts.json {
         println!("{}", crate::config::diagnostics_json(&loaded));
         return loaded.test_exit_code();
@@ -253,24 +257,43 @@ fn config_test(opts: &Options, load_opts: &crate::config::LoadOptions, log: &str
     loaded.test_exit_code()
 }
 
-/// `-s NAME`, else the configuration's `net_namespace` (read without the host checks, which
-/// belong inside the namespace).
-fn namespace_to_enter(
+/// The first reading of the configuration, and the network namespace to run in (`-s`, else
+/// the configuration's `net_namespace`). Interface checks belong inside the namespace, so
+/// with one the configuration is read again once there. Without one (the usual case) this
+/// reading, with the checks, is the only one; only when it fails is the configuration read
+/// without them, to learn whether a `net_namespace` explains the failure.
+fn first_reading(
     opts: &Options,
     path: &Path,
     load_opts: &crate::config::LoadOptions,
-) -> Option<String> {
+) -> (crate::config::Loaded, Option<String>) {
+    let unchecked = || {
+        crate::config::load(
+            path,
+            &crate::config::LoadOptions {
+                check_interfaces: false,
+                ..load_opts.clone()
+            },
+        )
+    };
+    let namespace_of = |l: &crate::config::Loaded| {
+        l.config
+            .as_ref()
+            .and_then(|c| c.global.net_namespace.clone())
+    };
     if let Some(ns) = &opts.namespace {
-        return Some(ns.clone());
+        return (unchecked(), Some(ns.clone()));
     }
-    let pre = crate::config::load(
-        path,
-        &crate::config::LoadOptions {
-            check_interfaces: false,
-            ..load_opts.clone()
-        },
-    );
-    pre.config.and_then(|c| c.global.net_namespace)
+    let first = crate::config::load(path, load_opts);
+    if first.config.is_some() {
+        let ns = namespace_of(&first);
+        return (first, ns);
+    }
+    let pre = unchecked();
+    match namespace_of(&pre) {
+        Some(ns) => (pre, Some(ns)),
+        None => (first, None),
+    }
 }
 
 /// The process's file creation mask; scripts inherit it.
@@ -327,17 +350,17 @@ fn run_daemon(
     metrics_listen: Option<std::net::SocketAddr>,
 ) -> i32 {
     let path = opts.config_path();
-    // Read once without the host checks: the namespace, instance name and pid directory must
-    // be known first, and interfaces are looked up inside the namespace.
-    let pre = crate::config::load(
-        &path,
-        &crate::config::LoadOptions {
-            check_interfaces: false,
-            ..load_opts.clone()
-        },
-    );
-    let Some(global) = usable(&pre).map(|c| c.global.clone()) else {
-        return unusable_status(&pre, &path);
+    // The namespace, instance name and pid directory must be known first.
+    let (first, ns) = first_reading(opts, &path, &load_opts);
+    let in_ns = ns.is_some();
+    let global = if in_ns {
+        first.config.as_ref()
+    } else {
+        usable(&first)
+    }
+    .map(|c| c.global.clone());
+    let Some(global) = global else {
+        return unusable_status(&first, &path);
     };
     let identity = namespace::Identity::new(opts.namespace.as_deref(), &global);
     let layout = pidfile::layout(
@@ -363,7 +386,11 @@ fn run_daemon(
             return 0;
         }
     }
-    let loaded = crate::config::load(&path, &load_opts);
+    let loaded = if in_ns {
+        crate::config::load(&path, &load_opts)
+    } else {
+        first
+    };
     let Some(config) = usable(&loaded).cloned() else {
         return unusable_status(&loaded, &path);
     };

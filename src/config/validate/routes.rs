@@ -2040,7 +2040,7 @@ impl Validator<'_> {
         let mtu = interface
             .as_deref()
             .filter(|_| self.opts.check_interfaces)
-            .and_then(interface_mtu)
+            .and_then(|i| self.if_facts(i).mtu)
             .unwrap_or(DEFAULT_MTU);
         let max = if v6 {
             mtu.saturating_sub(14 + 40 + 8) / 16
@@ -2226,15 +2226,6 @@ fn parse_addr64(s: &str) -> Option<u64> {
         v = (v << 16) | n.value;
     }
     Some(v)
-}
-
-/// `/sys/class/net/IF/mtu`.
-fn interface_mtu(name: &str) -> Option<usize> {
-    std::fs::read_to_string(format!("/sys/class/net/{name}/mtu"))
-        .ok()?
-        .trim()
-        .parse()
-        .ok()
 }
 
 /// A VRF master device (`DEVTYPE=vrf` in its uevent).
