@@ -25,6 +25,7 @@ use crate::model::{
 };
 
 mod sync_group;
+mod vmac;
 
 /// Validates a statement tree into a model; every finding goes to `rep`.
 pub(crate) fn validate(stmts: &[Stmt], rep: &mut Reporter, opts: &LoadOptions) -> Config {
@@ -38,6 +39,7 @@ pub(crate) fn validate(stmts: &[Stmt], rep: &mut Reporter, opts: &LoadOptions) -
         dynamic_interfaces: false,
         in_child: false,
         fifo_scripts: [None, None],
+        vmac_pending: Vec::new(),
     };
     v.top(stmts);
     v.finish()
@@ -61,6 +63,8 @@ struct Validator<'a> {
     /// `notify_fifo_script`, `vrrp_notify_fifo_script`: joined to their FIFO in `finish`, since
     /// the script may be written before the FIFO.
     fifo_scripts: [Option<(ScriptCommand, Span)>; 2],
+    /// VMAC settings resolved once every instance is read (`vmac.rs`).
+    vmac_pending: Vec<vmac::Pending>,
 }
 
 /// An instance while its block is read; `None` = not configured (defaults derived later).
@@ -108,6 +112,8 @@ struct RawInstance {
     garp_master_refresh_repeat: Option<u32>,
     /// Timer, advert-policy and lower-priority GARP knobs (`knobs.rs`).
     knobs: knobs::RawKnobs,
+    /// `use_vmac` and its companions (`vmac.rs`).
+    vmac: vmac::RawVmac,
 }
 
 impl RawInstance {
@@ -689,6 +695,7 @@ impl Validator<'_> {
                 "include_check" => {}
                 _ if self.notifyx_global(stmt) => {}
                 _ if self.global_knob(stmt) => {}
+                _ if self.global_vmac(stmt) => {}
                 _ if self.not_supported("global_defs", stmt) => {}
                 _ => self.unknown("global_defs", stmt),
             }
@@ -1229,6 +1236,7 @@ impl Validator<'_> {
             }
             _ if self.notifyx_instance(r, st) => {}
             _ if self.instance_knob(r, st) => {}
+            _ if self.instance_vmac(r, st) => {}
             _ if self.not_supported("vrrp_instance", st) => {
                 r.ignored
                     .push((kw.to_string(), w.get(1).map(|t| t.text.clone())));
@@ -1394,8 +1402,13 @@ impl Validator<'_> {
                         ),
                     );
                 }
+                "use_vmac" => {
+                    r.vmac.vip_use_vmac.push(addr);
+                    i += 1;
+                    continue;
+                }
                 "home" | "-nodad" | "nodad" | "mngtmpaddr" | "noprefixroute" | "autojoin"
-                | "no_track" | "use_vmac" => {
+                | "no_track" => {
                     self.note_once(
                         "virtual_ipaddress",
                         "options",
@@ -1721,6 +1734,7 @@ impl Validator<'_> {
         }
         let v6 = r.family_v6().unwrap_or(false);
         let strict = r.strict.unwrap_or(self.strict);
+        let vmac = self.complete_vmac(&r, &span, vrid, v6, strict);
         let version = if v6 {
             // keepalived keeps an explicit `version 2` on IPv6 unless strict.
             if r.version == Some(Version::V2) && !strict {
@@ -2130,12 +2144,14 @@ impl Validator<'_> {
             check_unicast_src: k.check_unicast_src,
             unicast_ttl: k.unicast_ttl,
             v3_checksum_as_v2: k.v3_checksum_as_v2,
+            vmac,
         })
     }
 
     /// Whole-configuration checks after every block is read: script security, unused scripts.
     fn finish(mut self) -> Config {
         self.finish_sync_groups();
+        self.finish_vmacs();
         // A FIFO script belongs to its FIFO; without one it is never started.
         for (slot, prefix) in [(0, ""), (1, "vrrp_")] {
             let Some((cmd, span)) = self.fifo_scripts[slot].take() else {

@@ -4,10 +4,12 @@
 mod sync_group;
 mod track;
 mod types;
+mod vmac;
 
 pub use sync_group::*;
 pub use track::*;
 pub use types::*;
+pub use vmac::*;
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::time::Duration;
@@ -113,6 +115,13 @@ pub struct Global {
     /// `umask MASK` (number, or `IWGRP|IWOTH`-style bit names): the daemon's umask, inherited
     /// by every script; `-u` on the command line wins. `None` = keepalived's default, 0177.
     pub umask: Option<u32>,
+    /// `vmac_prefix` (default `vrrp`): the names of instances' own VMACs, `<prefix>.<VRID>`.
+    pub vmac_prefix: Option<String>,
+    /// `vmac_addr_prefix` (default `vmac_prefix`): the names of VMACs made for VIPs on other
+    /// interfaces.
+    pub vmac_addr_prefix: Option<String>,
+    /// `vrrp_garp_extra_if [all] SECS`: every instance's `garp_extra_if` unless it sets one.
+    pub vrrp_garp_extra_if: Option<GarpExtraIf>,
 }
 
 impl Default for Global {
@@ -154,6 +163,9 @@ impl Default for Global {
             vrrp_startup_delay: Duration::ZERO,
             vrrp_owner_ignore_adverts: false,
             v3_checksum_as_v2: false,
+            vmac_prefix: None,
+            vmac_addr_prefix: None,
+            vrrp_garp_extra_if: None,
         }
     }
 }
@@ -309,6 +321,8 @@ pub struct Instance {
     /// `v3_checksum_as_v2` (keepalived 2.2.8+; else the global): VRRPv3 over IPv4 sends its
     /// checksum without the pseudo-header and accepts any received checksum.
     pub v3_checksum_as_v2: bool,
+    /// `use_vmac`, `vmac_xmit_base`, `use_vmac_addr`, `garp_extra_if` (inventory §8.10).
+    pub vmac: InstanceVmac,
 }
 
 impl Instance {
@@ -348,7 +362,8 @@ pub struct VirtualAddr {
     pub prefix_len: u8,
     /// `brd B` (already resolved for `+`/`-`).
     pub brd: Option<Ipv4Addr>,
-    /// `dev IF`; `None` = the instance interface.
+    /// The interface it goes on: `dev IF`, or the VMAC it was put on (`use_vmac`,
+    /// `use_vmac_addr`); `None` = the instance interface.
     pub dev: Option<String>,
     /// `scope S` as the numeric rtnetlink scope (global = 0, site = 200, link = 253, host = 254, nowhere = 255).
     pub scope: u8,
