@@ -20,6 +20,7 @@ use std::time::{Instant, SystemTime};
 use tokio::sync::mpsc;
 
 mod sync_groups;
+mod vmacs;
 
 /// What the loop needs besides the configuration.
 pub struct Settings {
@@ -64,6 +65,8 @@ struct Slot {
     v6: bool,
     /// The IPv6 socket pair it sends with (group or unicast source), shared per interface.
     socket6: Option<Arc<net::VrrpSocket6>>,
+    /// `garp_extra_if`: when the next extra-interface announcement is due (MASTER only).
+    garp_extra_due: Option<Instant>,
 }
 
 struct Link {
@@ -134,6 +137,10 @@ struct Daemon {
     sched: Sched,
     /// `vrrp_sync_group`s over `slots` (member indices are slot indices).
     sync: vrrp::sync::SyncGroups,
+    /// Sysctls changed for VMACs, to be put back.
+    vmac_host: net::vmac::VmacHost,
+    /// The VMACs made or taken over, removed at stop.
+    vmacs: Vec<vmacs::OwnedVmac>,
 }
 
 /// Run until SIGTERM/SIGINT; returns the exit code.
@@ -186,6 +193,8 @@ pub async fn run(config: model::Config, settings: Settings) -> i32 {
         status_dirty: true,
         sched: Sched::default(),
         sync: Default::default(),
+        vmac_host: Default::default(),
+        vmacs: Vec::new(),
     };
     if let Err(code) = d.start(config, true).await {
         return code;
@@ -222,7 +231,11 @@ pub async fn run(config: model::Config, settings: Settings) -> i32 {
                 for s in &mut d.slots { s.engine.handle_track(now, &ev); }
             }
             Some(ev) = link_rx.recv() => match ev {
-                net::NetEvent::Link(link) => d.handle_link(Instant::now(), link),
+                net::NetEvent::Link(link) => {
+                    let link = d.fresh_vmac_event(link).await;
+                    d.handle_link(Instant::now(), link.clone());
+                    d.vmac_maybe_deleted(&link).await;
+                }
                 net::NetEvent::Addr(a) if a.addr.is_ipv4() => d.handle_address(a).await,
                 net::NetEvent::Addr(a) => d.handle_addr(Instant::now(), a).await,
                 net::NetEvent::Overrun => d.refresh_links().await,
@@ -254,6 +267,9 @@ pub async fn run(config: model::Config, settings: Settings) -> i32 {
     notify_systemd("STOPPING=1");
     tracing::info!("Stopping");
     d.shutdown_all();
+    if !d.settings.dont_release_vrrp {
+        d.queue_vmac_teardown();
+    }
     d.runners = None;
     drop(d);
     // Let queued address removals and STOP notifies finish; bounded so a stuck netlink
@@ -307,8 +323,28 @@ fn notify_systemd(state: &str) {
 }
 
 /// The key keepalived matches instances by across a reload (inventory §4.4): not the name.
-fn instance_key(i: &model::Instance) -> (u8, Option<String>, bool, Option<IpAddr>) {
-    (i.vrid, i.interface.clone(), i.is_unicast(), i.src_ip)
+/// A changed VMAC (name, MAC, xmit_base, VIP VMACs) makes a new instance here.
+type InstanceKey = (
+    u8,
+    Option<String>,
+    bool,
+    Option<IpAddr>,
+    Option<(String, [u8; 6], bool)>,
+    Vec<model::Vmac>,
+);
+
+fn instance_key(i: &model::Instance) -> InstanceKey {
+    (
+        i.vrid,
+        i.interface.clone(),
+        i.is_unicast(),
+        i.src_ip,
+        i.vmac
+            .own
+            .as_ref()
+            .map(|v| (v.ifname.clone(), v.mac, i.vmac.xmit_base)),
+        i.vmac.for_vips.clone(),
+    )
 }
 
 impl Daemon {
@@ -435,7 +471,9 @@ impl Daemon {
         boot: bool,
     ) -> Result<(), i32> {
         // A sync-group member also tracks what its group tracks.
-        let merged = vrrp::sync::member_config(cfg, &self.config.sync_groups);
+        let mut merged = vrrp::sync::member_config(cfg, &self.config.sync_groups);
+        // Its VMACs first: its VIPs go on them, and leftovers are removed from them.
+        let vmac_ok = self.setup_vmacs(&mut merged).await;
         let cfg = &merged;
         let Some(ifname) = cfg.interface.clone() else {
             tracing::error!(
@@ -452,8 +490,17 @@ impl Daemon {
             let vips = self.vip_targets(cfg).await;
             self.remove_leftover_vips(cfg, &vips).await;
         }
-        let (index, up, src, socket6) = if v6 {
-            match self.open_ipv6(cfg, &ifname).await {
+        // With use_vmac the sockets are on the VMAC (vmacs.rs); the source stays the parent's.
+        let sock_if = vmacs::socket_ifname(cfg).unwrap_or(&ifname).to_owned();
+        let parent_up = match self.known_link(&ifname).await {
+            Ok(l) => l.up,
+            Err(e) => {
+                tracing::error!("({}) {e}", cfg.name);
+                return Err(2);
+            }
+        };
+        let (index, _, src, socket6) = if v6 {
+            match self.open_ipv6(cfg, &sock_if).await {
                 Ok(x) => x,
                 Err(e) => {
                     tracing::error!("({}) {e}", cfg.name);
@@ -465,13 +512,14 @@ impl Daemon {
                 IpAddr::V4(g) => g,
                 IpAddr::V6(_) => Ipv4Addr::new(224, 0, 0, 18),
             };
-            let (index, up, primary) = match self.link(&ifname, group, !cfg.is_unicast()).await {
+            let (index, up, _) = match self.link(&sock_if, group, !cfg.is_unicast()).await {
                 Ok(l) => (l.index, l.up, l.primary_v4),
                 Err(e) => {
                     tracing::error!("({}) {e}", cfg.name);
                     return Err(2);
                 }
             };
+            let primary = self.links.get(&ifname).and_then(|l| l.primary_v4);
             let src = match cfg.src_ip {
                 Some(IpAddr::V4(a)) => Some(a),
                 _ => primary,
@@ -502,6 +550,7 @@ impl Daemon {
         if boot && !self.config.global.vrrp_startup_delay.is_zero() {
             engine.set_startup_delay(now + self.config.global.vrrp_startup_delay);
         }
+        let up = vmac_ok && self.own_link_up(cfg, parent_up);
         engine.handle_startup(now, src, up);
         self.slots.push(Slot {
             cfg: cfg.clone(),
@@ -513,6 +562,7 @@ impl Daemon {
             master_priority: 0,
             v6,
             socket6,
+            garp_extra_due: None,
         });
         Ok(())
     }
@@ -747,11 +797,13 @@ impl Daemon {
             ev.name,
             if ev.up { "up" } else { "down" }
         );
-        let te = TrackEvent::Interface {
-            name: ev.name.clone(),
-            up: ev.up,
-        };
-        for s in &mut self.slots {
+        // A VMAC instance sees its parent and its VMAC as one interface (vmacs.rs).
+        let events: Vec<TrackEvent> = self
+            .slots
+            .iter()
+            .map(|s| self.link_event_for(s, &ev))
+            .collect();
+        for (s, te) in self.slots.iter_mut().zip(events) {
             s.engine.handle_track(now, &te);
         }
     }
@@ -783,7 +835,7 @@ impl Daemon {
         for s in self
             .slots
             .iter_mut()
-            .filter(|s| !s.v6 && s.ifindex == ev.index && s.cfg.src_ip.is_none())
+            .filter(|s| !s.v6 && s.cfg.interface.as_ref() == Some(&name) && s.cfg.src_ip.is_none())
         {
             s.src = i.primary_v4.map(IpAddr::V4);
             s.engine.handle_source_address(now, s.src);
@@ -919,10 +971,14 @@ impl Daemon {
             let actions: Vec<Action> =
                 std::iter::from_fn(|| self.slots[i].engine.poll_action()).collect();
             let states = notify_events::states_before(&actions, self.slots[i].engine.state());
+            let mut advert_sent = false;
             for (action, state_then) in actions.into_iter().zip(states) {
                 let slot = &mut self.slots[i];
                 match action {
-                    Action::SendAdvert(adv) => send_advert(slot, &self.links, &adv),
+                    Action::SendAdvert(adv) => {
+                        send_advert(slot, &self.links, &adv);
+                        advert_sent = true;
+                    }
                     Action::AddVips | Action::RemoveVips => {
                         let vips = vip_pairs(&slot.cfg, slot.ifindex, &self.links);
                         let instance = slot.cfg.name.clone();
@@ -979,6 +1035,12 @@ impl Daemon {
                     Action::Transition { from, to, reason } => {
                         self.status_dirty = true;
                         slot.last_transition = SystemTime::now();
+                        slot.garp_extra_due = slot
+                            .cfg
+                            .vmac
+                            .garp_extra_if
+                            .filter(|_| to == State::Master)
+                            .map(|g| Instant::now() + g.interval);
                         log_transition(&slot.cfg.name, from, to, &reason);
                         let scripts = &slot.cfg.notify;
                         if let Some(state) =
@@ -1014,6 +1076,9 @@ impl Daemon {
                         });
                     }
                 }
+            }
+            if advert_sent {
+                self.garp_extra_if(i, Instant::now());
             }
             // Notifies after the address and ARP work queued above: scripts see the VIPs.
             for n in notifies {
@@ -1117,10 +1182,12 @@ impl Daemon {
         }
         for mut s in removed {
             tracing::info!("({}) removed by reload", s.cfg.name);
+            let name = s.cfg.name.clone();
             s.engine.handle_delete(now);
             self.slots = vec![s];
             self.drain_actions();
             self.slots.clear();
+            self.remove_vmacs_of(&name).await;
         }
         self.slots = kept;
         let scripts_changed = self.config.scripts != new.scripts;
@@ -1232,7 +1299,8 @@ fn send_advert(slot: &mut Slot, links: &HashMap<String, Link>, adv: &wire::Adver
         send_advert6(slot, adv);
         return;
     }
-    let Some(link) = slot.cfg.interface.as_ref().and_then(|n| links.get(n)) else {
+    // The VMAC's socket with use_vmac (vmacs.rs), else the interface's.
+    let Some(link) = vmacs::socket_ifname(&slot.cfg).and_then(|n| links.get(n)) else {
         return;
     };
     let (Some(sock), Some(IpAddr::V4(src))) = (&link.socket, slot.src) else {

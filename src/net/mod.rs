@@ -16,7 +16,6 @@
 //! | [`monitor`] | rtnetlink multicast groups `RTNLGRP_LINK`, `RTNLGRP_IPV4_IFADDR`, `RTNLGRP_IPV6_IFADDR` |
 //! | [`GarpSender`], [`garp_frame`], [`na_frame`] | `AF_PACKET` raw frames (gratuitous ARP, unsolicited NA) |
 //! | [`vmac`] | rtnetlink `RTM_NEWLINK` / `RTM_DELLINK` (macvlan, devconf, addr_gen_mode), `/proc/sys/net` |
-//! | [`VrrpSender`], [`VrrpSender6`] | send-only raw VRRP sockets (a VMAC's adverts) |
 //!
 //! Functions that touch netlink or create async sockets must run inside a tokio runtime (they
 //! spawn the netlink connection or register with the reactor).
@@ -38,8 +37,8 @@ mod tests;
 pub use addr::{AddrOp, add_address, address_message, del_address, has_address};
 pub use garp::{GARP_FRAME_LEN, GarpSender, NA_FRAME_LEN, garp_frame, ipv6_forwarding, na_frame};
 pub use link::{AddrEvent, Interface, LinkEvent, NetEvent, interface, monitor};
-pub use socket::{IPPROTO_VRRP, VrrpSender, VrrpSocket};
-pub use socket6::{Received6, VrrpSender6, VrrpSocket6};
+pub use socket::{IPPROTO_VRRP, VrrpSocket};
+pub use socket6::{Received6, VrrpSocket6};
 
 use std::io;
 use std::net::IpAddr;

@@ -84,7 +84,21 @@ impl VrrpSocket {
         let rx = unsafe { AsyncFd::register_with_interest(rx, Interest::READABLE) }
             .map_err(|e| fail("register with the tokio reactor")(e.into()))?;
 
-        let tx = send_socket(ifname, ifindex)?;
+        let tx = raw_socket().map_err(fail("socket(IPPROTO_VRRP) for sending"))?;
+        // Installed first so that nothing is queued on a socket nobody reads.
+        tx.attach_filter(&[BPF_RET_DROP])
+            .map_err(fail("SO_ATTACH_FILTER"))?;
+        tx.set_header_included_v4(true)
+            .map_err(fail("IP_HDRINCL"))?;
+        set_multicast_if_index(&tx, ifindex).map_err(fail("IP_MULTICAST_IF"))?;
+        tx.set_multicast_loop_v4(false)
+            .map_err(fail("IP_MULTICAST_LOOP"))?;
+        tx.set_multicast_ttl_v4(255)
+            .map_err(fail("IP_MULTICAST_TTL"))?;
+        tx.set_tos_v4(0xc0).map_err(fail("IP_TOS"))?;
+        tx.bind_device(Some(ifname.as_bytes()))
+            .map_err(fail("SO_BINDTODEVICE"))?;
+        tx.set_nonblocking(true).map_err(fail("O_NONBLOCK"))?;
 
         Ok(Self {
             rx,
@@ -108,7 +122,24 @@ impl VrrpSocket {
     /// (the group or a unicast peer). Never blocks: a full socket buffer is an error, as a lost
     /// advert on the wire would be.
     pub fn send(&self, datagram: &[u8], dst: Ipv4Addr) -> Result<(), Error> {
-        send_datagram(&self.tx, &self.ifname, datagram, dst)
+        check_datagram(datagram)?;
+        let to = SockAddr::from(SocketAddrV4::new(dst, 0));
+        let sent = self
+            .tx
+            .send_to(datagram, &to)
+            .map_err(|source| Error::Socket {
+                what: "send advert",
+                ifname: self.ifname.clone(),
+                source,
+            })?;
+        if sent != datagram.len() {
+            return Err(Error::Socket {
+                what: "send advert",
+                ifname: self.ifname.clone(),
+                source: io::Error::new(io::ErrorKind::WriteZero, "datagram sent partially"),
+            });
+        }
+        Ok(())
     }
 
     /// Waits for the next datagram and copies it, IPv4 header included, into `buf`; returns its
@@ -134,82 +165,6 @@ impl VrrpSocket {
             }
         }
     }
-}
-
-/// A send-only raw VRRP socket: what a VMAC instance sends its adverts with, so that they
-/// leave with the virtual MAC, while it receives them on the parent interface's
-/// [`VrrpSocket`] (which joined the group there: its IGMP reports carry the parent's MAC, as
-/// keepalived's firewall rule arranges for its own VMAC sockets).
-#[derive(Debug)]
-pub struct VrrpSender {
-    tx: Socket,
-    ifname: String,
-}
-
-impl VrrpSender {
-    /// Opens the socket on `ifname` (index `ifindex`), set up as [`VrrpSocket`]'s send side.
-    pub fn open(ifname: &str, ifindex: u32) -> Result<Self, Error> {
-        check_ifname(ifname)?;
-        if ifindex == 0 {
-            return Err(Error::InvalidInterfaceIndex(ifname.to_owned()));
-        }
-        Ok(Self {
-            tx: send_socket(ifname, ifindex)?,
-            ifname: ifname.to_owned(),
-        })
-    }
-
-    /// [`VrrpSocket::send`].
-    pub fn send(&self, datagram: &[u8], dst: Ipv4Addr) -> Result<(), Error> {
-        send_datagram(&self.tx, &self.ifname, datagram, dst)
-    }
-}
-
-/// The send socket: whole datagrams (`IP_HDRINCL`), multicast out of `ifindex` only, never
-/// looped back, TTL 255, TOS 0xc0, bound to the interface, deaf.
-fn send_socket(ifname: &str, ifindex: u32) -> Result<Socket, Error> {
-    let fail = |what: &'static str| {
-        move |source: io::Error| Error::Socket {
-            what,
-            ifname: ifname.to_owned(),
-            source,
-        }
-    };
-    let tx = raw_socket().map_err(fail("socket(IPPROTO_VRRP) for sending"))?;
-    // Installed first so that nothing is queued on a socket nobody reads.
-    tx.attach_filter(&[BPF_RET_DROP])
-        .map_err(fail("SO_ATTACH_FILTER"))?;
-    tx.set_header_included_v4(true)
-        .map_err(fail("IP_HDRINCL"))?;
-    set_multicast_if_index(&tx, ifindex).map_err(fail("IP_MULTICAST_IF"))?;
-    tx.set_multicast_loop_v4(false)
-        .map_err(fail("IP_MULTICAST_LOOP"))?;
-    tx.set_multicast_ttl_v4(255)
-        .map_err(fail("IP_MULTICAST_TTL"))?;
-    tx.set_tos_v4(0xc0).map_err(fail("IP_TOS"))?;
-    tx.bind_device(Some(ifname.as_bytes()))
-        .map_err(fail("SO_BINDTODEVICE"))?;
-    tx.set_nonblocking(true).map_err(fail("O_NONBLOCK"))?;
-    Ok(tx)
-}
-
-/// Sends one whole datagram; never blocks (a full buffer is an error, like a lost advert).
-fn send_datagram(tx: &Socket, ifname: &str, datagram: &[u8], dst: Ipv4Addr) -> Result<(), Error> {
-    check_datagram(datagram)?;
-    let to = SockAddr::from(SocketAddrV4::new(dst, 0));
-    let sent = tx.send_to(datagram, &to).map_err(|source| Error::Socket {
-        what: "send advert",
-        ifname: ifname.to_owned(),
-        source,
-    })?;
-    if sent != datagram.len() {
-        return Err(Error::Socket {
-            what: "send advert",
-            ifname: ifname.to_owned(),
-            source: io::Error::new(io::ErrorKind::WriteZero, "datagram sent partially"),
-        });
-    }
-    Ok(())
 }
 
 fn raw_socket() -> io::Result<Socket> {

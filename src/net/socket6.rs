@@ -104,7 +104,20 @@ impl VrrpSocket6 {
         let rx = unsafe { AsyncFd::register_with_interest(rx, Interest::READABLE) }
             .map_err(|e| fail("register with the tokio reactor")(e.into()))?;
 
-        let tx = send_socket6(ifname, ifindex)?;
+        let tx = raw_socket6().map_err(fail("socket(AF_INET6, IPPROTO_VRRP) for sending"))?;
+        tx.attach_filter(&[SockFilter::new(0x06, 0, 0, 0)])
+            .map_err(fail("SO_ATTACH_FILTER"))?;
+        set_ipv6_checksum(&tx).map_err(fail("IPV6_CHECKSUM"))?;
+        tx.set_multicast_hops_v6(255)
+            .map_err(fail("IPV6_MULTICAST_HOPS"))?;
+        tx.set_multicast_if_v6(ifindex)
+            .map_err(fail("IPV6_MULTICAST_IF"))?;
+        tx.set_multicast_loop_v6(false)
+            .map_err(fail("IPV6_MULTICAST_LOOP"))?;
+        tx.set_tclass_v6(0xc0).map_err(fail("IPV6_TCLASS"))?;
+        tx.bind_device(Some(ifname.as_bytes()))
+            .map_err(fail("SO_BINDTODEVICE"))?;
+        tx.set_nonblocking(true).map_err(fail("O_NONBLOCK"))?;
 
         Ok(Self {
             rx,
@@ -140,15 +153,44 @@ impl VrrpSocket6 {
         dst: Ipv6Addr,
         hop_limit: Option<u8>,
     ) -> Result<(), Error> {
-        send_message6(
-            &self.tx,
-            &self.ifname,
-            self.ifindex,
-            vrrp,
-            src,
-            dst,
-            hop_limit,
+        if vrrp.len() < 8 {
+            return Err(Error::BadDatagram {
+                len: vrrp.len(),
+                reason: "shorter than a VRRP header",
+            });
+        }
+        let fail = |source: io::Error| Error::Socket {
+            what: "send advert",
+            ifname: self.ifname.clone(),
+            source,
+        };
+        // Link-scoped destinations need the interface as scope.
+        let to = SockaddrIn6::from(SocketAddrV6::new(dst, 0, 0, self.ifindex));
+        let info = src.map(|src| libc::in6_pktinfo {
+            ipi6_addr: libc::in6_addr {
+                s6_addr: src.octets(),
+            },
+            ipi6_ifindex: self.ifindex,
+        });
+        let hops = hop_limit.map(libc::c_int::from);
+        let mut cmsgs: Vec<ControlMessage> =
+            info.iter().map(ControlMessage::Ipv6PacketInfo).collect();
+        cmsgs.extend(hops.iter().map(ControlMessage::Ipv6HopLimit));
+        let sent = sendmsg(
+            self.tx.as_raw_fd(),
+            &[IoSlice::new(vrrp)],
+            &cmsgs,
+            MsgFlags::empty(),
+            Some(&to),
         )
+        .map_err(|e| fail(e.into()))?;
+        if sent != vrrp.len() {
+            return Err(fail(io::Error::new(
+                io::ErrorKind::WriteZero,
+                "advert sent partially",
+            )));
+        }
+        Ok(())
     }
 
     /// Waits for the next advert and copies the VRRP message into `buf` (cut if longer).
@@ -176,126 +218,6 @@ impl VrrpSocket6 {
             }
         }
     }
-}
-
-/// A send-only raw IPv6 VRRP socket: what a VMAC instance sends its adverts with (from the
-/// VMAC, so they carry the virtual MAC), while it receives them on the parent interface's
-/// [`VrrpSocket6`], which joined the group there.
-#[derive(Debug)]
-pub struct VrrpSender6 {
-    tx: Socket,
-    ifname: String,
-    ifindex: u32,
-}
-
-impl VrrpSender6 {
-    /// Opens the socket on `ifname` (index `ifindex`), set up as [`VrrpSocket6`]'s send side.
-    pub fn open(ifname: &str, ifindex: u32) -> Result<Self, Error> {
-        check_ifname(ifname)?;
-        if ifindex == 0 {
-            return Err(Error::InvalidInterfaceIndex(ifname.to_owned()));
-        }
-        Ok(Self {
-            tx: send_socket6(ifname, ifindex)?,
-            ifname: ifname.to_owned(),
-            ifindex,
-        })
-    }
-
-    /// [`VrrpSocket6::send_with_hop_limit`].
-    pub fn send_with_hop_limit(
-        &self,
-        vrrp: &[u8],
-        src: Option<Ipv6Addr>,
-        dst: Ipv6Addr,
-        hop_limit: Option<u8>,
-    ) -> Result<(), Error> {
-        send_message6(
-            &self.tx,
-            &self.ifname,
-            self.ifindex,
-            vrrp,
-            src,
-            dst,
-            hop_limit,
-        )
-    }
-}
-
-/// The send socket: the kernel's checksum, hop limit 255 to the group out of `ifindex`, no
-/// loopback, traffic class 0xc0, bound to the interface, deaf.
-fn send_socket6(ifname: &str, ifindex: u32) -> Result<Socket, Error> {
-    let fail = |what: &'static str| {
-        move |source: io::Error| Error::Socket {
-            what,
-            ifname: ifname.to_owned(),
-            source,
-        }
-    };
-    let tx = raw_socket6().map_err(fail("socket(AF_INET6, IPPROTO_VRRP) for sending"))?;
-    tx.attach_filter(&[SockFilter::new(0x06, 0, 0, 0)])
-        .map_err(fail("SO_ATTACH_FILTER"))?;
-    set_ipv6_checksum(&tx).map_err(fail("IPV6_CHECKSUM"))?;
-    tx.set_multicast_hops_v6(255)
-        .map_err(fail("IPV6_MULTICAST_HOPS"))?;
-    tx.set_multicast_if_v6(ifindex)
-        .map_err(fail("IPV6_MULTICAST_IF"))?;
-    tx.set_multicast_loop_v6(false)
-        .map_err(fail("IPV6_MULTICAST_LOOP"))?;
-    tx.set_tclass_v6(0xc0).map_err(fail("IPV6_TCLASS"))?;
-    tx.bind_device(Some(ifname.as_bytes()))
-        .map_err(fail("SO_BINDTODEVICE"))?;
-    tx.set_nonblocking(true).map_err(fail("O_NONBLOCK"))?;
-    Ok(tx)
-}
-
-/// Sends one VRRP message from `src` (when given) to `dst` out of `ifindex`.
-fn send_message6(
-    tx: &Socket,
-    ifname: &str,
-    ifindex: u32,
-    vrrp: &[u8],
-    src: Option<Ipv6Addr>,
-    dst: Ipv6Addr,
-    hop_limit: Option<u8>,
-) -> Result<(), Error> {
-    if vrrp.len() < 8 {
-        return Err(Error::BadDatagram {
-            len: vrrp.len(),
-            reason: "shorter than a VRRP header",
-        });
-    }
-    let fail = |source: io::Error| Error::Socket {
-        what: "send advert",
-        ifname: ifname.to_owned(),
-        source,
-    };
-    // Link-scoped destinations need the interface as scope.
-    let to = SockaddrIn6::from(SocketAddrV6::new(dst, 0, 0, ifindex));
-    let info = src.map(|src| libc::in6_pktinfo {
-        ipi6_addr: libc::in6_addr {
-            s6_addr: src.octets(),
-        },
-        ipi6_ifindex: ifindex,
-    });
-    let hops = hop_limit.map(libc::c_int::from);
-    let mut cmsgs: Vec<ControlMessage> = info.iter().map(ControlMessage::Ipv6PacketInfo).collect();
-    cmsgs.extend(hops.iter().map(ControlMessage::Ipv6HopLimit));
-    let sent = sendmsg(
-        tx.as_raw_fd(),
-        &[IoSlice::new(vrrp)],
-        &cmsgs,
-        MsgFlags::empty(),
-        Some(&to),
-    )
-    .map_err(|e| fail(e.into()))?;
-    if sent != vrrp.len() {
-        return Err(fail(io::Error::new(
-            io::ErrorKind::WriteZero,
-            "advert sent partially",
-        )));
-    }
-    Ok(())
 }
 
 fn recv_one(socket: &Socket, buf: &mut [u8]) -> io::Result<Received6> {
