@@ -1235,6 +1235,12 @@ impl Daemon {
                 engine: &s.engine,
                 last_transition: s.last_transition,
                 master_priority: s.master_priority,
+                vmac_up: s
+                    .cfg
+                    .vmac
+                    .own
+                    .as_ref()
+                    .is_some_and(|v| self.vmacs.iter().any(|o| o.name == v.ifname)),
             })
             .collect()
     }
