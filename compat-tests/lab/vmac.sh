@@ -17,6 +17,9 @@
 #   vrrp.51 deleted on n1: FAULT, made again, n1 back; SIGKILL n1: vrrp.51 and the VIP stay;
 #   restart: the VMAC is taken over ("Found matching interface"), the leftover VIP removed,
 #   n1 preempts back; stop both: no VMAC left.
+# use_vmac_addr + garp_extra_if 2 (ours alone, a VIP on a second interface x0): that VIP
+#   gets a VMAC of its own on x0 (vrrp1.51, same MAC); while MASTER one gratuitous ARP on it
+#   every 2 s, none repeated on the instance's own VMAC; both VMACs gone at stop.
 # vmac_xmit_base (ours-ours): adverts leave eth0 with the node's own MAC, VIP and gratuitous
 #   ARPs on vrrp.51 with the virtual MAC; failover keeps the client's ARP entry.
 # Interop with real keepalived 2.2.7, each as master in turn, use_vmac over IPv4, then over
@@ -204,6 +207,52 @@ ka_wait_exit n2 8 || fail "daemon on n2 still running 8 s after SIGTERM"
 no_vmac n1 && no_vmac n2 || fail "a VMAC left after both stopped"
 [ "$(ref_quirk "$(snapshot n2)")" = "$before_n2" ] || fail "n2: settings not restored: before '$before_n2', after '$(snapshot n2)'"
 ok "both stopped: no VMAC left, n2's settings as before"
+
+# ---------------------------------------------------------------- use_vmac_addr + garp_extra_if
+say "=== ours alone: use_vmac_addr and garp_extra_if 2 (a VIP on a second interface x0)"
+ip -n "${LAB_NS}n1" link add x0 type veth peer name x1
+ip -n "${LAB_NS}n1" link set x0 up
+ip -n "${LAB_NS}n1" link set x1 up
+conf_simple 100 2 "    use_vmac
+    use_vmac_addr
+    garp_extra_if 2
+    garp_master_delay 0" | sed "s|^        $VIP\$|        $VIP\n        203.0.113.60/24 dev x0|" >"$LAB_DIR/n1/keepalived.conf"
+grep -q "203.0.113.60/24 dev x0" "$LAB_DIR/n1/keepalived.conf" || fail "config for the x0 VIP not written"
+xcap="$LAB_DIR/x1.txt"
+ip netns exec "${LAB_NS}n1" timeout 60 tcpdump -l -n -e -i x1 arp >"$xcap" 2>/dev/null &
+xdump=$!
+bcap="$LAB_DIR/lan-extra.txt"
+capture "$bcap" arp
+bdump=$!
+sleep 0.5
+: >"$LAB_DIR/n1/ka.log"
+ka_start n1 "$KA_BIN" "$LAB_DIR/n1/keepalived.conf"
+x_vip() { ip -n "${LAB_NS}n1" -4 -o addr show dev vrrp1.51 2>/dev/null | grep -q " 203.0.113.60/24 "; }
+wait_until 15 x_vip || fail "use_vmac_addr: 203.0.113.60 not on vrrp1.51: $(ip -n "${LAB_NS}n1" -br addr)"
+has_vmac_vip n1 || fail "use_vmac_addr: $VIP not on $VMAC"
+d=$(ip -n "${LAB_NS}n1" -d link show vrrp1.51)
+[[ $d == *"vrrp1.51@x0"* && $d == *"link/ether $VMAC_MAC "* && $d == *"macvlan mode private"* ]] ||
+	fail "use_vmac_addr: vrrp1.51 is not a private macvlan on x0 with $VMAC_MAC: $d"
+ok "use_vmac_addr: $VIP on $VMAC, 203.0.113.60/24 on vrrp1.51 (private macvlan on x0, $VMAC_MAC)"
+sleep 9
+kill "$xdump" "$bdump" 2>/dev/null
+wait "$xdump" "$bdump" 2>/dev/null
+# The master's burst (5), then one gratuitous ARP on x0's VMAC at the first advert after each
+# 2 s: 9 s give 3 or 4 more. None are repeated on the instance's own VMAC.
+on_x=$(grep -c "^[0-9:.]* $VMAC_MAC > ff:ff:ff:ff:ff:ff, .*who-has 203.0.113.60 (ff:ff:ff:ff:ff:ff) tell 203.0.113.60" "$xcap")
+on_br=$(grep -c "who-has $VIP (ff:ff:ff:ff:ff:ff) tell $VIP" "$bcap")
+[ "$on_x" -ge 8 ] && [ "$on_x" -le 10 ] ||
+	fail "garp_extra_if: $on_x gratuitous ARPs on x0 in 9 s of MASTER, want the burst of 5 plus 3 to 5 periodic ones: $(cat "$xcap")"
+[ "$on_br" = 5 ] || fail "garp_extra_if: $on_br gratuitous ARPs for $VIP on eth0, want only the burst of 5"
+ok "garp_extra_if 2: $on_x gratuitous ARPs for 203.0.113.60 from $VMAC_MAC on x0 (burst + periodic), only the burst of 5 on eth0"
+ka_signal n1 TERM
+ka_wait_exit n1 8 || fail "daemon on n1 still running 8 s after SIGTERM"
+no_vmac n1 || fail "use_vmac_addr: $VMAC left"
+ip -n "${LAB_NS}n1" link show vrrp1.51 >/dev/null 2>&1 && fail "use_vmac_addr: vrrp1.51 left"
+[ "$(sysctl_of n1 4 x0 arp_ignore)$(sysctl_of n1 4 x0 arp_filter)" = 00 ] || [ "$REF_AS_KA" = 1 ] ||
+	fail "x0's arp settings not restored"
+ok "stopped: both VMACs removed, x0's settings back"
+ip -n "${LAB_NS}n1" link del x0
 
 # ---------------------------------------------------------------- vmac_xmit_base
 say "=== ours-ours: use_vmac + vmac_xmit_base"
