@@ -13,7 +13,8 @@
 #   source MAC;
 #   SIGTERM the master: n2 takes over, the client is served by n2 and its ARP entry still
 #   holds the same MAC (the point of VMAC); n1's vrrp.51 is gone and its sysctls are back;
-#   restart n1 (preempts back); eth0 down on n1: FAULT, n2 takes over; eth0 up: n1 back;
+#   restart n1 (preempts back); SIGHUP with the same configuration keeps the VMAC and the
+#   state; eth0 down on n1: FAULT, n2 takes over; eth0 up: n1 back;
 #   vrrp.51 deleted on n1: FAULT, made again, n1 back; SIGKILL n1: vrrp.51 and the VIP stay;
 #   restart: the VMAC is taken over ("Found matching interface"), the leftover VIP removed,
 #   n1 preempts back; stop both: no VMAC left.
@@ -162,6 +163,17 @@ say "restart n1: it preempts back"
 : >"$LAB_DIR/n1/ka.log"
 ka_start n1 "$KA_BIN" "$LAB_DIR/n1/keepalived.conf"
 expect_vmac_only n1 15 "preempt after restart"
+
+say "SIGHUP with the same configuration: the VMAC and the state stay"
+vindex=$(ip -n "${LAB_NS}n1" -o link show "$VMAC" | cut -d: -f1)
+ka_signal n1 HUP
+reloaded() { log_has n1 "Reload complete"; }
+wait_until 5 reloaded || fail "n1 did not finish reloading"
+sleep 1.5
+[ "$(ip -n "${LAB_NS}n1" -o link show "$VMAC" | cut -d: -f1)" = "$vindex" ] || fail "reload made $VMAC again"
+vmac_only n1 || fail "reload moved the VIP: holders '$(vmac_holders)'"
+sed -n '/Reloading/,$p' "$LAB_DIR/n1/ka.log" | grep "Entering" && fail "reload changed n1's state (lines above)"
+ok "reload: $VMAC kept (ifindex $vindex), n1 still master, no transition"
 
 say "eth0 down on n1: FAULT"
 ip -n "${LAB_NS}n1" link set eth0 down

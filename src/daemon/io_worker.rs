@@ -44,6 +44,9 @@ pub enum Job {
         notification: notify::GroupNotification,
         smtp: bool,
     },
+    /// Answer once every job queued before this one is done (a reload deletes a dropped
+    /// instance's VMACs only after its VIPs are off them).
+    Barrier(tokio::sync::oneshot::Sender<()>),
     /// At stop: delete the VMACs (`(instance, name, index)`), then put back the sysctls
     /// changed for them.
     VmacTeardown {
@@ -199,6 +202,9 @@ pub async fn run(mut ctx: Context, mut rx: mpsc::UnboundedReceiver<Job>) {
                 if smtp {
                     notify::spawn_group_smtp_alert(&ctx.global, &ctx.local_name, &notification);
                 }
+            }
+            Job::Barrier(done) => {
+                let _ = done.send(());
             }
             Job::VmacTeardown { vmacs, restores } => {
                 for (instance, name, index) in vmacs {

@@ -398,9 +398,21 @@ impl Daemon {
             .into_iter()
             .partition(|v| v.instance == instance);
         self.vmacs = kept;
+        if gone.is_empty() {
+            return;
+        }
+        // Its VIPs come off first, as keepalived's vrrp_restore_interface() precedes the
+        // VMAC's removal; the worker does that in queue order.
+        let (done, wait) = tokio::sync::oneshot::channel();
+        if self.io_tx.send(Job::Barrier(done)).is_ok() {
+            let _ = wait.await;
+        }
         for v in gone {
-            if let Err(e) = vmac::delete(&self.netlink, v.index).await {
-                tracing::info!("({instance}) Error removing VMAC interface {}: {e}", v.name);
+            match vmac::delete(&self.netlink, v.index).await {
+                Ok(()) => tracing::info!("({instance}) Success removing VMAC interface {}", v.name),
+                Err(e) => {
+                    tracing::info!("({instance}) Error removing VMAC interface {}: {e}", v.name)
+                }
             }
             self.links.remove(&v.name);
             self.link_up.remove(&v.name);
