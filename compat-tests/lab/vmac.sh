@@ -20,7 +20,9 @@
 #   n1 preempts back; stop both: no VMAC left.
 # use_vmac_addr + garp_extra_if 2 (ours alone, a VIP on a second interface x0): that VIP
 #   gets a VMAC of its own on x0 (vrrp1.51, same MAC); while MASTER one gratuitous ARP on it
-#   every 2 s, none repeated on the instance's own VMAC; both VMACs gone at stop.
+#   every 2 s, none repeated on the instance's own VMAC; both VMACs gone at stop; with
+#   disable_local_igmp, igmp_link_local_mcast_reports is 0 while it runs (no IGMP report from
+#   the virtual MAC) and 1 again after.
 # vmac_xmit_base (ours-ours): adverts leave eth0 with the node's own MAC, VIP and gratuitous
 #   ARPs on vrrp.51 with the virtual MAC; failover keeps the client's ARP entry.
 # Interop with real keepalived 2.2.7, each as master in turn, use_vmac over IPv4, then over
@@ -228,13 +230,17 @@ ip -n "${LAB_NS}n1" link set x1 up
 conf_simple 100 2 "    use_vmac
     use_vmac_addr
     garp_extra_if 2
-    garp_master_delay 0" | sed "s|^        $VIP\$|        $VIP\n        203.0.113.60/24 dev x0|" >"$LAB_DIR/n1/keepalived.conf"
+    garp_master_delay 0" | sed -e "s|^        $VIP\$|        $VIP\n        203.0.113.60/24 dev x0|" \
+	-e "s|^    router_id lab_node\$|    router_id lab_node\n    disable_local_igmp|" >"$LAB_DIR/n1/keepalived.conf"
 grep -q "203.0.113.60/24 dev x0" "$LAB_DIR/n1/keepalived.conf" || fail "config for the x0 VIP not written"
+grep -q "disable_local_igmp" "$LAB_DIR/n1/keepalived.conf" || fail "config for disable_local_igmp not written"
+igmp_reports() { ip netns exec "${LAB_NS}n1" cat /proc/sys/net/ipv4/igmp_link_local_mcast_reports; }
+[ "$(igmp_reports)" = 1 ] || fail "igmp_link_local_mcast_reports is not 1 before the start"
 xcap="$LAB_DIR/x1.txt"
 ip netns exec "${LAB_NS}n1" timeout 60 tcpdump -l -n -e -i x1 arp >"$xcap" 2>/dev/null &
 xdump=$!
 bcap="$LAB_DIR/lan-extra.txt"
-capture "$bcap" arp
+capture "$bcap" "arp or igmp"
 bdump=$!
 sleep 0.5
 : >"$LAB_DIR/n1/ka.log"
@@ -246,6 +252,7 @@ d=$(ip -n "${LAB_NS}n1" -d link show vrrp1.51)
 [[ $d == *"vrrp1.51@x0"* && $d == *"link/ether $VMAC_MAC "* && $d == *"macvlan mode private"* ]] ||
 	fail "use_vmac_addr: vrrp1.51 is not a private macvlan on x0 with $VMAC_MAC: $d"
 ok "use_vmac_addr: $VIP on $VMAC, 203.0.113.60/24 on vrrp1.51 (private macvlan on x0, $VMAC_MAC)"
+[ "$(igmp_reports)" = 0 ] || fail "disable_local_igmp: igmp_link_local_mcast_reports is $(igmp_reports) while running"
 sleep 9
 kill "$xdump" "$bdump" 2>/dev/null
 wait "$xdump" "$bdump" 2>/dev/null
@@ -256,6 +263,10 @@ on_br=$(grep -c "who-has $VIP (ff:ff:ff:ff:ff:ff) tell $VIP" "$bcap")
 [ "$on_x" -ge 8 ] && [ "$on_x" -le 10 ] ||
 	fail "garp_extra_if: $on_x gratuitous ARPs on x0 in 9 s of MASTER, want the burst of 5 plus 3 to 5 periodic ones: $(cat "$xcap")"
 [ "$on_br" = 5 ] || fail "garp_extra_if: $on_br gratuitous ARPs for $VIP on eth0, want only the burst of 5"
+if grep "igmp" "$bcap" | grep "^[0-9:.]* $VMAC_MAC "; then
+	fail "disable_local_igmp: IGMP reports from the virtual MAC (lines above)"
+fi
+ok "disable_local_igmp: igmp_link_local_mcast_reports 0 while running, no IGMP report from $VMAC_MAC"
 ok "garp_extra_if 2: $on_x gratuitous ARPs for 203.0.113.60 from $VMAC_MAC on x0 (burst + periodic), only the burst of 5 on eth0"
 ka_signal n1 TERM
 ka_wait_exit n1 8 || fail "daemon on n1 still running 8 s after SIGTERM"
@@ -263,7 +274,8 @@ no_vmac n1 || fail "use_vmac_addr: $VMAC left"
 ip -n "${LAB_NS}n1" link show vrrp1.51 >/dev/null 2>&1 && fail "use_vmac_addr: vrrp1.51 left"
 [ "$(sysctl_of n1 4 x0 arp_ignore)$(sysctl_of n1 4 x0 arp_filter)" = 00 ] || [ "$REF_AS_KA" = 1 ] ||
 	fail "x0's arp settings not restored"
-ok "stopped: both VMACs removed, x0's settings back"
+[ "$(igmp_reports)" = 1 ] || fail "disable_local_igmp: igmp_link_local_mcast_reports not back to 1 at stop"
+ok "stopped: both VMACs removed, x0's settings and igmp_link_local_mcast_reports back"
 ip -n "${LAB_NS}n1" link del x0
 
 # ---------------------------------------------------------------- vmac_xmit_base

@@ -400,6 +400,9 @@ fn vmac_global(s: &mut String, g: &Global) {
     if let Some(x) = g.vrrp_garp_extra_if {
         line(s, 1, "vrrp_garp_extra_if", &garp_extra(x));
     }
+    if g.disable_local_igmp {
+        line(s, 1, "disable_local_igmp", "true");
+    }
 }
 
 /// The VMACs of an instance as derived (names given, VIPs placed): printed only when used.

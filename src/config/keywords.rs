@@ -260,7 +260,7 @@ pub const KEYWORDS: &[Keyword] = &[
     kw("dynamic_interfaces", "global_defs", "0-1", "flag", "off", I),
     kw("no_email_faults", "global_defs", "0", "flag", "off", S),
     kw("default_interface", "global_defs", "1", "ifname", "eth0", I),
-    kw("disable_local_igmp", "global_defs", "0", "flag", "off", I),
+    kw("disable_local_igmp", "global_defs", "0", "flag", "off", S),
     kw("lvs_timeouts", "global_defs", "0+", "list", "-", I),
     kw("lvs_flush", "global_defs", "0", "flag", "off", I),
     kw(

@@ -267,9 +267,7 @@ pub async fn run(config: model::Config, settings: Settings) -> i32 {
     notify_systemd("STOPPING=1");
     tracing::info!("Stopping");
     d.shutdown_all();
-    if !d.settings.dont_release_vrrp {
-        d.queue_vmac_teardown();
-    }
+    d.queue_vmac_teardown(!d.settings.dont_release_vrrp);
     d.runners = None;
     drop(d);
     // Let queued address removals and STOP notifies finish; bounded so a stuck netlink
@@ -358,6 +356,9 @@ impl Daemon {
         let delay = self.config.global.vrrp_startup_delay;
         if boot && !delay.is_zero() {
             tracing::info!("Delaying startup for {} seconds", delay.as_secs_f64());
+        }
+        if boot {
+            self.disable_local_igmp();
         }
         let instances = self.config.instances.clone();
         for cfg in &instances {
@@ -1142,6 +1143,7 @@ impl Daemon {
                 return;
             }
         };
+        self.check_local_igmp_reload(&new.global);
         // keepalived closes and reopens its notify FIFOs on reload; mails use the new globals.
         let _ = self.io_tx.send(Job::Reload {
             global: Box::new(new.global.clone()),

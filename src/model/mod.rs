@@ -122,6 +122,10 @@ pub struct Global {
     pub vmac_addr_prefix: Option<String>,
     /// `vrrp_garp_extra_if [all] SECS`: every instance's `garp_extra_if` unless it sets one.
     pub vrrp_garp_extra_if: Option<GarpExtraIf>,
+    /// `disable_local_igmp`: `net.ipv4.igmp_link_local_mcast_reports` is 0 while the daemon
+    /// runs (no IGMP reports for 224.0.0.18, which a VMAC would send with the virtual MAC);
+    /// read at start only.
+    pub disable_local_igmp: bool,
 }
 
 impl Default for Global {
@@ -166,6 +170,7 @@ impl Default for Global {
             vmac_prefix: None,
             vmac_addr_prefix: None,
             vrrp_garp_extra_if: None,
+            disable_local_igmp: false,
         }
     }
 }

@@ -448,6 +448,9 @@ pub fn set_ipv6_disabled(ifname: &str, disabled: bool) -> Result<(), Error> {
     )
 }
 
+/// `net.ipv4.igmp_link_local_mcast_reports`, which `disable_local_igmp` sets to 0.
+pub const IGMP_LINK_LOCAL_MCAST_REPORTS: &str = "/proc/sys/net/ipv4/igmp_link_local_mcast_reports";
+
 /// A parent whose `arp_ignore`/`arp_filter` we changed, and what they were.
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct ParentArp {
@@ -499,6 +502,8 @@ pub enum Restore {
 pub struct VmacHost {
     parents: HashMap<u32, ParentArp>,
     rp_filter: Option<RpFilter>,
+    /// `disable_local_igmp` turned the reports off (they were on).
+    local_igmp_off: bool,
 }
 
 /// What [`VmacHost::configure`] did, for keepalived's NOTICE lines.
@@ -587,6 +592,26 @@ impl VmacHost {
         notices
     }
 
+    /// `set_disable_local_igmp()`: no IGMP reports for link-local groups while we run (only
+    /// when they were on). Errors are the caller's to log.
+    pub fn disable_local_igmp(&mut self) -> Result<(), Error> {
+        let path = Path::new(IGMP_LINK_LOCAL_MCAST_REPORTS);
+        if read_sysctl(path) == Some(1) {
+            write_sysctl(path, 0)?;
+            self.local_igmp_off = true;
+        }
+        Ok(())
+    }
+
+    /// `reset_disable_local_igmp()`: what to put back at stop, also with `-V`.
+    pub fn restore_local_igmp(&mut self) -> Option<Restore> {
+        std::mem::take(&mut self.local_igmp_off).then(|| Restore::Sysctl {
+            path: PathBuf::from(IGMP_LINK_LOCAL_MCAST_REPORTS),
+            ours: 0,
+            value: 1,
+        })
+    }
+
     /// `reset_interface_parameters()` for a VMAC on `parent` that goes: when it was the last
     /// one relying on the parent's ARP settings, what to put back.
     pub fn release(&mut self, parent: u32) -> Option<Restore> {
@@ -609,7 +634,7 @@ impl VmacHost {
     /// Everything still to put back when the daemon stops: `restore_rp_filter()` (only values
     /// still as we set them) and every parent's ARP settings.
     pub fn teardown(&mut self) -> Vec<Restore> {
-        let mut out = Vec::new();
+        let mut out: Vec<Restore> = self.restore_local_igmp().into_iter().collect();
         if let Some(rp) = self.rp_filter.take() {
             out.push(Restore::Sysctl {
                 path: sysctl_path("ipv4", "all", "rp_filter"),

@@ -19,6 +19,9 @@ use super::super::tree::Stmt;
 use super::{RawInstance, Validator};
 use crate::model::{GarpExtraIf, InstanceVmac, VRRP_MAC_PREFIX, Vmac, vrrp_mac};
 
+/// The sysctl `disable_local_igmp` sets to 0.
+const IGMP_LINK_LOCAL_REPORTS: &str = "/proc/sys/net/ipv4/igmp_link_local_mcast_reports";
+
 /// `IFNAMSIZ`: interface names are at most 15 bytes.
 const IFNAMSIZ: usize = 16;
 
@@ -97,6 +100,16 @@ impl Validator<'_> {
                     self.error(&t.span, msg);
                 } else {
                     *slot = Some(t.text.clone());
+                }
+            }
+            "disable_local_igmp" => {
+                let p = std::path::Path::new(IGMP_LINK_LOCAL_REPORTS);
+                let writable = std::fs::OpenOptions::new().write(true).open(p).is_ok();
+                if self.opts.check_interfaces && !writable {
+                    let msg = format!("kernel does not support {IGMP_LINK_LOCAL_REPORTS}");
+                    self.error(&stmt.line.span, msg);
+                } else {
+                    self.config.global.disable_local_igmp = true;
                 }
             }
             "vrrp_garp_extra_if" | "vrrp_vmac_garp_intvl" => {

@@ -422,16 +422,45 @@ impl Daemon {
         }
     }
 
-    /// At stop (not with `-V`): queue the removal of every VMAC and the restoration of the
+    /// `disable_local_igmp` at start (not on reload), before any VMAC joins the group.
+    pub(super) fn disable_local_igmp(&mut self) {
+        if self.config.global.disable_local_igmp {
+            if let Err(e) = self.vmac_host.disable_local_igmp() {
+                tracing::info!(
+                    "Unable to write {}: {e}",
+                    vmac::IGMP_LINK_LOCAL_MCAST_REPORTS
+                );
+            }
+        }
+    }
+
+    /// A reload cannot change `disable_local_igmp` (keepalived says so and keeps it).
+    pub(super) fn check_local_igmp_reload(&self, new: &model::Global) {
+        if new.disable_local_igmp != self.config.global.disable_local_igmp {
+            tracing::info!(
+                "Cannot change disable_local_igmp at a reload - please restart keepalived"
+            );
+        }
+    }
+
+    /// At stop: queue the removal of every VMAC (not with `-V`) and the restoration of the
     /// sysctls after the VIP removals already queued, as keepalived's
-    /// `shutdown_vrrp_instances()` follows `restore_vrrp_interfaces()`.
-    pub(super) fn queue_vmac_teardown(&mut self) {
-        let vmacs: Vec<(String, String, u32)> = self
-            .vmacs
-            .drain(..)
-            .map(|v| (v.instance, v.name, v.index))
-            .collect();
-        let restores = self.vmac_host.teardown();
+    /// `shutdown_vrrp_instances()` follows `restore_vrrp_interfaces()`; `disable_local_igmp`'s
+    /// sysctl is put back in any case.
+    pub(super) fn queue_vmac_teardown(&mut self, release: bool) {
+        let (vmacs, restores): (Vec<(String, String, u32)>, Vec<vmac::Restore>) = if release {
+            let v = self
+                .vmacs
+                .drain(..)
+                .map(|v| (v.instance, v.name, v.index))
+                .collect();
+            (v, self.vmac_host.teardown())
+        } else {
+            (
+                Vec::new(),
+                self.vmac_host.restore_local_igmp().into_iter().collect(),
+            )
+        };
         if !vmacs.is_empty() || !restores.is_empty() {
             let _ = self.io_tx.send(Job::VmacTeardown { vmacs, restores });
         }

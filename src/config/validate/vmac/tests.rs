@@ -483,3 +483,14 @@ fn vip_family_is_the_instance_s() {
     let i = inst(&l, "VI_1");
     assert_eq!(i.vips[0].addr, "198.51.100.50".parse::<IpAddr>().unwrap());
 }
+
+#[test]
+fn disable_local_igmp_is_a_global_flag() {
+    let l = one("disable_local_igmp", "use_vmac", "198.51.100.50");
+    assert_eq!(l.test_exit_code(), 0, "{:?}", messages(&l));
+    let c = l.config.as_ref().unwrap();
+    assert!(c.global.disable_local_igmp);
+    assert!(crate::config::dump(c).contains("\n  disable_local_igmp true\n"));
+    let l = one("", "use_vmac", "198.51.100.50");
+    assert!(!l.config.unwrap().global.disable_local_igmp);
+}
