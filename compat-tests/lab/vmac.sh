@@ -26,7 +26,8 @@
 # vmac_xmit_base (ours-ours): adverts leave eth0 with the node's own MAC, VIP and gratuitous
 #   ARPs on vrrp.51 with the virtual MAC; failover keeps the client's ARP entry.
 # Interop with real keepalived 2.2.7, each as master in turn, use_vmac over IPv4, then over
-#   IPv6 (VRID 61, MAC 00:00:5e:00:02:3d, the VMAC carrying the parent's link-local address):
+#   IPv6 (VRID 61, MAC 00:00:5e:00:02:3d, the VMAC carrying the parent's link-local address,
+#   adverts and unsolicited NAs from that MAC):
 #   election, takeover on SIGTERM, preempt back; neither log complains about the peer.
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -399,6 +400,10 @@ round6() {
 	: >"$LAB_DIR/n2/ka.log"
 	conf6 100 >"$LAB_DIR/n1/keepalived.conf"
 	conf6 90 >"$LAB_DIR/n2/keepalived.conf"
+	local cap6="$LAB_DIR/lan-$tag.txt" dump6
+	capture "$cap6" "ip6 and (icmp6 or ip6 proto 112)"
+	dump6=$!
+	sleep 0.5
 	ka_start n1 "$mbin" "$LAB_DIR/n1/keepalived.conf"
 	ka_start n2 "$bbin" "$LAB_DIR/n2/keepalived.conf"
 	wait_until 15 only6 n1 n2 || fail "$tag: n1 does not hold the IPv6 VIPs on vrrp.61 alone"
@@ -423,7 +428,18 @@ round6() {
 	if grep -E "$REF_COMPLAINTS" "$LAB_DIR"/n*/ka.log; then
 		fail "$tag: a daemon complained (lines above)"
 	fi
-	ok "$tag: IPv6 VMAC takeover and preempt both ways, no complaint"
+	sleep 0.3
+	kill "$dump6" 2>/dev/null
+	wait "$dump6" 2>/dev/null
+	# Both daemons' adverts and NAs leave their VMACs: none from another MAC.
+	grep -q "^[0-9:.]* 00:00:5e:00:02:3d > 33:33:00:00:00:12, .*VRRPv3, Advertisement, vrid 61" "$cap6" ||
+		fail "$tag: no IPv6 advert from 00:00:5e:00:02:3d"
+	grep -q "^[0-9:.]* 00:00:5e:00:02:3d > 33:33:00:00:00:01, .*neighbor advertisement, tgt is $VIP6" "$cap6" ||
+		fail "$tag: no unsolicited NA for $VIP6 from 00:00:5e:00:02:3d"
+	if grep -E "VRRPv3, Advertisement|neighbor advertisement, tgt is ($VIP6|$VIP6_LL)" "$cap6" | grep -v "^[0-9:.]* 00:00:5e:00:02:3d "; then
+		fail "$tag: IPv6 adverts or NAs from another MAC (lines above)"
+	fi
+	ok "$tag: IPv6 VMAC takeover and preempt both ways, adverts and NAs from 00:00:5e:00:02:3d, no complaint"
 }
 round6 "$KA_BIN" "$REF_BIN" ka-master-v6
 round6 "$REF_BIN" "$KA_BIN" ref-master-v6
