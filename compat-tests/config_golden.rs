@@ -104,6 +104,7 @@ fn exit_codes_match_keepalived() {
         ("tutorial-no-track", 6),
         ("unicast-pair", 0),
         ("unknown-keyword", 5),
+        ("vmac", 5),
     ];
     let opts = LoadOptions {
         config_id: "golden".into(),

@@ -662,6 +662,7 @@ impl Fixture {
                 } else {
                     0
                 },
+                vmac_up: false,
             })
             .collect()
     }

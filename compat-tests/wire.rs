@@ -13,7 +13,7 @@ use std::fs;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::path::{Path, PathBuf};
 
-use keepalived::model::{Centis, Version};
+use keepalived::model::{Centis, Version, vrrp_mac};
 use keepalived::net::{garp_frame, na_frame};
 use keepalived::vrrp::wire::{
     AdvertAuth, DecodeError, Received, emit_ipv4, parse_ipv4, parse_ipv6, vrrp_checksum_ipv6,
@@ -229,6 +229,88 @@ fn unsolicited_na_frames_match_byte_for_byte() {
         };
         let ours = na_frame(parse_mac(v.get("mac")), v.ip("ip"), router);
         assert_eq!(ours.as_slice(), v.bytes.as_slice(), "{}", v.name);
+    }
+}
+
+/// The Ethernet multicast address of an IP group (RFC 1112 §6.4, RFC 2464 §7).
+fn multicast_mac(group: IpAddr) -> [u8; 6] {
+    match group {
+        IpAddr::V4(g) => {
+            let o = g.octets();
+            [0x01, 0x00, 0x5e, o[1] & 0x7f, o[2], o[3]]
+        }
+        IpAddr::V6(g) => {
+            let o = g.octets();
+            [0x33, 0x33, o[12], o[13], o[14], o[15]]
+        }
+    }
+}
+
+#[test]
+fn vmac_adverts_leave_from_the_virtual_mac_and_decode_both_ways() {
+    // keepalived's adverts from a VMAC (use_vmac), whole Ethernet frames: the source MAC is
+    // the one we create our VMACs with (model::vrrp_mac), the destination the group's, and
+    // the datagram inside is the same as without a VMAC, byte for byte.
+    let v4 = all("vmac-ipv4");
+    assert!(v4.len() >= 2, "advert and priority-0 captures");
+    for v in &v4 {
+        let (eth, dg) = v.bytes.split_at(14);
+        let vrid: u8 = v.num("vrid");
+        assert_eq!(eth[6..12], vrrp_mac(vrid, false), "{}: source MAC", v.name);
+        assert_eq!(eth[6..12], parse_mac(v.get("eth_src")), "{}", v.name);
+        let (src, dst): (Ipv4Addr, Ipv4Addr) = (v.ip("src"), v.ip("dst"));
+        assert_eq!(
+            eth[..6],
+            multicast_mac(IpAddr::V4(dst)),
+            "{}: dest MAC",
+            v.name
+        );
+        assert_eq!(eth[..6], parse_mac(v.get("eth_dst")), "{}", v.name);
+        assert_eq!(eth[12..14], [0x08, 0x00], "{}: ethertype", v.name);
+        let got = parse_ipv4(dg).unwrap_or_else(|e| panic!("{}: {e:?}", v.name));
+        assert_eq!(got.src, IpAddr::V4(src), "{}: src", v.name);
+        assert_eq!(got.dst, IpAddr::V4(dst), "{}: dst", v.name);
+        check_fields(v, &got);
+        let ip_id: u16 = v.num("ip_id");
+        assert_eq!(
+            emit_ipv4(&got.advert, src, dst, got.ttl, ip_id),
+            dg,
+            "{}",
+            v.name
+        );
+    }
+    for v in all("vmac-ipv6") {
+        let (eth, rest) = v.bytes.split_at(14);
+        let (ip6, msg) = rest.split_at(40);
+        let vrid: u8 = v.num("vrid");
+        assert_eq!(eth[6..12], vrrp_mac(vrid, true), "{}: source MAC", v.name);
+        assert_eq!(eth[6..12], parse_mac(v.get("eth_src")), "{}", v.name);
+        let (src, dst): (Ipv6Addr, Ipv6Addr) = (v.ip("src"), v.ip("dst"));
+        assert_eq!(
+            eth[..6],
+            multicast_mac(IpAddr::V6(dst)),
+            "{}: dest MAC",
+            v.name
+        );
+        assert_eq!(eth[..6], parse_mac(v.get("eth_dst")), "{}", v.name);
+        assert_eq!(eth[12..14], [0x86, 0xdd], "{}: ethertype", v.name);
+        assert_eq!(ip6[6], 112, "{}: next header VRRP", v.name);
+        assert_eq!(ip6[7], v.num::<u8>("ttl"), "{}: hop limit", v.name);
+        assert_eq!(
+            Ipv6Addr::from(<[u8; 16]>::try_from(&ip6[8..24]).unwrap()),
+            src
+        );
+        assert_eq!(
+            Ipv6Addr::from(<[u8; 16]>::try_from(&ip6[24..40]).unwrap()),
+            dst
+        );
+        let got = parse_ipv6(msg, src, dst, ip6[7]).unwrap_or_else(|e| panic!("{}: {e:?}", v.name));
+        check_fields(&v, &got);
+        let ours = got.advert.emit_ipv6();
+        let mut masked = msg.to_vec();
+        masked[6..8].fill(0);
+        assert_eq!(ours, masked, "{}: re-encoded message differs", v.name);
+        assert_eq!(vrrp_checksum_ipv6(msg, src, dst), 0, "{}", v.name);
     }
 }
 

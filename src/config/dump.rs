@@ -113,6 +113,7 @@ pub fn dump(config: &Config) -> String {
         line(&mut s, 1, "default_interface", d);
     }
     knobs_global(&mut s, g);
+    vmac_global(&mut s, g);
     for sc in &config.scripts {
         let _ = writeln!(s, "vrrp_script {}", sc.name);
         line(&mut s, 1, "script", &cmd(&sc.command));
@@ -283,6 +284,7 @@ pub fn dump(config: &Config) -> String {
             &i.garp_master_refresh_repeat.to_string(),
         );
         knobs_instance(&mut s, i);
+        vmac_instance(&mut s, i);
     }
     sync_groups(&mut s, config);
     super::dump_routes::dump_static(&mut s, config);
@@ -414,6 +416,66 @@ fn knobs_instance(s: &mut String, i: &Instance) {
     }
     let ttl = i.unicast_ttl.map(|t| t.to_string());
     line(s, 1, "unicast_ttl", opt(&ttl));
+}
+
+/// `vmac_prefix`, `vmac_addr_prefix`, `vrrp_garp_extra_if`: printed only when set.
+fn vmac_global(s: &mut String, g: &Global) {
+    if let Some(p) = &g.vmac_prefix {
+        line(s, 1, "vmac_prefix", p);
+    }
+    if let Some(p) = &g.vmac_addr_prefix {
+        line(s, 1, "vmac_addr_prefix", p);
+    }
+    if let Some(x) = g.vrrp_garp_extra_if {
+        line(s, 1, "vrrp_garp_extra_if", &garp_extra(x));
+    }
+    if g.disable_local_igmp {
+        line(s, 1, "disable_local_igmp", "true");
+    }
+}
+
+/// The VMACs of an instance as derived (names given, VIPs placed): printed only when used.
+fn vmac_instance(s: &mut String, i: &Instance) {
+    let v = &i.vmac;
+    let one = |x: &crate::model::Vmac| {
+        let mac: Vec<String> = x.mac.iter().map(|b| format!("{b:02x}")).collect();
+        format!(
+            "{} on {} mac {}{}",
+            x.ifname,
+            x.parent,
+            mac.join(":"),
+            if x.ipv6 { " ipv6" } else { "" }
+        )
+    };
+    if let Some(own) = &v.own {
+        let how = match (v.name_configured, v.mac_configured, v.mac_uses_vrid) {
+            (false, false, _) => "",
+            (true, false, _) => " (name configured)",
+            (false, true, false) => " (mac configured)",
+            (true, true, false) => " (name and mac configured)",
+            (false, true, true) => " (mac configured, using VRID)",
+            (true, true, true) => " (name and mac configured, using VRID)",
+        };
+        line(s, 1, "use_vmac", &format!("{}{how}", one(own)));
+        line(s, 1, "vmac_xmit_base", &v.xmit_base.to_string());
+    }
+    if v.use_vmac_addr {
+        line(s, 1, "use_vmac_addr", "true");
+    }
+    for x in &v.for_vips {
+        line(s, 1, "vip_vmac", &one(x));
+    }
+    if let Some(x) = v.garp_extra_if {
+        line(s, 1, "garp_extra_if", &garp_extra(x));
+    }
+}
+
+fn garp_extra(x: crate::model::GarpExtraIf) -> String {
+    format!(
+        "{}s{}",
+        x.interval.as_secs(),
+        if x.all { " all" } else { "" }
+    )
 }
 
 fn line(s: &mut String, depth: usize, k: &str, v: &str) {

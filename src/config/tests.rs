@@ -433,7 +433,7 @@ fn lvs_blocks_checked_and_warned_once_per_kind() {
 
 #[test]
 fn parsed_ignored_keywords_are_quiet_but_need_their_arguments() {
-    let (_, l) = inst("strict_mode off\nuse_vmac\naccept\npromote_secondaries");
+    let (_, l) = inst("strict_mode off\naccept\npromote_secondaries");
     assert_eq!(l.test_exit_code(), 0);
     assert!(l.diagnostics.iter().all(|d| d.severity == Severity::Note));
     let (_, l) = inst("mcast_dst_ip");

@@ -30,6 +30,7 @@ mod sync_group;
 mod traps;
 
 mod lvs;
+mod vmac;
 
 /// Validates a statement tree into a model; every finding goes to `rep`.
 pub(crate) fn validate(stmts: &[Stmt], rep: &mut Reporter, opts: &LoadOptions) -> Config {
@@ -48,6 +49,7 @@ pub(crate) fn validate(stmts: &[Stmt], rep: &mut Reporter, opts: &LoadOptions) -
         lvs: lvs::Lvs::default(),
         ifs: Default::default(),
         instance_names: HashSet::new(),
+        vmac_pending: Vec::new(),
     };
     v.top(stmts);
     v.finish()
@@ -75,6 +77,8 @@ struct Validator<'a> {
     instance_spans: HashMap<String, Span>,
     /// Route/rule name tables, automatic rule preferences, `track_group` names (`routes.rs`).
     routes: routes::RouteState,
+    /// VMAC settings resolved once every instance is read (`vmac.rs`).
+    vmac_pending: Vec<vmac::Pending>,
     /// The LVS blocks, checked but not acted on (`lvs.rs`).
     lvs: lvs::Lvs,
     /// `/sys/class/net` facts per interface name, read once per load (1000 instances on one
@@ -141,6 +145,8 @@ struct RawInstance {
     knobs: knobs::RawKnobs,
     /// eVIPs, virtual routes and rules, promote_secondaries, track_src_ip (`routes.rs`).
     routes: routes::RawRoutes,
+    /// `use_vmac` and its companions (`vmac.rs`).
+    vmac: vmac::RawVmac,
 }
 
 impl RawInstance {
@@ -768,6 +774,7 @@ impl Validator<'_> {
                 _ if self.notifyx_global(stmt) => {}
                 _ if self.global_knob(stmt) => {}
                 _ if self.runtime_global(stmt) => {}
+                _ if self.global_vmac(stmt) => {}
                 _ if self.not_supported("global_defs", stmt) => {}
                 _ => self.unknown("global_defs", stmt),
             }
@@ -1293,6 +1300,7 @@ impl Validator<'_> {
             _ if self.instance_routes_keyword(r, st) => {}
             _ if self.notifyx_instance(r, st) => {}
             _ if self.instance_knob(r, st) => {}
+            _ if self.instance_vmac(r, st) => {}
             _ if self.not_supported("vrrp_instance", st) => {
                 r.ignored
                     .push((kw.to_string(), w.get(1).map(|t| t.text.clone())));
@@ -1328,6 +1336,10 @@ impl Validator<'_> {
                 ),
             );
             return;
+        }
+        if item.line.words[1..].iter().any(|t| t.text == "use_vmac") {
+            // The VIP gets a VMAC of its own (`vmac.rs`).
+            r.vmac.vip_use_vmac.push(v.addr);
         }
         r.vips.push(v);
     }
@@ -1601,6 +1613,11 @@ impl Validator<'_> {
         }
         let v6 = r.family_v6().unwrap_or(false);
         let strict = r.strict.unwrap_or(self.strict);
+        let vmac = self.complete_vmac(&r, &span, vrid, v6, strict);
+        if vmac.own.is_some() {
+            // Set on the VMAC anyway; keepalived ignores the keyword then (reported above).
+            r.routes.promote_secondaries = false;
+        }
         let version = if v6 {
             // keepalived keeps an explicit `version 2` on IPv6 unless strict.
             if r.version == Some(Version::V2) && !strict {
@@ -2022,12 +2039,14 @@ impl Validator<'_> {
             implicit_interfaces: rt.implicit_interfaces,
             promote_secondaries: rt.promote_secondaries,
             track_src_ip: rt.track_src_ip,
+            vmac,
         })
     }
 
     /// Whole-configuration checks after every block is read: script security, unused scripts.
     fn finish(mut self) -> Config {
         self.finish_sync_groups();
+        self.finish_vmacs();
         // A FIFO script belongs to its FIFO; without one it is never started.
         for (slot, prefix) in [(0, ""), (1, "vrrp_")] {
             let Some((cmd, span)) = self.fifo_scripts[slot].take() else {

@@ -35,6 +35,8 @@ pub struct InstanceDump<'a> {
     /// Priority of the last advert a BACKUP accepted from the master (0 = none yet), as
     /// keepalived's `master_priority`.
     pub master_priority: u8,
+    /// Its VMAC was made (keepalived's `VRRP_VMAC_UP_BIT`): `is_up` of the data file.
+    pub vmac_up: bool,
 }
 
 /// keepalived's state numbers (`VRRP_STATE_*`), the `state`/`wantstate` of the JSON dump.
@@ -133,6 +135,16 @@ pub fn vip_text(v: &model::VirtualAddr, instance_if: Option<&str>, set: bool) ->
         s.push_str(" set");
     }
     s
+}
+
+/// A VIP on one of the instance's VMACs is shown `dev VMAC@PARENT`, as keepalived's
+/// `format_ipaddress()` shows an address on a macvlan.
+fn on_vmac(v: &model::VirtualAddr, c: &model::Instance) -> model::VirtualAddr {
+    let mut v = v.clone();
+    if let Some(x) = c.vmac.all().find(|x| Some(&x.ifname) == v.dev.as_ref()) {
+        v.dev = Some(format!("{}@{}", x.ifname, x.parent));
+    }
+    v
 }
 
 /// A script as keepalived's `cmd_str()` shows it: every word in single quotes, space separated
@@ -300,8 +312,10 @@ fn json_data(out: &mut String, d: &InstanceDump<'_>, config: &model::Config) {
     o.flag("dont_track_primary", c.dont_track_primary);
     o.flag("skip_check_adv_addr", c.skip_check_adv_addr);
     o.flag("strict_mode", false);
-    o.string("vmac_ifname", "");
-    if let Some(i) = &c.interface {
+    // keepalived's `ifp` is the VMAC when there is one.
+    let vmac = c.vmac.own.as_ref().map(|v| v.ifname.as_str());
+    o.string("vmac_ifname", vmac.unwrap_or(""));
+    if let Some(i) = vmac.or(c.interface.as_deref()) {
         o.string("ifp_ifname", i);
     }
     o.uint("master_priority", d.master_priority);
@@ -351,7 +365,11 @@ fn json_data(out: &mut String, d: &InstanceDump<'_>, config: &model::Config) {
     }
     let iface = c.interface.as_deref();
     let set = e.state() == State::Master;
-    let vips: Vec<String> = c.vips.iter().map(|v| vip_text(v, iface, set)).collect();
+    let vips: Vec<String> = c
+        .vips
+        .iter()
+        .map(|v| vip_text(&on_vmac(v, c), iface, set))
+        .collect();
     o.strings("vips", &vips);
     let evips: Vec<String> = (c.vips_excluded.iter())
         .map(|v| vip_text(v, iface, set))
@@ -429,23 +447,27 @@ pub fn data_block(d: &InstanceDump<'_>) -> String {
     let e = d.engine;
     let c = e.config();
     let mut s = String::new();
-    let mut kv = |k: &str, v: &dyn std::fmt::Display| {
-        let _ = writeln!(s, "   {k} = {v}");
-    };
-    kv(
+    // A macro, not a closure: the VMAC lines below write to `s` between two `kv!`s.
+    macro_rules! kv {
+        ($k:expr, $v:expr $(,)?) => {{
+            let v: &dyn std::fmt::Display = $v;
+            let _ = writeln!(s, "   {} = {}", $k, v);
+        }};
+    }
+    kv!(
         "VRRP Version",
         &match c.version {
             Version::V2 => 2,
             Version::V3 => 3,
         },
     );
-    kv("State", &e.state());
+    kv!("State", &e.state());
     if e.state() == State::Backup {
-        kv("Master priority", &d.master_priority);
+        kv!("Master priority", &d.master_priority);
     }
-    kv("Wantstate", &wantstate(e));
+    kv!("Wantstate", &wantstate(e));
     let local = chrono::DateTime::<chrono::Local>::from(d.last_transition);
-    kv(
+    kv!(
         "Last transition",
         &format!(
             "{} ({})",
@@ -453,46 +475,94 @@ pub fn data_block(d: &InstanceDump<'_>) -> String {
             local.format("%a %b %e %H:%M:%S%.6f %Y")
         ),
     );
-    kv(
-        "Interface",
-        &c.interface.as_deref().unwrap_or("not configured"),
-    );
+    if let Some(own) = &c.vmac.own {
+        let _ = writeln!(
+            s,
+            "   Use VMAC, i/f name {}, is_up = {}, xmit_base = {}",
+            own.ifname, d.vmac_up, c.vmac.xmit_base
+        );
+        if c.vmac.mac_configured {
+            let mac: Vec<String> = own.mac.iter().map(|b| format!("{b:02x}")).collect();
+            let vrid = if c.vmac.mac_uses_vrid {
+                " (using VRID)"
+            } else {
+                ""
+            };
+            let _ = writeln!(s, "     MAC = {}{vrid}", mac.join(":"));
+        }
+    }
+    if c.vmac.use_vmac_addr {
+        let _ = writeln!(s, "   Use VMAC for VIPs on other interfaces");
+    }
+    match &c.vmac.own {
+        Some(own) => kv!(
+            "Interface",
+            &format!(
+                "{}, vmac on {}{}",
+                own.ifname,
+                own.parent,
+                if c.vmac.xmit_base {
+                    ", xmit base i/f"
+                } else {
+                    ""
+                }
+            ),
+        ),
+        None => kv!(
+            "Interface",
+            &c.interface.as_deref().unwrap_or("not configured"),
+        ),
+    }
     // keepalived prints whole seconds here.
-    kv("Gratuitous ARP delay", &(c.garp_master_delay.0 / 100));
-    kv("Gratuitous ARP repeat", &c.garp_master_repeat);
-    kv("Gratuitous ARP refresh", &(c.garp_master_refresh.0 / 100));
-    kv(
+    kv!("Gratuitous ARP delay", &(c.garp_master_delay.0 / 100));
+    kv!("Gratuitous ARP repeat", &c.garp_master_repeat);
+    kv!("Gratuitous ARP refresh", &(c.garp_master_refresh.0 / 100));
+    kv!(
         "Gratuitous ARP refresh repeat",
         &c.garp_master_refresh_repeat,
     );
-    kv(
+    kv!(
         "Gratuitous ARP lower priority delay",
         &(c.garp_lower_prio_delay.0 / 100),
     );
-    kv(
+    kv!(
         "Gratuitous ARP lower priority repeat",
         &c.garp_lower_prio_repeat,
     );
-    kv("Down timer adverts", &c.down_timer_adverts);
-    kv(
+    kv!("Down timer adverts", &c.down_timer_adverts);
+    if let Some(g) = c.vmac.garp_extra_if {
+        kv!(
+            if g.all {
+                "Gratuitous ARP for each secondary i/f"
+            } else {
+                "Gratuitous ARP for each secondary VMAC"
+            },
+            &g.interval.as_secs(),
+        );
+    }
+    kv!(
         "Send advert after receive lower priority advert",
         &!c.lower_prio_no_advert,
     );
-    kv(
+    kv!(
         "Send advert after receive higher priority advert",
         &c.higher_prio_send_advert,
     );
-    kv("Virtual Router ID", &c.vrid);
-    kv("Priority", &e.base_priority());
-    kv("Effective priority", &e.effective_priority());
-    kv("Advert interval", &format!("{} sec", c.advert_int));
-    kv("Preempt", &if c.nopreempt { "disabled" } else { "enabled" });
+    kv!("Virtual Router ID", &c.vrid);
+    kv!("Priority", &e.base_priority());
+    kv!("Effective priority", &e.effective_priority());
+    kv!("Advert interval", &format!("{} sec", c.advert_int));
+    kv!("Preempt", &if c.nopreempt { "disabled" } else { "enabled" });
     let mut s = format!(" VRRP Instance = {}\n{s}", c.name);
     let set = e.state() == State::Master;
     if !c.vips.is_empty() {
         let _ = writeln!(s, "   Virtual IP ({}):", c.vips.len());
         for v in &c.vips {
-            let _ = writeln!(s, "     {}", vip_text(v, c.interface.as_deref(), set));
+            let _ = writeln!(
+                s,
+                "     {}",
+                vip_text(&on_vmac(v, c), c.interface.as_deref(), set)
+            );
         }
     }
     if !c.vips_excluded.is_empty() {
@@ -692,6 +762,7 @@ vrrp_instance VI_2 {
                 last_transition: SystemTime::UNIX_EPOCH
                     + Duration::from_micros(1_700_000_000_250_000),
                 master_priority: 0,
+                vmac_up: false,
             })
             .collect()
     }
@@ -920,5 +991,49 @@ vrrp_instance VI_2 {
             .collect();
         assert_eq!(names, ["keepalived.stats"]);
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn vmac_instances_in_the_json_and_data_dumps() {
+        let conf = "vrrp_instance VI_V {\ninterface eth0\nvirtual_router_id 51\n\
+            use_vmac vmac51 02:00:5e:10:20\nvmac_xmit_base\nuse_vmac_addr\ngarp_extra_if 5\n\
+            virtual_ipaddress {\n198.51.100.50\n198.51.100.51 dev eth1\n}\n}\n";
+        let opts = LoadOptions {
+            config_id: "test".into(),
+            check_interfaces: false,
+            all_config: false,
+        };
+        let c = load_str("k.conf", conf, &opts).config.expect("valid");
+        let e = vrrp::Instance::new(&c.instances[0], &c.scripts);
+        let view = InstanceDump {
+            engine: &e,
+            last_transition: SystemTime::UNIX_EPOCH,
+            master_priority: 0,
+            vmac_up: true,
+        };
+        let text = json(std::slice::from_ref(&view), &c);
+        for part in [
+            r#""vmac_ifname":"vmac51","ifp_ifname":"vmac51","#,
+            r#""vips":["198.51.100.50 dev vmac51@eth0 scope global","198.51.100.51 dev vrrp.51@eth1 scope global"]"#,
+        ] {
+            assert!(text.contains(part), "missing {part} in {text}");
+        }
+        let block = data_block(&view);
+        for line in [
+            "   Use VMAC, i/f name vmac51, is_up = true, xmit_base = true\n",
+            "     MAC = 02:00:5e:10:20:33 (using VRID)\n",
+            "   Use VMAC for VIPs on other interfaces\n",
+            "   Interface = vmac51, vmac on eth0, xmit base i/f\n",
+            "   Gratuitous ARP for each secondary VMAC = 5\n",
+            "     198.51.100.51 dev vrrp.51@eth1 scope global\n",
+        ] {
+            assert!(block.contains(line), "missing {line:?} in\n{block}");
+        }
+        // Without a VMAC nothing of it shows, and ifp_ifname is the interface.
+        let plain = config();
+        let e = engines(&plain);
+        let text = json(&views(&e[1..]), &plain);
+        assert!(text.contains(r#""vmac_ifname":"","ifp_ifname":"eth0","#));
+        assert!(!data_block(&views(&e[1..])[0]).contains("VMAC"));
     }
 }

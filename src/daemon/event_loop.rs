@@ -22,6 +22,7 @@ use tokio::sync::mpsc;
 mod observed;
 mod owned;
 mod sync_groups;
+mod vmacs;
 
 /// What the loop needs besides the configuration.
 pub struct Settings {
@@ -80,6 +81,8 @@ struct Slot {
     facts: super::observe::Facts,
     /// Counts its turns as MASTER: a deletion check answers for one turn only (`owned.rs`).
     master_epoch: u64,
+    /// `garp_extra_if`: when the next extra-interface announcement is due (MASTER only).
+    garp_extra_due: Option<Instant>,
 }
 
 struct Link {
@@ -156,6 +159,10 @@ struct Daemon {
     observe: super::observe::Observers,
     /// Interfaces whose `promote_secondaries` we set (reset at exit).
     promoted: Vec<String>,
+    /// Sysctls changed for VMACs, to be put back.
+    vmac_host: net::vmac::VmacHost,
+    /// The VMACs made or taken over, removed at stop.
+    vmacs: Vec<vmacs::OwnedVmac>,
 }
 
 /// Run until SIGTERM/SIGINT; returns the exit code.
@@ -219,6 +226,8 @@ pub async fn run(config: model::Config, settings: Settings) -> i32 {
         sync: Default::default(),
         observe,
         promoted: Vec::new(),
+        vmac_host: Default::default(),
+        vmacs: Vec::new(),
     };
     if let Err(code) = d.start(config, true).await {
         return code;
@@ -261,7 +270,11 @@ pub async fn run(config: model::Config, settings: Settings) -> i32 {
                     log_address_change(&ev);
                 }
                 match ev {
-                    net::NetEvent::Link(link) => d.handle_link(Instant::now(), link),
+                    net::NetEvent::Link(link) => {
+                        let link = d.fresh_vmac_event(link).await;
+                        d.handle_link(Instant::now(), link.clone());
+                        d.vmac_maybe_deleted(&link).await;
+                    }
                     net::NetEvent::Addr(a) => {
                         d.handle_owned_address(Instant::now(), &a);
                         if a.addr.is_ipv4() {
@@ -315,6 +328,7 @@ pub async fn run(config: model::Config, settings: Settings) -> i32 {
     notify_systemd("STOPPING=1");
     tracing::info!("Stopping");
     d.shutdown_all();
+    d.queue_vmac_teardown(!d.settings.dont_release_vrrp);
     d.runners = None;
     let promoted = std::mem::take(&mut d.promoted);
     drop(d);
@@ -401,8 +415,28 @@ fn notify_systemd(state: &str) {
 }
 
 /// The key keepalived matches instances by across a reload (inventory §4.4): not the name.
-fn instance_key(i: &model::Instance) -> (u8, Option<String>, bool, Option<IpAddr>) {
-    (i.vrid, i.interface.clone(), i.is_unicast(), i.src_ip)
+/// A changed VMAC (name, MAC, xmit_base, VIP VMACs) makes a new instance here.
+type InstanceKey = (
+    u8,
+    Option<String>,
+    bool,
+    Option<IpAddr>,
+    Option<(String, [u8; 6], bool)>,
+    Vec<model::Vmac>,
+);
+
+fn instance_key(i: &model::Instance) -> InstanceKey {
+    (
+        i.vrid,
+        i.interface.clone(),
+        i.is_unicast(),
+        i.src_ip,
+        i.vmac
+            .own
+            .as_ref()
+            .map(|v| (v.ifname.clone(), v.mac, i.vmac.xmit_base)),
+        i.vmac.for_vips.clone(),
+    )
 }
 
 impl Daemon {
@@ -419,6 +453,7 @@ impl Daemon {
         }
         if boot {
             self.static_job(true, true);
+            self.disable_local_igmp();
         }
         let instances = self.config.instances.clone();
         for cfg in &instances {
@@ -535,7 +570,9 @@ impl Daemon {
         boot: bool,
     ) -> Result<(), i32> {
         // A sync-group member also tracks what its group tracks.
-        let merged = vrrp::sync::member_config(cfg, &self.config.sync_groups);
+        let mut merged = vrrp::sync::member_config(cfg, &self.config.sync_groups);
+        // Its VMACs first: its VIPs go on them, and leftovers are removed from them.
+        let vmac_ok = self.setup_vmacs(&mut merged).await;
         let cfg = &merged;
         let Some(ifname) = cfg.interface.clone() else {
             tracing::error!(
@@ -552,8 +589,17 @@ impl Daemon {
             let vips = self.vip_targets(cfg).await;
             self.remove_leftover_vips(cfg, &vips).await;
         }
-        let (index, up, src, socket6) = if v6 {
-            match self.open_ipv6(cfg, &ifname).await {
+        // With use_vmac the sockets are on the VMAC (vmacs.rs); the source stays the parent's.
+        let sock_if = vmacs::socket_ifname(cfg).unwrap_or(&ifname).to_owned();
+        let parent_up = match self.known_link(&ifname).await {
+            Ok(l) => l.up,
+            Err(e) => {
+                tracing::error!("({}) {e}", cfg.name);
+                return Err(2);
+            }
+        };
+        let (index, _, src, socket6) = if v6 {
+            match self.open_ipv6(cfg, &sock_if).await {
                 Ok(x) => x,
                 Err(e) => {
                     tracing::error!("({}) {e}", cfg.name);
@@ -565,13 +611,14 @@ impl Daemon {
                 IpAddr::V4(g) => g,
                 IpAddr::V6(_) => Ipv4Addr::new(224, 0, 0, 18),
             };
-            let (index, up, primary) = match self.link(&ifname, group, !cfg.is_unicast()).await {
+            let (index, up, _) = match self.link(&sock_if, group, !cfg.is_unicast()).await {
                 Ok(l) => (l.index, l.up, l.primary_v4),
                 Err(e) => {
                     tracing::error!("({}) {e}", cfg.name);
                     return Err(2);
                 }
             };
+            let primary = self.links.get(&ifname).and_then(|l| l.primary_v4);
             let src = match cfg.src_ip {
                 Some(IpAddr::V4(a)) => Some(a),
                 _ => primary,
@@ -610,6 +657,7 @@ impl Daemon {
         if boot && !self.config.global.vrrp_startup_delay.is_zero() {
             engine.set_startup_delay(now + self.config.global.vrrp_startup_delay);
         }
+        let up = vmac_ok && self.own_link_up(cfg, parent_up);
         engine.handle_startup(now, src, up);
         self.slots.push(Slot {
             cfg: cfg.clone(),
@@ -623,6 +671,7 @@ impl Daemon {
             socket6,
             facts: Default::default(),
             master_epoch: 0,
+            garp_extra_due: None,
         });
         Ok(())
     }
@@ -896,11 +945,18 @@ impl Daemon {
             name,
             if up { "up" } else { "down" }
         );
-        let te = TrackEvent::Interface {
+        let ev = net::LinkEvent {
             name: name.to_owned(),
+            index: self.links.get(name).map_or(0, |l| l.index),
             up,
         };
-        for s in &mut self.slots {
+        // A VMAC instance sees its parent and its VMAC as one interface (vmacs.rs).
+        let events: Vec<TrackEvent> = self
+            .slots
+            .iter()
+            .map(|s| self.link_event_for(s, &ev))
+            .collect();
+        for (s, te) in self.slots.iter_mut().zip(events) {
             s.engine.handle_track(now, &te);
         }
     }
@@ -932,7 +988,7 @@ impl Daemon {
         for s in self
             .slots
             .iter_mut()
-            .filter(|s| !s.v6 && s.ifindex == ev.index && s.cfg.src_ip.is_none())
+            .filter(|s| !s.v6 && s.cfg.interface.as_ref() == Some(&name) && s.cfg.src_ip.is_none())
         {
             s.src = i.primary_v4.map(IpAddr::V4);
             s.engine.handle_source_address(now, s.src);
@@ -1068,10 +1124,14 @@ impl Daemon {
             let actions: Vec<Action> =
                 std::iter::from_fn(|| self.slots[i].engine.poll_action()).collect();
             let states = notify_events::states_before(&actions, self.slots[i].engine.state());
+            let mut advert_sent = false;
             for (action, state_then) in actions.into_iter().zip(states) {
                 let slot = &mut self.slots[i];
                 match action {
-                    Action::SendAdvert(adv) => send_advert(slot, &self.links, &adv),
+                    Action::SendAdvert(adv) => {
+                        send_advert(slot, &self.links, &adv);
+                        advert_sent = true;
+                    }
                     Action::AddVips | Action::RemoveVips => {
                         let vips = vip_pairs(&slot.cfg, slot.ifindex, &self.links);
                         let instance = slot.cfg.name.clone();
@@ -1138,6 +1198,12 @@ impl Daemon {
                         }
                         slot.last_transition = SystemTime::now();
                         slot.facts.transition(from, to, &reason);
+                        slot.garp_extra_due = slot
+                            .cfg
+                            .vmac
+                            .garp_extra_if
+                            .filter(|_| to == State::Master)
+                            .map(|g| Instant::now() + g.interval);
                         log_transition(&slot.cfg.name, from, to, &reason);
                         let scripts = &slot.cfg.notify;
                         if let Some(state) =
@@ -1170,6 +1236,9 @@ impl Daemon {
                         });
                     }
                 }
+            }
+            if advert_sent {
+                self.garp_extra_if(i, Instant::now());
             }
             // Notifies after the address and ARP work queued above: scripts see the VIPs.
             let now = Instant::now();
@@ -1248,6 +1317,7 @@ impl Daemon {
             notify_systemd("READY=1");
             return;
         }
+        self.check_local_igmp_reload(&new.global);
         // keepalived closes and reopens its notify FIFOs on reload; mails use the new globals.
         let _ = self.io_tx.send(Job::Reload {
             global: Box::new(new.global.clone()),
@@ -1301,10 +1371,12 @@ impl Daemon {
         }
         for mut s in removed {
             tracing::info!("({}) removed by reload", s.cfg.name);
+            let name = s.cfg.name.clone();
             s.engine.handle_delete(now);
             self.slots = vec![s];
             self.drain_actions();
             self.slots.clear();
+            self.remove_vmacs_of(&name).await;
         }
         self.slots = kept;
         let scripts_changed = self.config.scripts != new.scripts;
@@ -1375,6 +1447,12 @@ impl Daemon {
                 engine: &s.engine,
                 last_transition: s.last_transition,
                 master_priority: s.master_priority,
+                vmac_up: s
+                    .cfg
+                    .vmac
+                    .own
+                    .as_ref()
+                    .is_some_and(|v| self.vmacs.iter().any(|o| o.name == v.ifname)),
             })
             .collect()
     }
@@ -1441,7 +1519,8 @@ fn send_advert(slot: &mut Slot, links: &HashMap<String, Link>, adv: &wire::Adver
         send_advert6(slot, adv);
         return;
     }
-    let Some(link) = slot.cfg.interface.as_ref().and_then(|n| links.get(n)) else {
+    // The VMAC's socket with use_vmac (vmacs.rs), else the interface's.
+    let Some(link) = vmacs::socket_ifname(&slot.cfg).and_then(|n| links.get(n)) else {
         return;
     };
     let (Some(sock), Some(IpAddr::V4(src))) = (&link.socket, slot.src) else {

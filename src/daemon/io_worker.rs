@@ -80,6 +80,15 @@ pub enum Job {
         notification: notify::GroupNotification,
         smtp: bool,
     },
+    /// Answer once every job queued before this one is done (a reload deletes a dropped
+    /// instance's VMACs only after its VIPs are off them).
+    Barrier(tokio::sync::oneshot::Sender<()>),
+    /// At stop: delete the VMACs (`(instance, name, index)`), then put back the sysctls
+    /// changed for them.
+    VmacTeardown {
+        vmacs: Vec<(String, String, u32)>,
+        restores: Vec<net::vmac::Restore>,
+    },
     /// A reload took effect: reopen the notify FIFOs (restarting their scripts) and use the new
     /// global section for mails. Jobs queued before it still use the old ones.
     Reload {
@@ -376,6 +385,38 @@ pub async fn run(mut ctx: Context, mut rx: mpsc::UnboundedReceiver<Job>) {
                 notifier.notify_group(&scripts, &notification);
                 if smtp {
                     notify::spawn_group_smtp_alert(&ctx.global, &ctx.local_name, &notification);
+                }
+            }
+            Job::Barrier(done) => {
+                let _ = done.send(());
+            }
+            Job::VmacTeardown { vmacs, restores } => {
+                for (instance, name, index) in vmacs {
+                    match net::vmac::delete(&ctx.netlink, index).await {
+                        Ok(()) => {
+                            tracing::info!("({instance}) Success removing VMAC interface {name}")
+                        }
+                        Err(e) => {
+                            tracing::info!("({instance}) Error removing VMAC interface {name}: {e}")
+                        }
+                    }
+                }
+                for r in &restores {
+                    let done = net::vmac::restore(&ctx.netlink, r).await;
+                    match (r, done) {
+                        (net::vmac::Restore::Sysctl { path, value, .. }, Ok(true)) => {
+                            // Only all/default are worth keepalived's NOTICE.
+                            let key = path.strip_prefix("/proc/sys/").unwrap_or(path);
+                            let key = key.to_string_lossy().replace('/', ".");
+                            if key.contains(".all.") || key.contains(".default.") {
+                                tracing::info!("NOTICE: resetting sysctl {key} to {value}");
+                            }
+                        }
+                        (net::vmac::Restore::Devconf { name, .. }, Err(e)) => {
+                            tracing::info!("Unable to reset parameters for {name}: {e}");
+                        }
+                        _ => {}
+                    }
                 }
             }
             Job::Reload {

@@ -5,11 +5,13 @@ mod route;
 mod sync_group;
 mod track;
 mod types;
+mod vmac;
 
 pub use route::*;
 pub use sync_group::*;
 pub use track::*;
 pub use types::*;
+pub use vmac::*;
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::time::Duration;
@@ -155,6 +157,17 @@ pub struct Global {
     pub vrrp_vip_lifetime: Option<u32>,
     /// `default_interface IF` (default `eth0`): where `static_ipaddress` lines without `dev` go.
     pub default_interface: Option<String>,
+    /// `vmac_prefix` (default `vrrp`): the names of instances' own VMACs, `<prefix>.<VRID>`.
+    pub vmac_prefix: Option<String>,
+    /// `vmac_addr_prefix` (default `vmac_prefix`): the names of VMACs made for VIPs on other
+    /// interfaces.
+    pub vmac_addr_prefix: Option<String>,
+    /// `vrrp_garp_extra_if [all] SECS`: every instance's `garp_extra_if` unless it sets one.
+    pub vrrp_garp_extra_if: Option<GarpExtraIf>,
+    /// `disable_local_igmp`: `net.ipv4.igmp_link_local_mcast_reports` is 0 while the daemon
+    /// runs (no IGMP reports for 224.0.0.18, which a VMAC would send with the virtual MAC);
+    /// read at start only.
+    pub disable_local_igmp: bool,
 }
 
 impl Default for Global {
@@ -201,6 +214,10 @@ impl Default for Global {
             vrrp_owner_ignore_adverts: false,
             v3_checksum_as_v2: false,
             default_interface: None,
+            vmac_prefix: None,
+            vmac_addr_prefix: None,
+            vrrp_garp_extra_if: None,
+            disable_local_igmp: false,
         }
     }
 }
@@ -375,6 +392,8 @@ pub struct Instance {
     /// `v3_checksum_as_v2` (keepalived 2.2.8+; else the global): VRRPv3 over IPv4 sends its
     /// checksum without the pseudo-header and accepts any received checksum.
     pub v3_checksum_as_v2: bool,
+    /// `use_vmac`, `vmac_xmit_base`, `use_vmac_addr`, `garp_extra_if` (inventory §8.10).
+    pub vmac: InstanceVmac,
 }
 
 impl Instance {
@@ -414,7 +433,8 @@ pub struct VirtualAddr {
     pub prefix_len: u8,
     /// `brd B` (already resolved for `+`/`-`).
     pub brd: Option<Ipv4Addr>,
-    /// `dev IF`; `None` = the instance interface.
+    /// The interface it goes on: `dev IF`, or the VMAC it was put on (`use_vmac`,
+    /// `use_vmac_addr`); `None` = the instance interface.
     pub dev: Option<String>,
     /// `scope S` as the numeric rtnetlink scope (global = 0, site = 200, link = 253, host = 254, nowhere = 255).
     pub scope: u8,

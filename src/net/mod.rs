@@ -18,6 +18,7 @@
 //! | [`monitor_routes`] | `RTNLGRP_IPV4_ROUTE`, `RTNLGRP_IPV6_ROUTE`, `RTNLGRP_IPV4_RULE`, `RTNLGRP_IPV6_RULE` |
 //! | [`set_promote_secondaries`] | `/proc/sys/net/ipv4/conf/IF/promote_secondaries` |
 //! | [`GarpSender`], [`garp_frame`], [`na_frame`] | `AF_PACKET` raw frames (gratuitous ARP, unsolicited NA) |
+//! | [`vmac`] | rtnetlink `RTM_NEWLINK` / `RTM_DELLINK` (macvlan, devconf, addr_gen_mode), `/proc/sys/net` |
 //!
 //! Functions that touch netlink or create async sockets must run inside a tokio runtime (they
 //! spawn the netlink connection or register with the reactor).
@@ -28,6 +29,7 @@ mod iproute;
 mod link;
 mod socket;
 mod socket6;
+pub mod vmac;
 
 #[cfg(test)]
 mod knob_tests;

@@ -565,7 +565,8 @@ impl Validator<'_> {
                         self.error(&g.span, format!("track_group {} not found", g.text));
                     }
                 }
-                "use_vmac" if !static_addr => self.options_not_acted_on("use_vmac", &str.span),
+                // A VIP's own VMAC: acted on by the `virtual_ipaddress` caller (`vmac.rs`).
+                "use_vmac" if !static_addr => {}
                 other => {
                     let msg =
                         format!("Unknown configuration entry '{other}' for ip address - ignoring");
@@ -1991,6 +1992,10 @@ impl Validator<'_> {
                 let body = self.value_block(st);
                 for item in body {
                     if let Some(a) = self.ip_address_line(item, false) {
+                        if let Some(t) = item.line.words[1..].iter().find(|t| t.text == "use_vmac")
+                        {
+                            self.options_not_acted_on("use_vmac", &t.span);
+                        }
                         r.routes.vips_excluded.push(a);
                     }
                 }

@@ -67,6 +67,7 @@ pub(crate) fn cfg(prio: u8) -> model::Instance {
         implicit_interfaces: Vec::new(),
         promote_secondaries: false,
         track_src_ip: false,
+        vmac: Default::default(),
     }
 }
 
