@@ -18,6 +18,7 @@ use super::tree::Stmt;
 mod knobs;
 mod notifyx;
 mod script_security;
+mod strict;
 
 use crate::model::{
     Auth, Centis, Config, InitialState, Instance, NotifyFifo, NotifyScripts, ScriptCommand,
@@ -84,6 +85,8 @@ struct RawInstance {
     auth_ah: bool,
     /// `strict_mode`, else `vrrp_strict`.
     strict: Option<bool>,
+    /// The last of `accept` / `no_accept`.
+    accept: Option<bool>,
     /// Parsed-but-ignored keywords and their first argument: strict-mode checks read them.
     ignored: Vec<(String, Option<String>)>,
     vips: Vec<VirtualAddr>,
@@ -298,17 +301,10 @@ impl Validator<'_> {
                         "Specifying lvs_sync_daemon_interface against a vrrp is deprecated. Please use global lvs_sync_daemon",
                     );
                 }
-                let msg = if matches!(k.name, "vrrp_strict" | "strict_mode") {
-                    format!(
-                        "`{}`: keepalived-rs applies its configuration checks and advert-policy defaults (lower_prio_no_advert, no lower-priority GARPs, 3 down-timer adverts), not its firewall rules",
-                        k.name
-                    )
-                } else {
-                    format!(
-                        "`{}` is recognised but not acted on by keepalived-rs",
-                        k.name
-                    )
-                };
+                let msg = format!(
+                    "`{}` is recognised but not acted on by keepalived-rs",
+                    k.name
+                );
                 self.note_once(block, k.name, &stmt.line.span, msg);
                 true
             }
@@ -622,11 +618,9 @@ impl Validator<'_> {
                     self.dynamic_interfaces = true;
                     self.not_supported("global_defs", stmt);
                 }
-                "vrrp_strict" => {
-                    if let Some(b) = self.boolean(stmt, "vrrp_strict") {
-                        self.strict = b;
-                    }
-                    self.not_supported("global_defs", stmt);
+                "vrrp_strict" | "vrrp_iptables" | "vrrp_ipsets" | "nftables"
+                | "nftables_priority" | "nftables_ifindex" | "nftables_counters" => {
+                    self.firewall_global(stmt)
                 }
                 "vrrp_version" => {
                     let Some(t) = self.arg(stmt, 1) else { continue };
@@ -1210,12 +1204,9 @@ impl Validator<'_> {
                 r.garp_master_refresh_repeat = self.repeat(st, kw).or(r.garp_master_refresh_repeat)
             }
             "dont_track_primary" => r.dont_track_primary = true,
-            "strict_mode" => {
-                if let Some(b) = self.boolean(st, "strict_mode") {
-                    r.strict = Some(b);
-                }
-                self.not_supported("vrrp_instance", st);
-            }
+            "strict_mode" => self.strict_mode(r, st),
+            "accept" => r.accept = Some(true),
+            "no_accept" => r.accept = Some(false),
             "virtual_routes" | "virtual_rules" => {
                 // Not acted on yet, but keepalived's per-item complaints decide `-t`.
                 for item in st.block.as_deref().unwrap_or(&[]) {
@@ -1861,6 +1852,7 @@ impl Validator<'_> {
             );
             preempt_delay = 0;
         }
+        let mut accept = None;
         if strict {
             let nonzero = |v: Option<Option<String>>| {
                 v.is_some_and(|a| {
@@ -1881,6 +1873,8 @@ impl Validator<'_> {
                     ),
                 );
             }
+            // keepalived checks accept mode here, between the two groups of strict messages.
+            accept = Some(self.accept_mode(&span, &name, r.accept, priority, strict, version));
             if nonzero(ignored("garp_lower_prio_repeat")) {
                 self.error(
                     &span,
@@ -1902,10 +1896,9 @@ impl Validator<'_> {
             if ignored("higher_prio_send_advert").is_some_and(|v| !is_false(&v)) {
                 self.error(&span, format!("({name}) strict mode requires higher_prio_send_advert to be clear. resetting"));
             }
-            if ignored("accept").is_some() && priority != 255 && version == Version::V2 {
-                self.error(&span, format!("({name}) warning - accept mode for VRRP version 2 does not comply with RFC3768 - resetting"));
-            }
         }
+        let accept = accept
+            .unwrap_or_else(|| self.accept_mode(&span, &name, r.accept, priority, strict, version));
         if preempt_delay > 0 && nopreempt {
             self.error(
                 &span,
@@ -2142,6 +2135,8 @@ impl Validator<'_> {
             check_unicast_src: k.check_unicast_src,
             unicast_ttl: k.unicast_ttl,
             v3_checksum_as_v2: k.v3_checksum_as_v2,
+            strict,
+            accept,
         })
     }
 
@@ -2208,6 +2203,7 @@ impl Validator<'_> {
         self.drop_untracked();
         self.narrow_weight_notes();
         self.reduce_if_delays();
+        self.finish_firewall();
         self.config
     }
 }

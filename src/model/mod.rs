@@ -1,10 +1,12 @@
 //! The validated configuration: plain typed data with keepalived's defaults already applied.
 //! No behaviour and no text: spans stop in `config`, and every module downstream reads only this.
 
+mod firewall;
 mod sync_group;
 mod track;
 mod types;
 
+pub use firewall::*;
 pub use sync_group::*;
 pub use track::*;
 pub use types::*;
@@ -129,6 +131,11 @@ pub struct Global {
     /// `umask MASK` (number, or `IWGRP|IWOTH`-style bit names): the daemon's umask, inherited
     /// by every script; `-u` on the command line wins. `None` = keepalived's default, 0177.
     pub umask: Option<u32>,
+    /// `vrrp_strict` (any value turns it on, as in keepalived 2.2.7): the default of every
+    /// instance's `strict_mode`.
+    pub vrrp_strict: bool,
+    /// The nftables keywords (inventory §2.6).
+    pub firewall: Firewall,
 }
 
 impl Default for Global {
@@ -170,6 +177,8 @@ impl Default for Global {
             vrrp_startup_delay: Duration::ZERO,
             vrrp_owner_ignore_adverts: false,
             v3_checksum_as_v2: false,
+            vrrp_strict: false,
+            firewall: Firewall::default(),
         }
     }
 }
@@ -325,6 +334,11 @@ pub struct Instance {
     /// `v3_checksum_as_v2` (keepalived 2.2.8+; else the global): VRRPv3 over IPv4 sends its
     /// checksum without the pseudo-header and accepts any received checksum.
     pub v3_checksum_as_v2: bool,
+    /// `strict_mode`, else `vrrp_strict` (inventory §4.5).
+    pub strict: bool,
+    /// Accept mode (`accept` / `no_accept`): default on, but off in strict mode for non-owners,
+    /// and forced off for VRRPv2 in strict mode (RFC 3768 has no accept mode).
+    pub accept: bool,
 }
 
 impl Instance {
@@ -336,6 +350,12 @@ impl Instance {
     /// True for the address owner (priority 255, inventory §8.8).
     pub fn is_owner(&self) -> bool {
         self.priority == 255
+    }
+
+    /// True when, while MASTER, keepalived drops traffic to and from the VIPs with its
+    /// nftables rules: no accept mode and not the address owner (`vrrp_handle_accept_mode()`).
+    pub fn drops_vip_traffic(&self) -> bool {
+        !self.accept && !self.is_owner()
     }
 }
 

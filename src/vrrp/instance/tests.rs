@@ -60,6 +60,8 @@ pub(crate) fn cfg(prio: u8) -> model::Instance {
         check_unicast_src: false,
         unicast_ttl: None,
         v3_checksum_as_v2: false,
+        strict: false,
+        accept: true,
     }
 }
 
