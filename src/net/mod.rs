@@ -15,6 +15,7 @@
 //! | [`interface`] | rtnetlink `RTM_GETLINK` + address dump |
 //! | [`monitor`] | rtnetlink multicast groups `RTNLGRP_LINK`, `RTNLGRP_IPV4_IFADDR`, `RTNLGRP_IPV6_IFADDR` |
 //! | [`GarpSender`], [`garp_frame`], [`na_frame`] | `AF_PACKET` raw frames (gratuitous ARP, unsolicited NA) |
+//! | [`nftables::Firewall`] | nf_tables netlink batches (`NETLINK_NETFILTER`): the VIP drop rules of `no_accept` |
 //!
 //! Functions that touch netlink or create async sockets must run inside a tokio runtime (they
 //! spawn the netlink connection or register with the reactor).
@@ -22,6 +23,7 @@
 mod addr;
 mod garp;
 mod link;
+pub mod nftables;
 mod socket;
 mod socket6;
 
