@@ -296,7 +296,7 @@ fn json_data(out: &mut String, d: &InstanceDump<'_>, config: &model::Config) {
     o.string("iname", &c.name);
     o.flag("dont_track_primary", c.dont_track_primary);
     o.flag("skip_check_adv_addr", c.skip_check_adv_addr);
-    o.flag("strict_mode", false);
+    o.flag("strict_mode", c.strict);
     o.string("vmac_ifname", "");
     if let Some(i) = &c.interface {
         o.string("ifp_ifname", i);
@@ -318,8 +318,7 @@ fn json_data(out: &mut String, d: &InstanceDump<'_>, config: &model::Config) {
     o.raw("promote_secondaries", false);
     o.raw("adver_int", centis_g(c.advert_int));
     o.raw("master_adver_int", centis_g(e.master_adver_int()));
-    // Accept mode: keepalived's default outside strict mode.
-    o.flag("accept", true);
+    o.flag("accept", c.accept);
     o.raw("nopreempt", c.nopreempt);
     o.uint("preempt_delay", c.preempt_delay.as_secs());
     o.uint("state", state_number(e.state()));
@@ -438,9 +437,18 @@ pub fn data_block(d: &InstanceDump<'_>) -> String {
             local.format("%a %b %e %H:%M:%S%.6f %Y")
         ),
     );
+    // keepalived's line after the interface has no ` = `: it rides on the value.
+    let strict = if c.strict {
+        "\n   Enforcing strict VRRP compliance"
+    } else {
+        ""
+    };
     kv(
         "Interface",
-        &c.interface.as_deref().unwrap_or("not configured"),
+        &format!(
+            "{}{strict}",
+            c.interface.as_deref().unwrap_or("not configured")
+        ),
     );
     // keepalived prints whole seconds here.
     kv("Gratuitous ARP delay", &(c.garp_master_delay.0 / 100));
@@ -471,6 +479,7 @@ pub fn data_block(d: &InstanceDump<'_>) -> String {
     kv("Priority", &e.base_priority());
     kv("Effective priority", &e.effective_priority());
     kv("Advert interval", &format!("{} sec", c.advert_int));
+    kv("Accept", &if c.accept { "enabled" } else { "disabled" });
     kv("Preempt", &if c.nopreempt { "disabled" } else { "enabled" });
     let mut s = format!(" VRRP Instance = {}\n{s}", c.name);
     if !c.vips.is_empty() {
@@ -780,6 +789,33 @@ vrrp_instance VI_2 {
             r#""script_master_rx_lower_pri":"'\/l.sh' 'x'","vips""#
         );
         assert!(text.contains(want), "{text}");
+    }
+
+    #[test]
+    fn strict_and_accept_modes_are_dumped_as_keepalived_does() {
+        let mut c = config();
+        let e = engines(&c);
+        let text = data_file(&views(&e), &c);
+        assert!(text.contains("   Accept = enabled\n"), "{text}");
+        assert!(!text.contains("Enforcing strict"), "{text}");
+        assert!(json(&views(&e), &c).contains(r#""strict_mode":0,"#));
+        // vrrp_strict: the line after the interface, accept off, JSON 1/0.
+        for i in &mut c.instances {
+            i.strict = true;
+            i.accept = false;
+        }
+        let e = engines(&c);
+        let text = data_file(&views(&e), &c);
+        assert!(
+            text.contains("   Interface = eth0\n   Enforcing strict VRRP compliance\n"),
+            "{text}"
+        );
+        assert!(text.contains("   Accept = disabled\n"), "{text}");
+        let j = json(&views(&e), &c);
+        assert!(
+            j.contains(r#""strict_mode":1,"#) && j.contains(r#""accept":0,"#),
+            "{j}"
+        );
     }
 
     #[test]

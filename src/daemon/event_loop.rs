@@ -19,6 +19,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 use tokio::sync::mpsc;
 
+mod firewall;
 mod observed;
 mod sync_groups;
 
@@ -1006,12 +1007,18 @@ impl Daemon {
                     Action::AddVips | Action::RemoveVips => {
                         let vips = vip_pairs(&slot.cfg, slot.ifindex, &self.links);
                         let instance = slot.cfg.name.clone();
-                        let job = if matches!(action, Action::AddVips) {
-                            Job::AddVips { instance, vips }
+                        let fw = &self.config.global.firewall;
+                        if matches!(action, Action::AddVips) {
+                            if let Some(j) = firewall::job(&slot.cfg, fw, &self.links, &vips) {
+                                let _ = self.io_tx.send(j);
+                            }
+                            let _ = self.io_tx.send(Job::AddVips { instance, vips });
                         } else {
-                            Job::RemoveVips { instance, vips }
-                        };
-                        let _ = self.io_tx.send(job);
+                            let _ = self.io_tx.send(Job::RemoveVips { instance, vips });
+                            if let Some(j) = firewall::job(&slot.cfg, fw, &self.links, &[]) {
+                                let _ = self.io_tx.send(j);
+                            }
+                        }
                     }
                     Action::UpdateVips { removed, added } => {
                         let instance = slot.cfg.name.clone();
@@ -1027,6 +1034,13 @@ impl Daemon {
                                 instance: instance.clone(),
                                 vips: pairs(&removed),
                             });
+                        }
+                        // The drop sets follow the new list: removed VIPs are gone already,
+                        // added ones are dropped before they appear.
+                        let all = vip_pairs(&slot.cfg, slot.ifindex, &self.links);
+                        let fw = &self.config.global.firewall;
+                        if let Some(j) = firewall::job(&slot.cfg, fw, &self.links, &all) {
+                            let _ = self.io_tx.send(j);
                         }
                         if !added.is_empty() {
                             let _ = self.io_tx.send(Job::AddVips {
@@ -1186,6 +1200,15 @@ impl Daemon {
                         &new.sync_groups,
                     );
                     states_before_reload.push((c.name.clone(), s.engine.state()));
+                    if s.engine.state() == State::Master {
+                        let vips = vip_pairs(&c, s.ifindex, &self.links);
+                        let fw = &new.global.firewall;
+                        if let Some(j) =
+                            firewall::accept_changed(&s.cfg, &c, fw, &self.links, &vips)
+                        {
+                            let _ = self.io_tx.send(j);
+                        }
+                    }
                     s.engine.handle_reload(now, &c, &new.scripts);
                     for ev in self.trackers.current() {
                         s.engine.handle_track(now, ev);
