@@ -14,6 +14,8 @@
 #   accept: the same pair with `accept` (VI_4 as VRRPv3, since strict VRRPv2 has no accept
 #     mode): no table anywhere and the client gets the page from the MASTER, then from the
 #     other node after a failover.
+#   reload: that MASTER reloads a config without accept: its VIPs are dropped (it stays
+#     MASTER); reloading accept mode back lets the client in again.
 # Only the namespaces' own rulesets are listed or changed; the root namespace is never touched.
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -31,12 +33,16 @@ lab_host client 100
 web_start n1
 web_start n2
 
-# conf PRIO ACCEPT -- the pair's config; ACCEPT=1 gives every instance accept mode.
+# conf PRIO ACCEPT -- the pair's config; ACCEPT=1 gives every instance accept mode,
+# ACCEPT=v3 only makes VI_4 VRRPv3 (as with ACCEPT=1, so that a reload between the two
+# changes nothing but accept mode).
 conf() {
 	local prio=$1 accept=$2 v4extra="" extra=""
 	if [ "$accept" = 1 ]; then
 		v4extra=$'    version 3\n    accept'
 		extra="    accept"
+	elif [ "$accept" = v3 ]; then
+		v4extra="    version 3"
 	fi
 	cat <<-EOF
 		global_defs {
@@ -71,6 +77,7 @@ conf 150 0 >"$LAB_DIR/n1/strict.conf"
 conf 100 0 >"$LAB_DIR/n2/strict.conf"
 conf 150 1 >"$LAB_DIR/n1/accept.conf"
 conf 100 1 >"$LAB_DIR/n2/accept.conf"
+conf 100 v3 >"$LAB_DIR/n2/strict3.conf"
 
 # tables NAME -- NAME's keepalived tables as nft lists them, ip then ip6 (so that creation
 # order does not matter), without handles and counter values; empty when there are none.
@@ -186,6 +193,20 @@ ka_signal n1 TERM
 ka_wait_exit n1 10 || fail "accept: n1 did not stop"
 wait_until 15 has_all n2 || fail "accept: n2 did not take the VIPs"
 client_expect "served by n2" 5 "accept failover"
+
+say "reload of the MASTER n2: accept mode off, then on again"
+cp "$LAB_DIR/n2/strict3.conf" "$LAB_DIR/n2/accept.conf"
+ka_signal n2 HUP
+wait_until 10 both_tables n2 || fail "reload: no drop rules on n2 after SIGHUP: $(tables n2)"
+has_all n2 || fail "reload: n2 lost the VIPs"
+client_blocked "reload to no accept"
+conf 100 1 >"$LAB_DIR/n2/accept.conf"
+ka_signal n2 HUP
+no_vips_dropped() { ! [[ $(tables n2) == *"$VIP"* || $(tables n2) == *"$VIP6"* ]]; }
+wait_until 10 no_vips_dropped || fail "reload: n2 still drops the VIPs: $(tables n2)"
+client_expect "served by n2" 5 "reload to accept"
 ka_signal n2 TERM
 ka_wait_exit n2 10 || fail "accept: n2 did not stop"
+ruleset_empty n2 || fail "reload: n2 left tables: $(node_exec n2 nft list ruleset)"
+ok "reload: no table left after SIGTERM"
 say "strict: all checks passed"

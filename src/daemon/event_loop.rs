@@ -1203,9 +1203,7 @@ impl Daemon {
                     if s.engine.state() == State::Master {
                         let vips = vip_pairs(&c, s.ifindex, &self.links);
                         let fw = &new.global.firewall;
-                        if let Some(j) =
-                            firewall::accept_changed(&s.cfg, &c, fw, &self.links, &vips)
-                        {
+                        for j in firewall::reloaded(&s.cfg, &c, fw, &self.links, &vips) {
                             let _ = self.io_tx.send(j);
                         }
                     }
