@@ -3,8 +3,9 @@
 # namespace under strace and write every nf_tables netlink batch it sends to $OUT/NAME.strace,
 # then turn them into NAME-N.hex with extract.py. Root, strace and nft only; used once to
 # produce the vectors in this directory, never by the test suite (the .hex files are the test).
-# The namespace holds a veth pair (eth0 <-> peer0; the veth peer is created first, so eth0 is ifindex 3) with 198.51.100.1/24 and
-# 2001:db8::1/64. keepalived becomes master after ~3 s, is stopped with SIGTERM after 6 s.
+# The namespace holds a veth pair eth0 <-> peer0 (the peer is created first, so eth0 is
+# ifindex 3) with 198.51.100.1/24 and 2001:db8::1/64. keepalived becomes master after ~3 s
+# and is stopped with SIGTERM after 6 s.
 # With `leftover`, a first keepalived is killed with SIGKILL while master, so that the captured
 # run finds its tables and deletes them.
 set -u
@@ -31,7 +32,6 @@ x ip link set peer0 up
 x ip addr add 198.51.100.1/24 dev eth0
 x ip addr add 2001:db8::1/64 dev eth0 nodad
 sleep 1
-ka() { /usr/sbin/keepalived -n -l -D --vrrp -f "$conf" -p "$d/p" -r "$d/r" -c "$d/c"; }
 if [ "$leftover" = leftover ]; then
 	x timeout 20 /usr/sbin/keepalived -n -l -D --vrrp -f "$conf" -p "$d/p" -r "$d/r" -c "$d/c" >/dev/null 2>&1 &
 	sleep 5
