@@ -83,6 +83,7 @@ fn golden_configs() {
 fn exit_codes_match_keepalived() {
     let expected = [
         ("bad-priority", 5),
+        ("firewall-keywords", 5),
         ("brace-edge-cases", 5),
         ("include-relative", 5),
         ("include-variants", 6),

@@ -219,3 +219,12 @@ fn routes() {
 fn vmac() {
     run_lab("vmac");
 }
+
+/// `vrrp_strict`: the MASTER's nftables tables are those real keepalived 2.2.7 makes for the
+/// same config (IPv4 and IPv6, link-local set), the client cannot reach the VIP, the tables
+/// move with a failover, go at SIGTERM, are replaced after a SIGKILL; with `accept` there are
+/// none and the client is served.
+#[test]
+fn strict() {
+    run_lab("strict");
+}

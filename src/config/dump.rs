@@ -114,6 +114,7 @@ pub fn dump(config: &Config) -> String {
     }
     knobs_global(&mut s, g);
     vmac_global(&mut s, g);
+    firewall_global(&mut s, g);
     for sc in &config.scripts {
         let _ = writeln!(s, "vrrp_script {}", sc.name);
         line(&mut s, 1, "script", &cmd(&sc.command));
@@ -285,6 +286,7 @@ pub fn dump(config: &Config) -> String {
         );
         knobs_instance(&mut s, i);
         vmac_instance(&mut s, i);
+        firewall_instance(&mut s, i);
     }
     sync_groups(&mut s, config);
     super::dump_routes::dump_static(&mut s, config);
@@ -508,4 +510,42 @@ fn user(u: &Option<ScriptUser>) -> String {
 fn cmd(c: &ScriptCommand) -> String {
     let argv: Vec<String> = c.argv.iter().map(|a| format!("{a:?}")).collect();
     format!("[{}] user {}", argv.join(", "), user(&c.user))
+}
+
+/// `vrrp_strict` and the nftables keywords (`validate/strict.rs`), printed only when they
+/// differ from the defaults so that other dumps do not change.
+fn firewall_global(s: &mut String, g: &Global) {
+    if g.vrrp_strict {
+        line(s, 1, "vrrp_strict", "true");
+    }
+    let f = &g.firewall;
+    if *f != crate::model::Firewall::default() {
+        line(
+            s,
+            1,
+            "nftables",
+            &format!(
+                "{} priority {}{}{}",
+                f.table.as_deref().unwrap_or("-"),
+                f.priority,
+                if f.ifindex { " ifindex" } else { "" },
+                if f.counters { " counters" } else { "" }
+            ),
+        );
+    }
+}
+
+/// Strict and accept mode of one instance, printed when they differ from the defaults.
+fn firewall_instance(s: &mut String, i: &Instance) {
+    if i.strict {
+        line(s, 1, "strict_mode", "true");
+    }
+    if !i.accept {
+        let why = if i.drops_vip_traffic() {
+            "false (VIP traffic dropped while MASTER)"
+        } else {
+            "false (owner: nothing dropped)"
+        };
+        line(s, 1, "accept", why);
+    }
 }

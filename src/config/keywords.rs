@@ -349,11 +349,12 @@ pub const KEYWORDS: &[Keyword] = &[
         "off",
         S,
     ),
-    kw("vrrp_iptables", "global_defs", "0+", "list", "-", I),
-    kw("vrrp_ipsets", "global_defs", "0+", "list", "-", I),
-    kw("nftables", "global_defs", "0-1", "string", "-", I),
-    kw("nftables_priority", "global_defs", "1", "integer", "-", I),
-    kw("nftables_ifindex", "global_defs", "0-1", "bool", "-", I),
+    // keepalived 2.2.7 without iptables (Debian's build): means `nftables`, with an error.
+    kw("vrrp_iptables", "global_defs", "0+", "list", "-", S),
+    kw("nftables", "global_defs", "0-1", "string", "keepalived", S),
+    kw("nftables_priority", "global_defs", "1", "integer", "-1", S),
+    // The three flags below ignore any value, as keepalived's handlers do.
+    kw("nftables_ifindex", "global_defs", "0-1", "flag", "off", S),
     kw("nftables_ipvs", "global_defs", "0-1", "string", "-", I),
     kw(
         "nftables_ipvs_priority",
@@ -371,7 +372,7 @@ pub const KEYWORDS: &[Keyword] = &[
         "-",
         I,
     ),
-    kw("nftables_counters", "global_defs", "0", "flag", "off", I),
+    kw("nftables_counters", "global_defs", "0-1", "flag", "off", S),
     kw(
         "vrrp_check_unicast_src",
         "global_defs",
@@ -388,7 +389,7 @@ pub const KEYWORDS: &[Keyword] = &[
         "off",
         S,
     ),
-    kw("vrrp_strict", "global_defs", "0-1", "bool", "off", I),
+    kw("vrrp_strict", "global_defs", "0-1", "flag", "off", S),
     kw("vrrp_priority", "global_defs", "1", "integer", "-", I),
     kw("vrrp_no_swap", "global_defs", "0", "flag", "off", I),
     kw("vrrp_rt_priority", "global_defs", "1", "integer", "-", I),
@@ -955,8 +956,15 @@ pub const KEYWORDS: &[Keyword] = &[
         "none",
         S,
     ),
-    kw("accept", "vrrp_instance", "0", "flag", "on", I),
-    kw("no_accept", "vrrp_instance", "0", "flag", "off", I),
+    kw(
+        "accept",
+        "vrrp_instance",
+        "0",
+        "flag",
+        "on (off when strict)",
+        S,
+    ),
+    kw("no_accept", "vrrp_instance", "0", "flag", "off", S),
     kw(
         "skip_check_adv_addr",
         "vrrp_instance",
@@ -971,7 +979,7 @@ pub const KEYWORDS: &[Keyword] = &[
         "0-1",
         "bool",
         "vrrp_strict",
-        I,
+        S,
     ),
     kw("debug", "vrrp_instance", "0-1", "0..4", "0", I),
     kw(

@@ -19,6 +19,7 @@ mod notifyx;
 mod routes;
 pub(crate) mod runtime;
 mod script_security;
+mod strict;
 
 use crate::model::{
     Auth, Centis, Config, InitialState, Instance, NotifyFifo, NotifyScripts, ScriptCommand,
@@ -114,6 +115,8 @@ struct RawInstance {
     auth_ah: bool,
     /// `strict_mode`, else `vrrp_strict`.
     strict: Option<bool>,
+    /// The last of `accept` / `no_accept`.
+    accept: Option<bool>,
     /// Parsed-but-ignored keywords and their first argument: strict-mode checks read them.
     ignored: Vec<(String, Option<String>)>,
     vips: Vec<VirtualAddr>,
@@ -347,17 +350,10 @@ impl Validator<'_> {
                         "Specifying lvs_sync_daemon_interface against a vrrp is deprecated. Please use global lvs_sync_daemon",
                     );
                 }
-                let msg = if matches!(k.name, "vrrp_strict" | "strict_mode") {
-                    format!(
-                        "`{}`: keepalived-rs applies its configuration checks and advert-policy defaults (lower_prio_no_advert, no lower-priority GARPs, 3 down-timer adverts), not its firewall rules",
-                        k.name
-                    )
-                } else {
-                    format!(
-                        "`{}` is recognised but not acted on by keepalived-rs",
-                        k.name
-                    )
-                };
+                let msg = format!(
+                    "`{}` is recognised but not acted on by keepalived-rs",
+                    k.name
+                );
                 self.note_once(block, k.name, &stmt.line.span, msg);
                 true
             }
@@ -696,11 +692,9 @@ impl Validator<'_> {
                     self.dynamic_interfaces = true;
                     self.not_supported("global_defs", stmt);
                 }
-                "vrrp_strict" => {
-                    if let Some(b) = self.boolean(stmt, "vrrp_strict") {
-                        self.strict = b;
-                    }
-                    self.not_supported("global_defs", stmt);
+                "vrrp_strict" | "vrrp_iptables" | "vrrp_ipsets" | "nftables"
+                | "nftables_priority" | "nftables_ifindex" | "nftables_counters" => {
+                    self.firewall_global(stmt)
                 }
                 "vrrp_version" => {
                     let Some(t) = self.arg(stmt, 1) else { continue };
@@ -1291,12 +1285,9 @@ impl Validator<'_> {
                 r.garp_master_refresh_repeat = self.repeat(st, kw).or(r.garp_master_refresh_repeat)
             }
             "dont_track_primary" => r.dont_track_primary = true,
-            "strict_mode" => {
-                if let Some(b) = self.boolean(st, "strict_mode") {
-                    r.strict = Some(b);
-                }
-                self.not_supported("vrrp_instance", st);
-            }
+            "strict_mode" => self.strict_mode(r, st),
+            "accept" => r.accept = Some(true),
+            "no_accept" => r.accept = Some(false),
             _ if self.instance_routes_keyword(r, st) => {}
             _ if self.notifyx_instance(r, st) => {}
             _ if self.instance_knob(r, st) => {}
@@ -1746,6 +1737,7 @@ impl Validator<'_> {
             );
             preempt_delay = 0;
         }
+        let mut accept = None;
         if strict {
             let nonzero = |v: Option<Option<String>>| {
                 v.is_some_and(|a| {
@@ -1766,6 +1758,8 @@ impl Validator<'_> {
                     ),
                 );
             }
+            // keepalived checks accept mode here, between the two groups of strict messages.
+            accept = Some(self.accept_mode(&span, &name, r.accept, priority, strict, version));
             if nonzero(ignored("garp_lower_prio_repeat")) {
                 self.error(
                     &span,
@@ -1787,10 +1781,9 @@ impl Validator<'_> {
             if ignored("higher_prio_send_advert").is_some_and(|v| !is_false(&v)) {
                 self.error(&span, format!("({name}) strict mode requires higher_prio_send_advert to be clear. resetting"));
             }
-            if ignored("accept").is_some() && priority != 255 && version == Version::V2 {
-                self.error(&span, format!("({name}) warning - accept mode for VRRP version 2 does not comply with RFC3768 - resetting"));
-            }
         }
+        let accept = accept
+            .unwrap_or_else(|| self.accept_mode(&span, &name, r.accept, priority, strict, version));
         if preempt_delay > 0 && nopreempt {
             self.error(
                 &span,
@@ -2040,6 +2033,8 @@ impl Validator<'_> {
             promote_secondaries: rt.promote_secondaries,
             track_src_ip: rt.track_src_ip,
             vmac,
+            strict,
+            accept,
         })
     }
 
@@ -2109,6 +2104,7 @@ impl Validator<'_> {
         self.drop_untracked();
         self.narrow_weight_notes();
         self.reduce_if_delays();
+        self.finish_firewall();
         self.config
     }
 }

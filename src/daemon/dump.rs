@@ -311,7 +311,7 @@ fn json_data(out: &mut String, d: &InstanceDump<'_>, config: &model::Config) {
     o.string("iname", &c.name);
     o.flag("dont_track_primary", c.dont_track_primary);
     o.flag("skip_check_adv_addr", c.skip_check_adv_addr);
-    o.flag("strict_mode", false);
+    o.flag("strict_mode", c.strict);
     // keepalived's `ifp` is the VMAC when there is one.
     let vmac = c.vmac.own.as_ref().map(|v| v.ifname.as_str());
     o.string("vmac_ifname", vmac.unwrap_or(""));
@@ -335,8 +335,7 @@ fn json_data(out: &mut String, d: &InstanceDump<'_>, config: &model::Config) {
     o.raw("promote_secondaries", c.promote_secondaries);
     o.raw("adver_int", centis_g(c.advert_int));
     o.raw("master_adver_int", centis_g(e.master_adver_int()));
-    // Accept mode: keepalived's default outside strict mode.
-    o.flag("accept", true);
+    o.flag("accept", c.accept);
     o.raw("nopreempt", c.nopreempt);
     o.uint("preempt_delay", c.preempt_delay.as_secs());
     o.uint("state", state_number(e.state()));
@@ -494,11 +493,17 @@ pub fn data_block(d: &InstanceDump<'_>) -> String {
     if c.vmac.use_vmac_addr {
         let _ = writeln!(s, "   Use VMAC for VIPs on other interfaces");
     }
+    // keepalived's line after the interface has no ` = `: it rides on the value.
+    let strict = if c.strict {
+        "\n   Enforcing strict VRRP compliance"
+    } else {
+        ""
+    };
     match &c.vmac.own {
         Some(own) => kv!(
             "Interface",
             &format!(
-                "{}, vmac on {}{}",
+                "{}, vmac on {}{}{strict}",
                 own.ifname,
                 own.parent,
                 if c.vmac.xmit_base {
@@ -510,7 +515,10 @@ pub fn data_block(d: &InstanceDump<'_>) -> String {
         ),
         None => kv!(
             "Interface",
-            &c.interface.as_deref().unwrap_or("not configured"),
+            &format!(
+                "{}{strict}",
+                c.interface.as_deref().unwrap_or("not configured")
+            ),
         ),
     }
     // keepalived prints whole seconds here.
@@ -552,6 +560,7 @@ pub fn data_block(d: &InstanceDump<'_>) -> String {
     kv!("Priority", &e.base_priority());
     kv!("Effective priority", &e.effective_priority());
     kv!("Advert interval", &format!("{} sec", c.advert_int));
+    kv!("Accept", &if c.accept { "enabled" } else { "disabled" });
     kv!("Preempt", &if c.nopreempt { "disabled" } else { "enabled" });
     let mut s = format!(" VRRP Instance = {}\n{s}", c.name);
     let set = e.state() == State::Master;
@@ -884,6 +893,33 @@ vrrp_instance VI_2 {
             r#""script_master_rx_lower_pri":"'\/l.sh' 'x'","vips""#
         );
         assert!(text.contains(want), "{text}");
+    }
+
+    #[test]
+    fn strict_and_accept_modes_are_dumped_as_keepalived_does() {
+        let mut c = config();
+        let e = engines(&c);
+        let text = data_file(&views(&e), &c);
+        assert!(text.contains("   Accept = enabled\n"), "{text}");
+        assert!(!text.contains("Enforcing strict"), "{text}");
+        assert!(json(&views(&e), &c).contains(r#""strict_mode":0,"#));
+        // vrrp_strict: the line after the interface, accept off, JSON 1/0.
+        for i in &mut c.instances {
+            i.strict = true;
+            i.accept = false;
+        }
+        let e = engines(&c);
+        let text = data_file(&views(&e), &c);
+        assert!(
+            text.contains("   Interface = eth0\n   Enforcing strict VRRP compliance\n"),
+            "{text}"
+        );
+        assert!(text.contains("   Accept = disabled\n"), "{text}");
+        let j = json(&views(&e), &c);
+        assert!(
+            j.contains(r#""strict_mode":1,"#) && j.contains(r#""accept":0,"#),
+            "{j}"
+        );
     }
 
     #[test]

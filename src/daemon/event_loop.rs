@@ -19,6 +19,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 use tokio::sync::mpsc;
 
+mod firewall;
 mod observed;
 mod owned;
 mod sync_groups;
@@ -1135,15 +1136,22 @@ impl Daemon {
                     Action::AddVips | Action::RemoveVips => {
                         let vips = vip_pairs(&slot.cfg, slot.ifindex, &self.links);
                         let instance = slot.cfg.name.clone();
-                        // keepalived: addresses, routes, rules in; rules, routes, addresses out.
+                        // keepalived: drop rules, addresses, routes, rules in; rules, routes,
+                        // addresses, drop rules out.
                         let add = matches!(action, Action::AddVips);
                         let routes = owned::routes_job(&slot.cfg, add);
-                        let (first, second) = if add {
-                            (Some(Job::AddVips { instance, vips }), routes)
+                        let fw = &self.config.global.firewall;
+                        let mut jobs = Vec::new();
+                        if add {
+                            jobs.extend(firewall::job(&slot.cfg, fw, &self.links, &vips));
+                            jobs.push(Job::AddVips { instance, vips });
+                            jobs.extend(routes);
                         } else {
-                            (routes, Some(Job::RemoveVips { instance, vips }))
-                        };
-                        for job in [first, second].into_iter().flatten() {
+                            jobs.extend(routes);
+                            jobs.push(Job::RemoveVips { instance, vips });
+                            jobs.extend(firewall::job(&slot.cfg, fw, &self.links, &[]));
+                        }
+                        for job in jobs {
                             let _ = self.io_tx.send(job);
                         }
                     }
@@ -1162,6 +1170,13 @@ impl Daemon {
                                 instance: instance.clone(),
                                 vips: pairs(&removed),
                             });
+                        }
+                        // The drop sets follow the new list: removed VIPs are gone already,
+                        // added ones are dropped before they appear.
+                        let all = vip_pairs(&slot.cfg, slot.ifindex, &self.links);
+                        let fw = &self.config.global.firewall;
+                        if let Some(j) = firewall::job(&slot.cfg, fw, &self.links, &all) {
+                            let _ = self.io_tx.send(j);
                         }
                         if !added.is_empty() {
                             let _ = self.io_tx.send(Job::AddVips {
@@ -1352,12 +1367,18 @@ impl Daemon {
                         &new.sync_groups,
                     );
                     states_before_reload.push((c.name.clone(), s.engine.state()));
-                    if s.engine.state() == State::Master
-                        && (s.cfg.virtual_routes != c.virtual_routes
-                            || s.cfg.virtual_rules != c.virtual_rules)
-                    {
-                        let old = (s.cfg.virtual_routes.clone(), s.cfg.virtual_rules.clone());
-                        route_updates.push((c.name.clone(), old));
+                    if s.engine.state() == State::Master {
+                        let vips = vip_pairs(&c, s.ifindex, &self.links);
+                        let fw = &new.global.firewall;
+                        for j in firewall::reloaded(&s.cfg, &c, fw, &self.links, &vips) {
+                            let _ = self.io_tx.send(j);
+                        }
+                        if s.cfg.virtual_routes != c.virtual_routes
+                            || s.cfg.virtual_rules != c.virtual_rules
+                        {
+                            let old = (s.cfg.virtual_routes.clone(), s.cfg.virtual_rules.clone());
+                            route_updates.push((c.name.clone(), old));
+                        }
                     }
                     s.engine.handle_reload(now, &c, &new.scripts);
                     for ev in self.trackers.current() {

@@ -58,6 +58,13 @@ pub enum Job {
     },
     /// A static item was reported deleted: put it back if it is still gone.
     Reinstate(Box<route_jobs::Owned>),
+    /// Make the instance's entries in the nftables drop sets exactly `elements`
+    /// (`(VI) setting firewall drop rule` / `removing` when empty); the tables are created on
+    /// first use and deleted when the worker ends.
+    Firewall {
+        instance: String,
+        elements: Vec<net::nftables::Element>,
+    },
     /// One announcement burst: `repeat` rounds of one frame per VIP in config order, a
     /// gratuitous ARP for an IPv4 VIP and an unsolicited NA for an IPv6 one, as keepalived's
     /// `vrrp_send_link_update()` (same repeat and delays for both, inventory §8.9).
@@ -200,6 +207,8 @@ pub async fn run(mut ctx: Context, mut rx: mpsc::UnboundedReceiver<Job>) {
     }
     // `no_email_faults` and keepalived's `last_email_state` per instance.
     let mut mail_gate = notify::MailGate::default();
+    // No-accept instances' drop rules, made on first use (`nft_*` in keepalived).
+    let mut firewall: Option<net::nftables::Firewall> = None;
     loop {
         let job = match next_renewal {
             Some(at) => tokio::select! {
@@ -217,6 +226,9 @@ pub async fn run(mut ctx: Context, mut rx: mpsc::UnboundedReceiver<Job>) {
         };
         let Some(job) = job else { break };
         match job {
+            Job::Firewall { instance, elements } => {
+                firewall_job(&mut firewall, &ctx.global.firewall, &instance, elements)
+            }
             Job::AddVips { instance, vips } => {
                 tracing::debug!("({instance}) setting VIPs.");
                 let lifetime = ctx.global.vrrp_vip_lifetime;
@@ -423,6 +435,13 @@ pub async fn run(mut ctx: Context, mut rx: mpsc::UnboundedReceiver<Job>) {
                 global,
                 script_user,
             } => {
+                if let Some(fw) = &firewall {
+                    if global.firewall.table.as_deref() != Some(fw.settings().table.as_str()) {
+                        tracing::info!(
+                            "Cannot change nftables table name at a reload - please restart keepalived"
+                        );
+                    }
+                }
                 notifier.reload(&global, script_user.clone());
                 if global.vrrp_vip_lifetime != ctx.global.vrrp_vip_lifetime {
                     // The VIPs in place take the new lifetime (or forever) at once.
@@ -439,9 +458,41 @@ pub async fn run(mut ctx: Context, mut rx: mpsc::UnboundedReceiver<Job>) {
             }
         }
     }
+    // After the last VIPs went, as keepalived's firewall_fini() at exit.
+    if let Some(mut fw) = firewall {
+        if let Err(e) = fw.cleanup() {
+            tracing::error!("Removing the firewall tables failed: {e}");
+        }
+    }
     // FIFOs closed (readers see end of file after the STOP lines), then queued scripts run;
     // the caller bounds how long it waits for this.
     notifier.shutdown().await;
+}
+
+/// One `Job::Firewall`. The kernel answers a batch inside the send, so this never waits on
+/// anything slow; a failure is logged and the next change for the instance tries again.
+fn firewall_job(
+    firewall: &mut Option<net::nftables::Firewall>,
+    cfg: &model::Firewall,
+    instance: &str,
+    elements: Vec<net::nftables::Element>,
+) {
+    let verb = if elements.is_empty() {
+        "removing"
+    } else {
+        "setting"
+    };
+    tracing::debug!("({instance}) {verb} firewall drop rule");
+    let fw = match firewall {
+        Some(fw) => fw,
+        None => match net::nftables::Settings::from_model(cfg) {
+            Some(s) => firewall.insert(net::nftables::Firewall::new(s)),
+            None => return,
+        },
+    };
+    if let Err(e) = fw.set(instance, elements) {
+        tracing::error!("({instance}) {verb} firewall drop rule failed: {e}");
+    }
 }
 
 #[cfg(test)]

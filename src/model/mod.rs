@@ -1,12 +1,14 @@
 //! The validated configuration: plain typed data with keepalived's defaults already applied.
 //! No behaviour and no text: spans stop in `config`, and every module downstream reads only this.
 
+mod firewall;
 mod route;
 mod sync_group;
 mod track;
 mod types;
 mod vmac;
 
+pub use firewall::*;
 pub use route::*;
 pub use sync_group::*;
 pub use track::*;
@@ -168,6 +170,11 @@ pub struct Global {
     /// runs (no IGMP reports for 224.0.0.18, which a VMAC would send with the virtual MAC);
     /// read at start only.
     pub disable_local_igmp: bool,
+    /// `vrrp_strict` (any value turns it on, as in keepalived 2.2.7): the default of every
+    /// instance's `strict_mode`.
+    pub vrrp_strict: bool,
+    /// The nftables keywords (inventory §2.6).
+    pub firewall: Firewall,
 }
 
 impl Default for Global {
@@ -218,6 +225,8 @@ impl Default for Global {
             vmac_addr_prefix: None,
             vrrp_garp_extra_if: None,
             disable_local_igmp: false,
+            vrrp_strict: false,
+            firewall: Firewall::default(),
         }
     }
 }
@@ -394,6 +403,11 @@ pub struct Instance {
     pub v3_checksum_as_v2: bool,
     /// `use_vmac`, `vmac_xmit_base`, `use_vmac_addr`, `garp_extra_if` (inventory §8.10).
     pub vmac: InstanceVmac,
+    /// `strict_mode`, else `vrrp_strict` (inventory §4.5).
+    pub strict: bool,
+    /// Accept mode (`accept` / `no_accept`): default on, but off in strict mode for non-owners,
+    /// and forced off for VRRPv2 in strict mode (RFC 3768 has no accept mode).
+    pub accept: bool,
 }
 
 impl Instance {
@@ -405,6 +419,12 @@ impl Instance {
     /// True for the address owner (priority 255, inventory §8.8).
     pub fn is_owner(&self) -> bool {
         self.priority == 255
+    }
+
+    /// True when, while MASTER, keepalived drops traffic to and from the VIPs with its
+    /// nftables rules: no accept mode and not the address owner (`vrrp_handle_accept_mode()`).
+    pub fn drops_vip_traffic(&self) -> bool {
+        !self.accept && !self.is_owner()
     }
 }
 

@@ -19,6 +19,7 @@
 //! | [`set_promote_secondaries`] | `/proc/sys/net/ipv4/conf/IF/promote_secondaries` |
 //! | [`GarpSender`], [`garp_frame`], [`na_frame`] | `AF_PACKET` raw frames (gratuitous ARP, unsolicited NA) |
 //! | [`vmac`] | rtnetlink `RTM_NEWLINK` / `RTM_DELLINK` (macvlan, devconf, addr_gen_mode), `/proc/sys/net` |
+//! | [`nftables::Firewall`] | nf_tables netlink batches (`NETLINK_NETFILTER`): the VIP drop rules of `no_accept` |
 //!
 //! Functions that touch netlink or create async sockets must run inside a tokio runtime (they
 //! spawn the netlink connection or register with the reactor).
@@ -27,6 +28,7 @@ mod addr;
 mod garp;
 mod iproute;
 mod link;
+pub mod nftables;
 mod socket;
 mod socket6;
 pub mod vmac;

@@ -68,6 +68,8 @@ pub(crate) fn cfg(prio: u8) -> model::Instance {
         promote_secondaries: false,
         track_src_ip: false,
         vmac: Default::default(),
+        strict: false,
+        accept: true,
     }
 }
 
