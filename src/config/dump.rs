@@ -137,6 +137,18 @@ pub fn dump(config: &Config) -> String {
         line(&mut s, 1, "init_fail", &sc.init_fail.to_string());
     }
     super::dump_track::dump_blocks(&mut s, config);
+    for g in &config.global.garp_groups {
+        let _ = writeln!(s, "garp_group");
+        let d = |x: Option<std::time::Duration>| x.map_or("-".to_string(), |v| format!("{v:?}"));
+        line(&mut s, 1, "garp_interval", &d(g.garp_interval));
+        line(&mut s, 1, "gna_interval", &d(g.gna_interval));
+        line(
+            &mut s,
+            1,
+            "interfaces",
+            &format!("[{}]", g.interfaces.join(", ")),
+        );
+    }
     if !config.interface_up_down_delays.is_empty() {
         let _ = writeln!(s, "interface_up_down_delays");
         for d in &config.interface_up_down_delays {

@@ -26,6 +26,7 @@ use crate::model::{
     ScriptUser, SmtpServer, TrackInterface, TrackScript, Version, VirtualAddr, VrrpScript,
 };
 
+mod garp_group;
 mod if_delays;
 mod sync_group;
 mod traps;
@@ -46,6 +47,7 @@ pub(crate) fn validate(stmts: &[Stmt], rep: &mut Reporter, opts: &LoadOptions) -
         in_child: false,
         fifo_scripts: [None, None],
         instance_spans: HashMap::new(),
+        garp_numbered: 0,
         routes: routes::RouteState::new(opts.check_interfaces),
         lvs: lvs::Lvs::default(),
         ifs: Default::default(),
@@ -76,6 +78,8 @@ struct Validator<'a> {
     fifo_scripts: [Option<(ScriptCommand, Span)>; 2],
     /// Where each `vrrp_instance` block starts, for notes made once the whole file is read.
     instance_spans: HashMap<String, Span>,
+    /// `garp_group`s kept that had an `interfaces` block (keepalived numbers those).
+    garp_numbered: usize,
     /// Route/rule name tables, automatic rule preferences, `track_group` names (`routes.rs`).
     routes: routes::RouteState,
     /// VMAC settings resolved once every instance is read (`vmac.rs`).
@@ -406,6 +410,9 @@ impl Validator<'_> {
                 .at(Severity::Error, Some(Level::InvalidNumber), &t.span, m);
             None
         };
+        if s.starts_with('-') {
+            return bad(self, format!("negative number '{s}'"));
+        }
         if !ok {
             return bad(self, format!("invalid number '{s}'"));
         }
@@ -439,6 +446,32 @@ impl Validator<'_> {
             return bad(self, format!("number '{s}' outside range"));
         }
         Some(v)
+    }
+
+    /// keepalived's `read_decimal_unsigned_strvec(…, ignore_error = true)`: the messages of
+    /// [`Validator::decimal`], but a word that is not a number still gives what `strtoull`
+    /// reads from it once the `.` is dropped and zeros appended (`x` is 0, `1.5x` is 15 µs
+    /// at 6 digits), if that is in range; only a negative, out-of-range or overflowing value
+    /// is refused.
+    fn decimal_lenient(&mut self, t: &Token, digits: u32, min: u64, max: u64) -> Option<u64> {
+        if let Some(v) = self.decimal(t, digits, min, max) {
+            return Some(v);
+        }
+        let s = t.text.as_str();
+        if s.starts_with('-') {
+            return None;
+        }
+        let (int, frac) = s.split_once('.').unwrap_or((s, ""));
+        let frac: String = frac.chars().take(digits as usize).collect();
+        let pad = "0".repeat(digits as usize - frac.chars().count());
+        let joined = format!("{int}{frac}{pad}");
+        let lead: String = joined.chars().take_while(char::is_ascii_digit).collect();
+        let v = if lead.is_empty() {
+            0
+        } else {
+            lead.parse::<u64>().ok()?
+        };
+        (min..=max).contains(&v).then_some(v)
     }
 
     /// Optional BOOL argument: absent = true (`check_true_false()`, lower case only).
@@ -551,6 +584,11 @@ impl Validator<'_> {
                     } else {
                         self.track_file_block(stmt);
                     }
+                    self.in_child = false;
+                }
+                "garp_group" => {
+                    self.in_child = true;
+                    self.garp_group(stmt);
                     self.in_child = false;
                 }
                 "interface_up_down_delays" => {

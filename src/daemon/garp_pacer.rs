@@ -1,9 +1,10 @@
 //! Pacing of gratuitous ARPs and unsolicited NAs (`vrrp_garp_interval`, `vrrp_gna_interval`,
-//! inventory §2.5, §8.9): with an interval set, two frames of one family never leave one
-//! interface closer together than it. Like keepalived's per-interface `garp_next_time` /
-//! `gna_next_time`, a frame due before the interface's next free slot waits in a queue, and the
-//! slots carry over from one burst to the next. Each (interface, family) queue is a task of its
-//! own, so a long paced burst never delays the I/O worker's next job (VIPs, notify scripts).
+//! `garp_group`, inventory §2.5, §8.9): with an interval set, two frames of one family never
+//! leave one interface (or one `garp_group`'s interfaces together) closer together than it.
+//! Like keepalived's `garp_next_time` / `gna_next_time` of an interface's `garp_delay`, a frame
+//! due before the next free slot waits in a queue, and the slots carry over from one burst to
+//! the next. Each (interface or group, family) queue is a task of its own, so a long paced
+//! burst never delays the I/O worker's next job (VIPs, notify scripts).
 
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -11,6 +12,7 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::mpsc;
 
+use crate::model;
 use crate::net;
 
 /// The next free slot of one interface and family.
@@ -34,10 +36,21 @@ impl Spacing {
     }
 }
 
+/// Who shares one pace: a `garp_group` (by its place in the configuration), else the
+/// interface alone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum PaceKey {
+    /// The `garp_group` with this index in `Global::garp_groups`.
+    Group(usize),
+    /// An interface in no group, by index.
+    Interface(u32),
+}
+
 /// One frame handed to a paced queue.
 #[derive(Debug)]
 struct Paced {
     instance: String,
+    ifindex: u32,
     mac: [u8; 6],
     ip: IpAddr,
     /// NA Router flag.
@@ -48,23 +61,49 @@ struct Paced {
 /// The paced queues, created on first use.
 #[derive(Debug, Default)]
 pub struct Pacer {
-    queues: HashMap<(u32, bool), mpsc::UnboundedSender<Paced>>,
+    queues: HashMap<(PaceKey, bool), mpsc::UnboundedSender<Paced>>,
 }
 
 impl Pacer {
-    /// The configured gap for a frame announcing `ip` (zero = not paced).
-    pub fn gap(ip: &IpAddr, garp_interval: Duration, gna_interval: Duration) -> Duration {
-        if ip.is_ipv6() {
-            gna_interval
-        } else {
-            garp_interval
-        }
+    /// Whose pace a frame announcing `ip` on `ifname` (`ifindex`) follows, and its gap;
+    /// `None` = sent at once. An interface of a `garp_group` follows the group's interval for
+    /// the family, or none when the group sets none (the global one does not apply to it, as
+    /// keepalived gives only ungrouped interfaces the default `garp_delay`).
+    pub fn pace(
+        global: &model::Global,
+        ifname: &str,
+        ifindex: u32,
+        ip: &IpAddr,
+    ) -> Option<(PaceKey, Duration)> {
+        let v6 = ip.is_ipv6();
+        let (key, gap) = match global
+            .garp_groups
+            .iter()
+            .position(|g| g.interfaces.iter().any(|i| i == ifname))
+        {
+            Some(i) => {
+                let g = &global.garp_groups[i];
+                let gap = if v6 { g.gna_interval } else { g.garp_interval };
+                (PaceKey::Group(i), gap?)
+            }
+            None => {
+                let gap = if v6 {
+                    global.vrrp_gna_interval
+                } else {
+                    global.vrrp_garp_interval
+                };
+                (PaceKey::Interface(ifindex), gap)
+            }
+        };
+        (!gap.is_zero()).then_some((key, gap))
     }
 
     /// Queues one frame for `ifindex` (whose MAC is `mac`), to be sent `gap` after the
-    /// previous one of its family on that interface.
+    /// previous one of its family that shares the pace `key`.
+    #[allow(clippy::too_many_arguments)]
     pub fn enqueue(
         &mut self,
+        key: PaceKey,
         instance: &str,
         ifindex: u32,
         mac: [u8; 6],
@@ -72,14 +111,14 @@ impl Pacer {
         router: bool,
         gap: Duration,
     ) {
-        let key = (ifindex, ip.is_ipv6());
-        let tx = self.queues.entry(key).or_insert_with(|| {
+        let tx = self.queues.entry((key, ip.is_ipv6())).or_insert_with(|| {
             let (tx, rx) = mpsc::unbounded_channel();
-            tokio::spawn(run(ifindex, rx));
+            tokio::spawn(run(rx));
             tx
         });
         let _ = tx.send(Paced {
             instance: instance.to_owned(),
+            ifindex,
             mac,
             ip,
             router,
@@ -88,22 +127,26 @@ impl Pacer {
     }
 }
 
-async fn run(ifindex: u32, mut rx: mpsc::UnboundedReceiver<Paced>) {
+async fn run(mut rx: mpsc::UnboundedReceiver<Paced>) {
     let mut spacing = Spacing::default();
-    let mut sender: Option<net::GarpSender> = None;
+    // A group's queue sends on each of its interfaces.
+    let mut senders: HashMap<u32, net::GarpSender> = HashMap::new();
     while let Some(p) = rx.recv().await {
         let at = spacing.slot(Instant::now());
         tokio::time::sleep_until(tokio::time::Instant::from_std(at)).await;
-        if sender.is_none() {
-            match net::GarpSender::open(ifindex, p.mac) {
-                Ok(s) => sender = Some(s),
-                Err(e) => {
-                    tracing::error!("({}) cannot open gratuitous ARP socket: {e}", p.instance);
-                    continue;
+        let s = match senders.entry(p.ifindex) {
+            std::collections::hash_map::Entry::Occupied(o) => o.into_mut(),
+            std::collections::hash_map::Entry::Vacant(v) => {
+                match net::GarpSender::open(p.ifindex, p.mac) {
+                    Ok(s) => v.insert(s),
+                    Err(e) => {
+                        tracing::error!("({}) cannot open gratuitous ARP socket: {e}", p.instance);
+                        continue;
+                    }
                 }
             }
-        }
-        let s = sender.as_ref().expect("opened above");
+        };
+        let ifindex = p.ifindex;
         let sent = match p.ip {
             IpAddr::V4(v4) => {
                 tracing::debug!("Sending gratuitous ARP on ifindex {ifindex} for {v4} (paced)");
@@ -146,12 +189,38 @@ mod tests {
     }
 
     #[test]
-    fn the_family_picks_the_interval() {
-        let (garp, gna) = (Duration::from_millis(1), Duration::from_millis(2));
+    fn the_family_and_the_group_pick_the_interval() {
+        let ms = Duration::from_millis;
         let v4: IpAddr = "203.0.113.1".parse().unwrap();
         let v6: IpAddr = "2001:db8::1".parse().unwrap();
-        assert_eq!(Pacer::gap(&v4, garp, gna), garp);
-        assert_eq!(Pacer::gap(&v6, garp, gna), gna);
+        let mut g = model::Global {
+            vrrp_garp_interval: ms(1),
+            vrrp_gna_interval: ms(2),
+            ..Default::default()
+        };
+        assert_eq!(
+            Pacer::pace(&g, "eth0", 7, &v4),
+            Some((PaceKey::Interface(7), ms(1)))
+        );
+        assert_eq!(
+            Pacer::pace(&g, "eth0", 7, &v6),
+            Some((PaceKey::Interface(7), ms(2)))
+        );
+        // eth1 and eth2 share a group's pace; it sets no NA interval, so their NAs go at
+        // once whatever the global one says.
+        g.garp_groups.push(model::GarpGroup {
+            garp_interval: Some(ms(5)),
+            gna_interval: None,
+            interfaces: vec!["eth1".into(), "eth2".into()],
+        });
+        assert_eq!(
+            Pacer::pace(&g, "eth2", 9, &v4),
+            Some((PaceKey::Group(0), ms(5)))
+        );
+        assert_eq!(Pacer::pace(&g, "eth1", 8, &v6), None);
+        // No interval at all: not paced.
+        g.vrrp_garp_interval = Duration::ZERO;
+        assert_eq!(Pacer::pace(&g, "eth0", 7, &v4), None);
     }
 
     #[tokio::test(start_paused = true)]
@@ -160,6 +229,7 @@ mod tests {
         let mut p = Pacer::default();
         for _ in 0..3 {
             p.enqueue(
+                PaceKey::Interface(0),
                 "VI",
                 0,
                 [2, 0, 0, 0, 0, 1],

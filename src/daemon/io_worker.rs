@@ -327,17 +327,17 @@ pub async fn run(mut ctx: Context, mut rx: mpsc::UnboundedReceiver<Job>) {
                     .collect();
                 for _ in 0..repeat {
                     for Announce {
-                        ifindex, mac, ip, ..
+                        ifindex,
+                        ifname,
+                        mac,
+                        ip,
                     } in &frames
                     {
-                        let gap = super::garp_pacer::Pacer::gap(
-                            ip,
-                            ctx.global.vrrp_garp_interval,
-                            ctx.global.vrrp_gna_interval,
-                        );
-                        if !gap.is_zero() {
+                        let paced =
+                            super::garp_pacer::Pacer::pace(&ctx.global, ifname, *ifindex, ip);
+                        if let Some((key, gap)) = paced {
                             let r = router.get(ifindex).copied().unwrap_or(false);
-                            pacer.enqueue(&instance, *ifindex, *mac, *ip, r, gap);
+                            pacer.enqueue(key, &instance, *ifindex, *mac, *ip, r, gap);
                             continue;
                         }
                         let sender = match garp.entry(*ifindex) {

@@ -46,6 +46,19 @@ pub struct Config {
     pub static_rules: Vec<Rule>,
 }
 
+/// One `garp_group { … }`: its interfaces share one pace for gratuitous ARPs and for
+/// unsolicited NAs, instead of the global `vrrp_garp_interval` / `vrrp_gna_interval`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct GarpGroup {
+    /// `garp_interval`: minimum gap between two gratuitous ARPs on all of `interfaces`
+    /// together; `None` = not paced (the global value does not apply to a grouped interface).
+    pub garp_interval: Option<Duration>,
+    /// `gna_interval`: the same for unsolicited neighbour advertisements.
+    pub gna_interval: Option<Duration>,
+    /// `interface IF` lines and `interfaces { … }` words, each in one group only.
+    pub interfaces: Vec<String>,
+}
+
 /// One line of `interface_up_down_delays` (keepalived's `down_debounce_timer` and
 /// `up_debounce_timer`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -107,6 +120,8 @@ pub struct Global {
     pub vrrp_garp_interval: Duration,
     /// `vrrp_gna_interval` (default 0): the same for unsolicited neighbour advertisements.
     pub vrrp_gna_interval: Duration,
+    /// `garp_group { … }` blocks (top level, kept here beside the intervals they replace).
+    pub garp_groups: Vec<GarpGroup>,
     /// `vrrp_min_garp` was given (already applied to the `vrrp_garp_master_*` values still at
     /// their defaults when it was read: repeat 1, delay 0, refresh repeat 0).
     pub vrrp_min_garp: bool,
@@ -212,6 +227,7 @@ impl Default for Global {
             vrrp_down_timer_adverts: 3,
             vrrp_garp_interval: Duration::ZERO,
             vrrp_gna_interval: Duration::ZERO,
+            garp_groups: Vec::new(),
             vrrp_min_garp: false,
             vrrp_lower_prio_no_advert: false,
             vrrp_higher_prio_send_advert: false,

@@ -45,7 +45,7 @@ impl Validator<'_> {
                     format!("Too many parameters for {} up/down delays", name.text),
                 );
             }
-            let Some(down) = self.decimal(&w[1], US_DIGITS, 0, MAX_DELAY_US) else {
+            let Some(down) = self.decimal_lenient(&w[1], US_DIGITS, 0, MAX_DELAY_US) else {
                 self.log_note(
                     &w[1].span,
                     format!("Invalid down delay {} for {}", w[1].text, name.text),
@@ -56,7 +56,7 @@ impl Validator<'_> {
             // value is written.
             let up = match w.get(2) {
                 None => 0,
-                Some(t) => match self.decimal(t, US_DIGITS, 0, MAX_DELAY_US) {
+                Some(t) => match self.decimal_lenient(t, US_DIGITS, 0, MAX_DELAY_US) {
                     Some(v) => v,
                     None => {
                         self.log_note(
@@ -179,9 +179,10 @@ mod tests {
     #[test]
     fn bad_values_are_keepalived_s_errors_and_the_line_is_dropped() {
         let (d, msgs) = load(" eth0 x\n eth1 1 300\n eth2 1 2 3", "");
-        assert_eq!(d, [delay("eth2", 1000, 2000)]);
+        // `x` is reported, then read as strtoull reads it: 0 (keepalived's ignore_error).
+        assert_eq!(d, [delay("eth0", 0, 0), delay("eth2", 1000, 2000)]);
         assert!(msgs.contains(&"invalid number 'x'".to_string()), "{msgs:?}");
-        assert!(msgs.contains(&"Invalid down delay x for eth0".to_string()));
+        assert!(!msgs.contains(&"Invalid down delay x for eth0".to_string()));
         assert!(msgs.contains(&"Invalid up delay 300 for eth1".to_string()));
         assert!(msgs.contains(&"Too many parameters for eth2 up/down delays".to_string()));
     }
