@@ -95,6 +95,24 @@ pub fn main_entry() -> i32 {
     run_daemon(&opts, load_opts, umask_cmdline.is_some(), metrics_listen)
 }
 
+/// The namespace and instance names, and where the pid files (and the status socket beside
+/// them) are: `-p`/`-r`, else keepalived's layout for `use_pid_dir`, `instance` and the
+/// namespace (`-s` over `net_namespace`).
+fn pid_layout(
+    opts: &Options,
+    global: &crate::model::Global,
+) -> (namespace::Identity, pidfile::Layout) {
+    let identity = namespace::Identity::new(opts.namespace.as_deref(), global);
+    let layout = pidfile::layout(
+        opts.pid_file.as_deref(),
+        opts.vrrp_pid_file.as_deref(),
+        identity.net_namespace.as_deref(),
+        identity.instance.as_deref(),
+        global.use_pid_dir,
+    );
+    (identity, layout)
+}
+
 /// `--status`: print what the daemon says on its status socket, which sits beside its pid
 /// file: `-p`, else where the configuration (`instance`, `net_namespace`, `use_pid_dir`) and
 /// `-s` put it, as for the daemon itself. Exit codes as LSB `status`: 3 when no daemon runs.
@@ -107,14 +125,7 @@ fn status_query(opts: &Options, load_opts: &crate::config::LoadOptions) -> i32 {
         },
     );
     let global = usable(&pre).map(|c| c.global.clone()).unwrap_or_default();
-    let identity = namespace::Identity::new(opts.namespace.as_deref(), &global);
-    let layout = pidfile::layout(
-        opts.pid_file.as_deref(),
-        opts.vrrp_pid_file.as_deref(),
-        identity.net_namespace.as_deref(),
-        identity.instance.as_deref(),
-        global.use_pid_dir,
-    );
+    let (_, layout) = pid_layout(opts, &global);
     let path = observe::status::socket_path(&layout.main);
     match observe::status::query(&path) {
         Ok(text) => {
@@ -362,14 +373,7 @@ fn run_daemon(
     let Some(global) = global else {
         return unusable_status(&first, &path);
     };
-    let identity = namespace::Identity::new(opts.namespace.as_deref(), &global);
-    let layout = pidfile::layout(
-        opts.pid_file.as_deref(),
-        opts.vrrp_pid_file.as_deref(),
-        identity.net_namespace.as_deref(),
-        identity.instance.as_deref(),
-        global.use_pid_dir,
-    );
+    let (identity, layout) = pid_layout(opts, &global);
     // Before the pid files, removed after them (locals drop in reverse order).
     let _pid_dirs = match pidfile::PidDirs::create(&layout.dirs) {
         Ok(d) => Some(d),

@@ -92,15 +92,10 @@ impl Validator<'_> {
 
 #[cfg(test)]
 mod tests {
-    use crate::config::{LoadOptions, Loaded, load_str};
+    use crate::config::Loaded;
 
     fn load(text: &str) -> Loaded {
-        let opts = LoadOptions {
-            config_id: "main".into(),
-            check_interfaces: false,
-            all_config: false,
-        };
-        load_str("k.conf", text, &opts)
+        crate::config::load_test(text)
     }
 
     fn messages(l: &Loaded) -> Vec<String> {

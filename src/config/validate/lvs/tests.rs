@@ -1,15 +1,10 @@
 //! The LVS blocks through the public loader: what keepalived 2.2.7's `-t` reports for each
 //! class of finding (checked against it by hand, see compat-tests/configs/README.md).
 
-use crate::config::{Level, LoadOptions, Loaded, Severity, load_str};
+use crate::config::{Level, Loaded, Severity};
 
 fn load(text: &str) -> Loaded {
-    let opts = LoadOptions {
-        config_id: "main".into(),
-        check_interfaces: false,
-        all_config: false,
-    };
-    load_str("k.conf", text, &opts)
+    crate::config::load_test(text)
 }
 
 /// `body` inside a virtual server that is otherwise complete.

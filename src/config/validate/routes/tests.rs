@@ -3,19 +3,14 @@
 
 use std::net::IpAddr;
 
+use crate::config::Loaded;
 use crate::config::diag::Severity;
-use crate::config::{LoadOptions, Loaded, load_str};
 use crate::model::{
     Encap, IpEncap, NextHop, Prefix, RTPROT_KEEPALIVED, Route, RouteOp, Rule, RuleAction,
 };
 
 fn load(text: &str) -> Loaded {
-    let opts = LoadOptions {
-        config_id: "main".into(),
-        check_interfaces: false,
-        all_config: false,
-    };
-    load_str("k.conf", text, &opts)
+    crate::config::load_test(text)
 }
 
 /// An instance on eth0 with one VIP and `extra` in its body.

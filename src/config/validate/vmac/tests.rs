@@ -4,16 +4,11 @@ use std::net::IpAddr;
 use std::time::Duration;
 
 use super::{MacParse, dev_name_valid, parse_vmac_mac};
-use crate::config::{LoadOptions, Loaded, load_str};
+use crate::config::Loaded;
 use crate::model::{GarpExtraIf, Instance, Vmac};
 
 fn load(text: &str) -> Loaded {
-    let opts = LoadOptions {
-        config_id: "main".into(),
-        check_interfaces: false,
-        all_config: false,
-    };
-    load_str("k.conf", text, &opts)
+    crate::config::load_test(text)
 }
 
 /// One instance `VI_1` (VRID 51 on eth0) with `body` and `vips` lines, after `global`.
