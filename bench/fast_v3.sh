@@ -156,6 +156,10 @@ if [ "$seconds" -gt 0 ]; then
 	wait "${spin[@]}" 2>/dev/null
 	false_a=$(($(entering a1) - before[a1] + $(entering a2) - before[a2]))
 	false_b=$(($(entering b1) - before[b1] + $(entering b2) - before[b2]))
+	# What each false transition was (the log lines after the window started).
+	for n in a1 a2 b1 b2; do
+		grep "Entering .* STATE" "$LAB_DIR/$n/ka.log" | tail -n +$((before[$n] + 1)) | sed "s/^/  $n: /"
+	done >"$LAB_DIR/false.txt"
 fi
 
 # --- report ------------------------------------------------------------------------------
@@ -173,4 +177,5 @@ if [ "$seconds" -gt 0 ]; then
 	echo "stability over $seconds s with both cores busy ($samples samples of the holders):"
 	echo "  ours:       $false_a false transitions, $bad_a samples without exactly one master"
 	echo "  keepalived: $false_b false transitions, $bad_b samples without exactly one master"
+	cat "$LAB_DIR/false.txt"
 fi
