@@ -29,9 +29,11 @@
 #   IPv6 (VRID 61, MAC 00:00:5e:00:02:3d, the VMAC carrying the parent's link-local address,
 #   adverts and unsolicited NAs from that MAC):
 #   election, takeover on SIGTERM, preempt back; neither log complains about the peer.
-# VMAC firewall (IPv4 VMAC vrrp.51 and IPv6 VMAC vrrp.61 on each node), real keepalived 2.2.7
-#   on both nodes first, then ours: the nft tables of each node (handles stripped) are the
-#   reference's (vmac_map/vmac_set, the dup and drop rules), on the backup as on the master;
+# VMAC firewall (IPv4 VMAC vrrp.51, its instance with an IPv6 eVIP, and IPv6 VMAC vrrp.61 on
+#   each node), real keepalived 2.2.7 on both nodes first, then ours: the nft tables of each
+#   node (handles stripped) are the reference's (vmac_map/vmac_set, the dup and drop rules,
+#   both families for vrrp.51), on the backup as on the master; the master's VIPs and eVIP on
+#   the reference's interfaces;
 #   the client acts as a querier (mcast_query.py): the backup answers for 224.0.0.18 and
 #   ff02::12 from eth0's own MAC, and no IGMP/MLD report or router solicitation ever leaves
 #   with a virtual MAC; SIGKILL + restart of the backup: the same tables again; SIGHUP of the
@@ -452,9 +454,13 @@ round6 "$KA_BIN" "$REF_BIN" ka-master-v6
 round6 "$REF_BIN" "$KA_BIN" ref-master-v6
 
 # ---------------------------------------------------------------- VMAC firewall
-# fw_conf PRIO [ONLY_V4] -- VI_1 (IPv4, VRID 51) and VI_6 (IPv6, VRID 61), both use_vmac.
+# fw_conf PRIO [ONLY_V4] -- VI_1 (IPv4, VRID 51, with an IPv6 eVIP: its VMAC gets the rules
+# of both families) and VI_6 (IPv6, VRID 61), both use_vmac.
 fw_conf() {
-	conf_simple "$1" 2 "    use_vmac"
+	conf_simple "$1" 2 "    use_vmac
+    virtual_ipaddress_excluded {
+        2001:db8::60/64
+    }"
 	[ -n "${2:-}" ] && return
 	cat <<-EOF2
 		vrrp_instance VI_6 {
@@ -479,6 +485,10 @@ fw_tables() {
 	done | sed -E 's/ # handle [0-9]+//'
 }
 fw_has_both() { local t; t=$(fw_tables "$1"); [[ $t == *'"vrrp.51" : "eth0"'* && $t == *'"vrrp.61" : "eth0"'* ]]; }
+# fw_addrs NAME -- where NAME holds the VIPs and the eVIP ("DEV ADDRESS" lines).
+fw_addrs() {
+	ip -n "${LAB_NS}$1" -o addr show | awk '{ print $2, $4 }' | grep -E " ($VIP|2001:db8::60|fe80::61|2001:db8::61)/" | sort
+}
 fw_ruleset_empty() { [ -z "$(node_exec "$1" nft list ruleset)" ]; }
 fw_master() { has_vmac_vip n1 && ip -n "${LAB_NS}n1" -6 -o addr show dev vrrp.61 2>/dev/null | grep -q " 2001:db8::61/"; }
 # fw_same NAME WANT WHAT -- NAME's tables are WANT (keepalived's), else a diff and fail.
@@ -515,10 +525,14 @@ fw_round() {
 	if [ "$tag" = ref ]; then
 		FW_REF=$(fw_tables n1)
 		echo "$FW_REF"
+		FW_REF_ADDRS=$(fw_addrs n1)
+		echo "$FW_REF_ADDRS"
 	fi
 	fw_same n1 "$FW_REF" "$tag"
 	fw_same n2 "$FW_REF" "$tag"
 	ok "$tag: both nodes' tables are keepalived's ($(echo "$FW_REF" | wc -l) lines: vmac_map/vmac_set, dup and drop rules)"
+	[ "$(fw_addrs n1)" = "$FW_REF_ADDRS" ] || fail "$tag: the master's VIPs are not where keepalived puts them: $(fw_addrs n1), keepalived: $FW_REF_ADDRS"
+	ok "$tag: the master's VIPs and eVIP on keepalived's interfaces (the IPv6 eVIP of VI_1 on eth0)"
 	# A querier on the LAN: every node reports its groups within a second.
 	sleep 1
 	ip netns exec "${LAB_NS}client" "$LAB_PY" "$LAB_HERE/mcast_query.py" igmp "${LAB_IP[client]}"
