@@ -2,7 +2,9 @@
 //! before it starts, as keepalived's `vrrp_complete_instance()` + `netlink_link_add_vmac()`
 //! do, with their log lines; folds the VMAC's link state into the instance's own interface
 //! state (parent down or VMAC down = FAULT); recreates a VMAC deleted under it; sends the
-//! `garp_extra_if` announcements; removes the VMACs and puts the sysctls back at stop.
+//! `garp_extra_if` announcements; removes the VMACs and puts the sysctls back at stop; keeps
+//! each VMAC's entries in keepalived's IGMP/MLD firewall rules (`net::nftables`) in step:
+//! added before it comes up, removed when it goes.
 //!
 //! An instance sends and receives its adverts on the VMAC, unless `vmac_xmit_base`: the
 //! parent would not even see them, since a private macvlan takes every frame whose source is
