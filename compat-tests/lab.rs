@@ -214,7 +214,8 @@ fn routes() {
 /// use_vmac: the VIP on the private macvlan vrrp.51 with 00:00:5e:00:01:33, keepalived's
 /// sysctls set and restored, adverts and GARPs from the virtual MAC, the client's ARP entry
 /// unchanged at failover, FAULT on parent down, a deleted VMAC made again, a killed run's VMAC
-/// taken over, vmac_xmit_base, and interop with keepalived 2.2.7 both ways over IPv4 and IPv6.
+/// taken over, vmac_xmit_base, interop with keepalived 2.2.7 both ways over IPv4 and IPv6, and
+/// keepalived's VMAC firewall (the same nft tables; IGMP/MLD reports from the parent's MAC).
 #[test]
 fn vmac() {
     run_lab("vmac");

@@ -29,9 +29,18 @@
 #   IPv6 (VRID 61, MAC 00:00:5e:00:02:3d, the VMAC carrying the parent's link-local address,
 #   adverts and unsolicited NAs from that MAC):
 #   election, takeover on SIGTERM, preempt back; neither log complains about the peer.
+# VMAC firewall (IPv4 VMAC vrrp.51, its instance with an IPv6 eVIP, and IPv6 VMAC vrrp.61 on
+#   each node), real keepalived 2.2.7 on both nodes first, then ours: the nft tables of each
+#   node (handles stripped) are the reference's (vmac_map/vmac_set, the dup and drop rules,
+#   both families for vrrp.51), on the backup as on the master; the master's VIPs and eVIP on
+#   the reference's interfaces;
+#   the client acts as a querier (mcast_query.py): the backup answers for 224.0.0.18 and
+#   ff02::12 from eth0's own MAC, and no IGMP/MLD report or router solicitation ever leaves
+#   with a virtual MAC; SIGKILL + restart of the backup: the same tables again; SIGHUP of the
+#   master without VI_6: the same tables as keepalived's after it; SIGTERM: no table left.
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
-lab_require killall ps tcpdump curl
+lab_require killall ps tcpdump curl nft
 [ -x "$KA_BIN" ] || fail "KA_BIN=$KA_BIN is not an executable"
 
 VMAC=vrrp.51
@@ -443,4 +452,136 @@ round6() {
 }
 round6 "$KA_BIN" "$REF_BIN" ka-master-v6
 round6 "$REF_BIN" "$KA_BIN" ref-master-v6
+
+# ---------------------------------------------------------------- VMAC firewall
+# fw_conf PRIO [ONLY_V4] -- VI_1 (IPv4, VRID 51, with an IPv6 eVIP: its VMAC gets the rules
+# of both families) and VI_6 (IPv6, VRID 61), both use_vmac.
+fw_conf() {
+	conf_simple "$1" 2 "    use_vmac
+    virtual_ipaddress_excluded {
+        2001:db8::60/64
+    }"
+	[ -n "${2:-}" ] && return
+	cat <<-EOF2
+		vrrp_instance VI_6 {
+		    state BACKUP
+		    interface eth0
+		    virtual_router_id 61
+		    priority $1
+		    advert_int 1
+		    use_vmac
+		    virtual_ipaddress {
+		        fe80::61
+		        2001:db8::61/64
+		    }
+		}
+	EOF2
+}
+# fw_tables NAME -- NAME's keepalived tables as nft lists them, ip then ip6, without handles.
+fw_tables() {
+	local f
+	for f in ip ip6; do
+		node_exec "$1" nft list table "$f" keepalived 2>/dev/null
+	done | sed -E 's/ # handle [0-9]+//'
+}
+fw_has_both() { local t; t=$(fw_tables "$1"); [[ $t == *'"vrrp.51" : "eth0"'* && $t == *'"vrrp.61" : "eth0"'* ]]; }
+# fw_addrs NAME -- where NAME holds the VIPs and the eVIP ("DEV ADDRESS" lines).
+fw_addrs() {
+	ip -n "${LAB_NS}$1" -o addr show | awk '{ print $2, $4 }' | grep -E " ($VIP|2001:db8::60|fe80::61|2001:db8::61)/" | sort
+}
+fw_ruleset_empty() { [ -z "$(node_exec "$1" nft list ruleset)" ]; }
+fw_master() { has_vmac_vip n1 && ip -n "${LAB_NS}n1" -6 -o addr show dev vrrp.61 2>/dev/null | grep -q " 2001:db8::61/"; }
+# fw_same NAME WANT WHAT -- NAME's tables are WANT (keepalived's), else a diff and fail.
+fw_same() {
+	local got
+	got=$(fw_tables "$1")
+	[ "$got" = "$2" ] || {
+		echo "----- keepalived 2.2.7"
+		echo "$2"
+		echo "----- $1"
+		echo "$got"
+		diff <(echo "$2") <(echo "$got")
+		fail "$3: $1's tables differ from keepalived's"
+	}
+}
+# fw_wire FILE -- tcpdump -v output with each packet on one line.
+fw_wire() { awk '/^[0-9]/ { if (l != "") print l; l = $0; next } { l = l " " $0 } END { if (l != "") print l }' "$1"; }
+
+# fw_round BIN TAG -- the pair runs BIN; with TAG=ref the tables are recorded as the reference.
+fw_round() {
+	local bin=$1 tag=$2 cap="$LAB_DIR/lan-fw-$2.txt" dump wire m2
+	say "=== VMAC firewall, $tag: IGMP/MLD reports leave from the parent, no router solicitation"
+	: >"$LAB_DIR/n1/ka.log"
+	: >"$LAB_DIR/n2/ka.log"
+	fw_conf 100 >"$LAB_DIR/n1/keepalived.conf"
+	fw_conf 90 >"$LAB_DIR/n2/keepalived.conf"
+	ip netns exec "${LAB_NS}br" timeout 90 tcpdump -l -n -e -vv -i br0 "igmp or (ip6 and not ip6 proto 112)" >"$cap" 2>/dev/null &
+	dump=$!
+	sleep 0.5
+	ka_start n1 "$bin" "$LAB_DIR/n1/keepalived.conf"
+	ka_start n2 "$bin" "$LAB_DIR/n2/keepalived.conf"
+	wait_until 15 fw_master || fail "$tag: n1 does not hold the VIPs on vrrp.51 and vrrp.61"
+	for n in n1 n2; do wait_until 5 fw_has_both "$n" || fail "$tag: $n's tables lack the VMACs: $(fw_tables "$n")"; done
+	if [ "$tag" = ref ]; then
+		FW_REF=$(fw_tables n1)
+		echo "$FW_REF"
+		FW_REF_ADDRS=$(fw_addrs n1)
+		echo "$FW_REF_ADDRS"
+	fi
+	fw_same n1 "$FW_REF" "$tag"
+	fw_same n2 "$FW_REF" "$tag"
+	ok "$tag: both nodes' tables are keepalived's ($(echo "$FW_REF" | wc -l) lines: vmac_map/vmac_set, dup and drop rules)"
+	[ "$(fw_addrs n1)" = "$FW_REF_ADDRS" ] || fail "$tag: the master's VIPs are not where keepalived puts them: $(fw_addrs n1), keepalived: $FW_REF_ADDRS"
+	ok "$tag: the master's VIPs and eVIP on keepalived's interfaces (the IPv6 eVIP of VI_1 on eth0)"
+	# A querier on the LAN: every node reports its groups within a second.
+	sleep 1
+	ip netns exec "${LAB_NS}client" "$LAB_PY" "$LAB_HERE/mcast_query.py" igmp "${LAB_IP[client]}"
+	ip netns exec "${LAB_NS}client" "$LAB_PY" "$LAB_HERE/mcast_query.py" mld eth0
+	sleep 2.5
+	kill "$dump" 2>/dev/null
+	wait "$dump" 2>/dev/null
+	wire=$(fw_wire "$cap")
+	m2=$(mac_of n2)
+	if echo "$wire" | grep -E "^[0-9:.]* 00:00:5e:00:0[12]:" | grep -E "igmp|multicast listener|router solicitation"; then
+		fail "$tag: IGMP/MLD reports or router solicitations from a virtual MAC (lines above)"
+	fi
+	echo "$wire" | grep -q "^[0-9:.]* $m2 > 01:00:5e:00:00:16, .*igmp v3 report.*gaddr 224.0.0.18 is_ex" ||
+		fail "$tag: the backup n2 did not answer the IGMP query for 224.0.0.18 from its own MAC $m2: $(echo "$wire" | grep igmp)"
+	echo "$wire" | grep -q "^[0-9:.]* $m2 > 33:33:00:00:00:16, .*multicast listener report v2.*ff02::12" ||
+		fail "$tag: the backup n2 did not answer the MLD query for ff02::12 from its own MAC $m2: $(echo "$wire" | grep "listener report")"
+	ok "$tag: the backup answered the IGMP and MLD queries for 224.0.0.18 and ff02::12 from eth0's MAC $m2; no report or router solicitation from 00:00:5e:00:01:33 / 00:00:5e:00:02:3d"
+
+	say "$tag: SIGKILL n2 and start it again: the tables are as before"
+	ka_kill9 n2
+	ka_wait_exit n2 5 || fail "$tag: n2 survived SIGKILL"
+	: >"$LAB_DIR/n2/ka.log"
+	ka_start n2 "$bin" "$LAB_DIR/n2/keepalived.conf"
+	found2() { log_has n2 "(VI_6) Found matching interface vrrp.61"; }
+	wait_until 5 found2 || fail "$tag: n2 did not take its VMACs over"
+	sleep 1
+	fw_same n2 "$FW_REF" "$tag after SIGKILL"
+	ok "$tag: after SIGKILL and restart n2's tables are keepalived's again (nothing doubled)"
+
+	say "$tag: SIGHUP n1 without VI_6: vrrp.61 leaves the sets"
+	fw_conf 100 only4 >"$LAB_DIR/n1/keepalived.conf"
+	ka_signal n1 HUP
+	reloaded1() { log_has n1 "Reload complete"; }
+	wait_until 5 reloaded1 || fail "$tag: n1 did not reload"
+	sleep 1
+	if [ "$tag" = ref ]; then
+		FW_REF_RELOAD=$(fw_tables n1)
+		[[ $FW_REF_RELOAD != *vrrp.61* ]] || fail "ref: vrrp.61 still in the sets after the reload"
+	fi
+	fw_same n1 "$FW_REF_RELOAD" "$tag after reload"
+	ok "$tag: after the reload n1's tables are keepalived's (vrrp.61 gone, the VMAC chains kept)"
+
+	ka_signal n1 TERM
+	ka_signal n2 TERM
+	ka_wait_exit n1 8 || fail "$tag: daemon on n1 still running 8 s after SIGTERM"
+	ka_wait_exit n2 8 || fail "$tag: daemon on n2 still running 8 s after SIGTERM"
+	fw_ruleset_empty n1 && fw_ruleset_empty n2 || fail "$tag: tables left after SIGTERM"
+	ok "$tag: stopped, no table left"
+}
+fw_round "$REF_BIN" ref
+fw_round "$KA_BIN" ours
 say "PASS vmac"

@@ -65,6 +65,12 @@ pub enum Job {
         instance: String,
         elements: Vec<net::nftables::Element>,
     },
+    /// A VMAC's entries in the IGMP/MLD rules (`name` for the log), added when it is made,
+    /// removed when it goes (keepalived's `firewall_add_vmac()` / `firewall_remove_vmac()`).
+    VmacFirewall {
+        name: String,
+        change: net::nftables::VmacChange,
+    },
     /// One announcement burst: `repeat` rounds of one frame per VIP in config order, a
     /// gratuitous ARP for an IPv4 VIP and an unsolicited NA for an IPv6 one, as keepalived's
     /// `vrrp_send_link_update()` (same repeat and delays for both, inventory §8.9).
@@ -228,6 +234,9 @@ pub async fn run(mut ctx: Context, mut rx: mpsc::UnboundedReceiver<Job>) {
         match job {
             Job::Firewall { instance, elements } => {
                 firewall_job(&mut firewall, &ctx.global.firewall, &instance, elements)
+            }
+            Job::VmacFirewall { name, change } => {
+                vmac_firewall_job(&mut firewall, &ctx.global.firewall, &name, change)
             }
             Job::AddVips { instance, vips } => {
                 tracing::debug!("({instance}) setting VIPs.");
@@ -412,6 +421,9 @@ pub async fn run(mut ctx: Context, mut rx: mpsc::UnboundedReceiver<Job>) {
                             tracing::info!("({instance}) Error removing VMAC interface {name}: {e}")
                         }
                     }
+                    // netlink_link_del_vmac(): its firewall entries go after the link.
+                    let change = net::nftables::VmacChange::Remove { ifindex: index };
+                    vmac_firewall_job(&mut firewall, &ctx.global.firewall, &name, change);
                 }
                 for r in &restores {
                     let done = net::vmac::restore(&ctx.netlink, r).await;
@@ -483,16 +495,44 @@ fn firewall_job(
         "setting"
     };
     tracing::debug!("({instance}) {verb} firewall drop rule");
-    let fw = match firewall {
-        Some(fw) => fw,
-        None => match net::nftables::Settings::from_model(cfg) {
-            Some(s) => firewall.insert(net::nftables::Firewall::new(s)),
-            None => return,
-        },
+    let Some(fw) = firewall_of(firewall, cfg) else {
+        return;
     };
     if let Err(e) = fw.set(instance, elements) {
         tracing::error!("({instance}) {verb} firewall drop rule failed: {e}");
     }
+}
+
+/// One `Job::VmacFirewall`, as [`firewall_job`].
+fn vmac_firewall_job(
+    firewall: &mut Option<net::nftables::Firewall>,
+    cfg: &model::Firewall,
+    name: &str,
+    change: net::nftables::VmacChange,
+) {
+    let verb = match change {
+        net::nftables::VmacChange::Add { .. } => "adding",
+        net::nftables::VmacChange::Remove { .. } => "removing",
+    };
+    let Some(fw) = firewall_of(firewall, cfg) else {
+        return;
+    };
+    if let Err(e) = fw.vmac(change) {
+        tracing::error!("{verb} the firewall rules of VMAC {name} failed: {e}");
+    }
+}
+
+/// The firewall, made on first use; `None` when no table is configured.
+fn firewall_of<'a>(
+    firewall: &'a mut Option<net::nftables::Firewall>,
+    cfg: &model::Firewall,
+) -> Option<&'a mut net::nftables::Firewall> {
+    if firewall.is_none() {
+        *firewall = Some(net::nftables::Firewall::new(
+            net::nftables::Settings::from_model(cfg)?,
+        ));
+    }
+    firewall.as_mut()
 }
 
 #[cfg(test)]

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
-"""extract.py STRACE CONF PREFIX -- the nf_tables netlink datagrams in an strace log
+"""extract.py STRACE CONF PREFIX [CONF2] -- the nf_tables netlink datagrams in an strace log
 (`-e trace=sendto -e write=all`) as PREFIX-N.hex, one per sendto, numbered from 1, with
-the configuration and a summary of the messages as comments."""
+the configuration (and CONF2, the one a reload switched to) and a summary of the messages as
+comments."""
 import re
 import struct
 import sys
@@ -45,10 +46,14 @@ def summary(b):
 def main():
     strace, conf, prefix = sys.argv[1:4]
     conf_lines = open(conf).read().rstrip("\n").split("\n")
+    if len(sys.argv) > 4:
+        conf_lines.append("(SIGHUP after 6 s with this one instead:)")
+        conf_lines += open(sys.argv[4]).read().rstrip("\n").split("\n")
     for n, b in enumerate(sends(strace), 1):
         with open(f"{prefix}-{n}.hex", "w") as f:
             f.write(f"# nf_tables netlink datagram {n} keepalived 2.2.7 sent (captured with strace by\n")
-            f.write("# compat-tests/wire/nftables/capture.sh; eth0 is ifindex 3, peer0 2) for this config:\n")
+            f.write("# compat-tests/wire/nftables/capture.sh; eth0 is ifindex 3, peer0 2, x1 4, x0 5,\n")
+            f.write("# VMACs 6, 7, ... in order of creation) for this config:\n")
             for line in conf_lines:
                 f.write(f"#   {line}\n")
             f.write("# messages: " + ", ".join(summary(b)) + "\n")

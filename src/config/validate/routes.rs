@@ -1992,9 +1992,9 @@ impl Validator<'_> {
                 let body = self.value_block(st);
                 for item in body {
                     if let Some(a) = self.ip_address_line(item, false) {
-                        if let Some(t) = item.line.words[1..].iter().find(|t| t.text == "use_vmac")
-                        {
-                            self.options_not_acted_on("use_vmac", &t.span);
+                        if item.line.words[1..].iter().any(|t| t.text == "use_vmac") {
+                            // The eVIP gets a VMAC of its own (`vmac.rs`), as a VIP does.
+                            r.vmac.vip_use_vmac.push(a.addr);
                         }
                         r.routes.vips_excluded.push(a);
                     }

@@ -165,9 +165,9 @@ impl Validator<'_> {
         accept
     }
 
-    /// After every instance is read: an instance that drops VIP traffic switches the nftables
-    /// firewall on (with keepalived's start-up line), and the first such instance gets our
-    /// note saying what that means for services on this host.
+    /// After every instance is read: an instance that drops VIP traffic or has `use_vmac`
+    /// switches the nftables firewall on (with keepalived's start-up line), and the first
+    /// instance that drops gets our note saying what that means for services on this host.
     pub(super) fn finish_firewall(&mut self) {
         let dropping: Vec<String> = self
             .config
@@ -176,9 +176,11 @@ impl Validator<'_> {
             .filter(|i| i.drops_vip_traffic())
             .map(|i| i.name.clone())
             .collect();
-        let Some(first) = dropping.first() else {
+        // vrrp_complete_instance(): a VMAC's IGMP/MLD reports need the firewall too.
+        let vmac = self.config.instances.iter().any(|i| i.vmac.own.is_some());
+        if dropping.is_empty() && !vmac {
             return;
-        };
+        }
         let table = match &self.config.global.firewall.table {
             Some(t) => t.clone(),
             None => {
@@ -192,6 +194,9 @@ impl Validator<'_> {
                 self.config.global.firewall.table = Some(t.clone());
                 t
             }
+        };
+        let Some(first) = dropping.first() else {
+            return;
         };
         let others = match dropping.len() {
             1 => String::new(),
@@ -280,7 +285,7 @@ mod tests {
     }
 
     #[test]
-    fn a_dropping_instance_switches_the_default_table_on() {
+    fn a_dropping_or_vmac_instance_switches_the_default_table_on() {
         let (c, msgs) = load("vrrp_strict", "");
         assert_eq!(c.global.firewall.table.as_deref(), Some("keepalived"));
         assert!(msgs.contains(
@@ -292,6 +297,11 @@ mod tests {
         let (c, msgs) = load("", "");
         assert_eq!(c.global.firewall, Firewall::default());
         assert!(!msgs.iter().any(|m| m.contains("accept")));
+        // use_vmac switches it on too, without the no-accept note.
+        let (c, msgs) = load("", " use_vmac");
+        assert_eq!(c.global.firewall.table.as_deref(), Some("keepalived"));
+        assert!(msgs.iter().any(|m| m.contains("using nftables")));
+        assert!(!msgs.iter().any(|m| m.contains("no accept mode")));
         // A configured table is kept, without keepalived's "using nftables" line.
         let (c, msgs) = load("nftables fw\nvrrp_strict", "");
         assert_eq!(c.global.firewall.table.as_deref(), Some("fw"));

@@ -457,9 +457,11 @@ impl Validator<'_> {
                 .as_ref()
                 .map(|v| v.ifname.clone())
                 .or(configured.clone());
+            // vrrp_complete_instance() places VIPs and eVIPs alike.
             let mut vips = inst.vips.clone();
+            let mut evips = inst.vips_excluded.clone();
             let (mut extra_if, mut extra_vmac) = (false, false);
-            for vip in &mut vips {
+            for vip in vips.iter_mut().chain(evips.iter_mut()) {
                 let same_family = vip.addr.is_ipv6() == v6;
                 let on_configured = vip.dev.is_none() || vip.dev == configured;
                 let mut use_vmac = p.vip_use_vmac.contains(&vip.addr);
@@ -487,6 +489,11 @@ impl Validator<'_> {
                         vip.dev = Some(own.ifname.clone());
                         false
                     } else {
+                        // An eVIP of the other family stays on the interface itself, not on
+                        // the instance's VMAC (where its family may even be disabled).
+                        if vm.own.is_some() {
+                            vip.dev = configured.clone();
+                        }
                         use_vmac || (vm.use_vmac_addr && !same_family)
                     }
                 } else {
@@ -533,6 +540,7 @@ impl Validator<'_> {
             let i = &mut self.config.instances[idx];
             i.vmac = vm;
             i.vips = vips;
+            i.vips_excluded = evips;
         }
     }
 

@@ -2,7 +2,9 @@
 //! before it starts, as keepalived's `vrrp_complete_instance()` + `netlink_link_add_vmac()`
 //! do, with their log lines; folds the VMAC's link state into the instance's own interface
 //! state (parent down or VMAC down = FAULT); recreates a VMAC deleted under it; sends the
-//! `garp_extra_if` announcements; removes the VMACs and puts the sysctls back at stop.
+//! `garp_extra_if` announcements; removes the VMACs and puts the sysctls back at stop; keeps
+//! each VMAC's entries in keepalived's IGMP/MLD firewall rules (`net::nftables`) in step:
+//! added before it comes up, removed when it goes.
 //!
 //! An instance sends and receives its adverts on the VMAC, unless `vmac_xmit_base`: the
 //! parent would not even see them, since a private macvlan takes every frame whose source is
@@ -15,6 +17,7 @@ use std::time::Instant;
 use super::{Daemon, Link, Slot};
 use crate::daemon::io_worker::{Announce, Job};
 use crate::model::{self, TrackEvent, Vmac};
+use crate::net::nftables::{Family, VmacChange};
 use crate::net::{self, vmac};
 
 /// A VMAC this daemon made or took over, removed at stop (keepalived's `is_ours`).
@@ -39,7 +42,57 @@ pub(super) fn socket_ifname(cfg: &model::Instance) -> Option<&str> {
     }
 }
 
+/// The families of a VMAC's IGMP/MLD rules (`netlink_link_add_vmac()` calling
+/// `firewall_add_vmac()`): its own, then the other one when it is the instance's own VMAC and
+/// the instance has eVIPs of that family; none for an IPv4 VMAC under `disable_local_igmp`,
+/// which sends no report for link-local groups (keepalived skips the IPv4 VMAC entirely then,
+/// even its other family).
+pub(super) fn igmp_families(
+    cfg: &model::Instance,
+    vmac: &Vmac,
+    disable_local_igmp: bool,
+) -> Vec<Family> {
+    if !vmac.ipv6 && disable_local_igmp {
+        return Vec::new();
+    }
+    let (family, other) = if vmac.ipv6 {
+        (Family::V6, Family::V4)
+    } else {
+        (Family::V4, Family::V6)
+    };
+    let own = cfg
+        .vmac
+        .own
+        .as_ref()
+        .is_some_and(|o| o.ifname == vmac.ifname);
+    let other_evip = cfg
+        .vips_excluded
+        .iter()
+        .any(|v| v.addr.is_ipv6() != vmac.ipv6);
+    let mut out = vec![family];
+    if own && other_evip {
+        out.push(other);
+    }
+    out
+}
+
 impl Daemon {
+    /// Waits until the I/O worker has done every job queued so far.
+    async fn io_settled(&self) {
+        let (done, wait) = tokio::sync::oneshot::channel();
+        if self.io_tx.send(Job::Barrier(done)).is_ok() {
+            let _ = wait.await;
+        }
+    }
+
+    /// Queues a change of the VMAC firewall rules.
+    fn vmac_firewall(&self, name: &str, change: VmacChange) {
+        let _ = self.io_tx.send(Job::VmacFirewall {
+            name: name.to_owned(),
+            change,
+        });
+    }
+
     /// Makes (or takes over) every VMAC of `cfg` and registers it as a link; renames in `cfg`
     /// a VMAC found under another name. Returns false when the instance's own VMAC could not
     /// be had (the instance then stays in FAULT, as keepalived's does).
@@ -110,6 +163,8 @@ impl Daemon {
                 tracing::info!(
                     "({iname}) Removing old VMAC interface {name} due to conflicting interface"
                 );
+                // nft_add_vmac()'s old interface: its entries go (if it had any).
+                self.vmac_firewall(&name, VmacChange::Remove { ifindex: index });
                 match vmac::delete(&self.netlink, index).await {
                     Ok(()) => vmac::create(&self.netlink, &name, parent_index, want.mac).await,
                     Err(e) => Err(e),
@@ -149,6 +204,19 @@ impl Daemon {
                 }
                 Err(e) => tracing::info!("Unable to set parameters for {name}: {e}"),
             }
+        }
+        // firewall_add_vmac(), in place before the VMAC comes up and joins its groups. A VMAC
+        // taken over gets its entries too (keepalived 2.2.7 adds none then, and relies on the
+        // killed run's tables; KNOWN_DIVERGENCES.md).
+        let families = igmp_families(cfg, want, self.config.global.disable_local_igmp);
+        if !families.is_empty() {
+            let change = VmacChange::Add {
+                ifindex: index,
+                parent: parent_index,
+                families,
+            };
+            self.vmac_firewall(&name, change);
+            self.io_settled().await;
         }
         // IPv6 stays off on an IPv4 VMAC: no MLD or router solicitation with the virtual MAC.
         if let Err(e) = vmac::set_ipv6_disabled(&name, !want.ipv6) {
@@ -287,6 +355,10 @@ impl Daemon {
             .own
             .as_ref()
             .is_some_and(|o| o.ifname == want.ifname);
+        // vrrp_if.c: a VMAC going leaves the firewall sets; the new one comes in.
+        if let Some(v) = self.vmacs.iter().find(|v| v.name == ev.name) {
+            self.vmac_firewall(&v.name, VmacChange::Remove { ifindex: v.index });
+        }
         // The deleted VMAC's parent settings were counted; the new one counts again.
         if let Some(p) = self
             .vmacs
@@ -403,10 +475,7 @@ impl Daemon {
         }
         // Its VIPs come off first, as keepalived's vrrp_restore_interface() precedes the
         // VMAC's removal; the worker does that in queue order.
-        let (done, wait) = tokio::sync::oneshot::channel();
-        if self.io_tx.send(Job::Barrier(done)).is_ok() {
-            let _ = wait.await;
-        }
+        self.io_settled().await;
         for v in gone {
             match vmac::delete(&self.netlink, v.index).await {
                 Ok(()) => tracing::info!("({instance}) Success removing VMAC interface {}", v.name),
@@ -414,6 +483,7 @@ impl Daemon {
                     tracing::info!("({instance}) Error removing VMAC interface {}: {e}", v.name)
                 }
             }
+            self.vmac_firewall(&v.name, VmacChange::Remove { ifindex: v.index });
             self.links.remove(&v.name);
             self.link_up.remove(&v.name);
             if let Some(r) = v.configured_parent.and_then(|p| self.vmac_host.release(p)) {
@@ -430,6 +500,8 @@ impl Daemon {
                     "Unable to write {}: {e}",
                     vmac::IGMP_LINK_LOCAL_MCAST_REPORTS
                 );
+                // As keepalived: the reports stay on, so IPv4 VMACs need their rules.
+                self.config.global.disable_local_igmp = false;
             }
         }
     }
@@ -478,5 +550,51 @@ fn rename(cfg: &mut model::Instance, from: &str, to: &str) {
         if vip.dev.as_deref() == Some(from) {
             vip.dev = Some(to.to_owned());
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::vrrp::instance::tests::cfg;
+
+    fn vmac(name: &str, ipv6: bool) -> Vmac {
+        Vmac {
+            ifname: name.into(),
+            parent: "eth0".into(),
+            mac: model::vrrp_mac(51, ipv6),
+            ipv6,
+        }
+    }
+
+    fn evip(addr: &str) -> model::VirtualAddr {
+        let mut v = cfg(100).vips[0].clone();
+        v.addr = addr.parse().unwrap();
+        v
+    }
+
+    #[test]
+    fn igmp_families_are_keepalived_s() {
+        let mut c = cfg(100);
+        c.vmac.own = Some(vmac("vrrp.51", false));
+        let own = c.vmac.own.clone().unwrap();
+        let x0 = vmac("vrrp1.51", false);
+        assert_eq!(igmp_families(&c, &own, false), [Family::V4]);
+        // An eVIP of the other family adds it to the instance's own VMAC only.
+        c.vips_excluded.push(evip("2001:db8::60"));
+        assert_eq!(igmp_families(&c, &own, false), [Family::V4, Family::V6]);
+        assert_eq!(igmp_families(&c, &x0, false), [Family::V4]);
+        // disable_local_igmp: nothing for an IPv4 VMAC, even its other family.
+        assert!(igmp_families(&c, &own, true).is_empty());
+        // An IPv6 VMAC always has its rules, its own family first.
+        let mut c6 = cfg(100);
+        c6.vmac.own = Some(vmac("vrrp.52", true));
+        let own6 = c6.vmac.own.clone().unwrap();
+        c6.vips_excluded.push(evip("198.51.100.62"));
+        assert_eq!(igmp_families(&c6, &own6, true), [Family::V6, Family::V4]);
+        assert_eq!(
+            igmp_families(&c6, &vmac("vrrp6.52", true), true),
+            [Family::V6]
+        );
     }
 }

@@ -1,6 +1,6 @@
 //! The nftables firewall keepalived 2.2.7 (built with nftables) puts in front of the VIPs of
-//! instances without accept mode (`no_accept`, strict mode), over nf_tables netlink as
-//! keepalived does (no `nft` needed at run time).
+//! instances without accept mode (`no_accept`, strict mode), and around its VMACs, over
+//! nf_tables netlink as keepalived does (no `nft` needed at run time).
 //!
 //! What it builds, in tables `ip TABLE` and `ip6 TABLE` (`TABLE` = `nftables`, default
 //! `keepalived`; chain priority `nftables_priority`, default -1):
@@ -32,6 +32,29 @@
 //! sets before the addresses are added; they leave the sets after the addresses are removed;
 //! at exit both tables are deleted. Each step is one atomic batch.
 //!
+//! VMACs (`nft_add_vmac()`, `nft_remove_vmac()`), in the same tables, as soon as a VMAC is
+//! made, for its family (and the other one when its instance has eVIPs of it):
+//!
+//! ```text
+//! table ip keepalived {
+//!     map vmac_map { type iface_index : iface_index; elements = { "vrrp.51" : "eth0" } }
+//!     chain out { …
+//!         ip protocol igmp meta oifkind "macvlan" dup to ip daddr device oif map @vmac_map drop }
+//! }
+//! table ip6 keepalived {
+//!     map vmac_map { … }    set vmac_set { type iface_index; elements = { "vrrp.52" } }
+//!     chain out { …
+//!         icmpv6 type mld2-listener-report meta oifkind "macvlan" dup to ip6 daddr device oif map @vmac_map drop
+//!         icmpv6 type nd-router-solicit meta oifkind "macvlan" oif @vmac_set drop }
+//! }
+//! ```
+//!
+//! A report a VMAC sends for the groups it joined (224.0.0.18, ff02::12, its addresses'
+//! solicited-node groups) leaves from the parent with the parent's MAC instead of the
+//! virtual one, so that a switch never learns the virtual MAC on a backup's port when the
+//! backup answers a querier; an IPv6 VMAC never solicits routers. A VMAC leaves the sets when it is
+//! deleted. Not for an IPv4 VMAC under `disable_local_igmp`, which sends no such report.
+//!
 //! [`Ruleset`] decides the messages (pure, tested against batches captured from keepalived);
 //! [`Firewall`] sends them.
 
@@ -47,7 +70,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use crate::model;
-use msg::{ChainHook, Msg, SetKind};
+use msg::{ChainHook, Msg, SetElem, SetKind};
 
 /// One entry of the drop sets.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -136,6 +159,27 @@ pub fn elements(
         .collect()
 }
 
+/// A change to the VMAC rules (keepalived's `nft_add_vmac()` / `nft_remove_vmac()`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum VmacChange {
+    /// The VMAC `ifindex`, a macvlan on `parent`: in each of `families` (the VMAC's own family
+    /// first, then the other one when its instance has eVIPs of it) its IGMP (MLD) reports
+    /// leave from the parent instead, and over IPv6 its router solicitations are dropped.
+    Add {
+        /// The VMAC.
+        ifindex: u32,
+        /// Its parent.
+        parent: u32,
+        /// `ip`, `ip6` or both, in keepalived's order.
+        families: Vec<Family>,
+    },
+    /// The VMAC `ifindex` leaves the sets (it is deleted, or its instance is gone).
+    Remove {
+        /// The VMAC.
+        ifindex: u32,
+    },
+}
+
 /// How the tables are made (from `global_defs`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Settings {
@@ -169,6 +213,11 @@ pub struct Ruleset {
     v6_vips: bool,
     ll_index: bool,
     ll_name: bool,
+    /// The VMAC sets and rules of `ip` / `ip6` are made (`ipv4_igmp_setup`, …).
+    v4_igmp: bool,
+    v6_igmp: bool,
+    /// VMACs in the VMAC sets: index -> (parent index, families in the order added).
+    vmacs: BTreeMap<u32, (u32, Vec<Family>)>,
     /// Set ids handed out so far (libnftnl's transaction ids; never reused in a process).
     set_ids: u32,
     /// Entries per instance.
@@ -188,6 +237,9 @@ impl Ruleset {
             v6_vips: false,
             ll_index: false,
             ll_name: false,
+            v4_igmp: false,
+            v6_igmp: false,
+            vmacs: BTreeMap::new(),
             set_ids: 0,
             held: HashMap::new(),
             count: BTreeMap::new(),
@@ -254,10 +306,10 @@ impl Ruleset {
                 SetKind::LinkLocalIndex,
                 SetKind::LinkLocalName,
             ] {
-                let keys: Vec<Vec<u8>> = list
+                let keys: Vec<SetElem> = list
                     .iter()
                     .filter(|e| e.set() == kind)
-                    .map(Element::key)
+                    .map(|e| SetElem::key(e.key()))
                     .collect();
                 if !keys.is_empty() {
                     msgs.push(msg::set_elems(&table, kind, None, &keys, is_add));
@@ -265,6 +317,123 @@ impl Ruleset {
             }
         }
         msgs
+    }
+
+    /// True when `change` would send nothing.
+    fn vmac_noop(&self, change: &VmacChange) -> bool {
+        match change {
+            VmacChange::Add {
+                ifindex,
+                parent,
+                families,
+            } => {
+                families.is_empty() && !self.vmacs.contains_key(ifindex)
+                    || self.vmacs.get(ifindex) == Some(&(*parent, families.clone()))
+            }
+            VmacChange::Remove { ifindex } => !self.vmacs.contains_key(ifindex),
+        }
+    }
+
+    /// Applies a VMAC change and returns its batch (`nft_add_vmac()`, `nft_remove_vmac()`):
+    /// per family, the first VMAC makes the table if needed (`exists` as for [`Ruleset::set`]),
+    /// the VMAC sets and their rules, then every VMAC adds its entries. A VMAC added again
+    /// with other settings first leaves the sets in the same batch; removing a VMAC that is
+    /// not there sends nothing.
+    pub(crate) fn vmac(
+        &mut self,
+        change: VmacChange,
+        mut exists: impl FnMut(Family) -> bool,
+    ) -> Vec<Msg> {
+        let mut msgs = Vec::new();
+        if self.vmac_noop(&change) {
+            return msgs;
+        }
+        match change {
+            VmacChange::Remove { ifindex } => self.remove_vmac(ifindex, &mut msgs),
+            VmacChange::Add {
+                ifindex,
+                parent,
+                mut families,
+            } => {
+                self.remove_vmac(ifindex, &mut msgs);
+                families.dedup();
+                for &f in &families {
+                    let ids = self.setup_igmp(f, &mut msgs, &mut exists);
+                    self.vmac_elems(f, ifindex, parent, ids, true, &mut msgs);
+                }
+                if !families.is_empty() {
+                    self.vmacs.insert(ifindex, (parent, families));
+                }
+            }
+        }
+        msgs
+    }
+
+    fn remove_vmac(&mut self, ifindex: u32, msgs: &mut Vec<Msg>) {
+        if let Some((parent, families)) = self.vmacs.remove(&ifindex) {
+            for f in families {
+                self.vmac_elems(f, ifindex, parent, (None, None), false, msgs);
+            }
+        }
+    }
+
+    /// A VMAC's entries of one family: `vmac_map` (VMAC to parent), and over IPv6 `vmac_set`;
+    /// `ids` are the sets' ids when they are made in the same batch.
+    fn vmac_elems(
+        &self,
+        f: Family,
+        ifindex: u32,
+        parent: u32,
+        ids: (Option<u32>, Option<u32>),
+        add: bool,
+        msgs: &mut Vec<Msg>,
+    ) {
+        let t = &self.settings.table;
+        // iface_index keys and values are host-order u32, as the kernel's meta oif gives them.
+        let map = SetElem {
+            key: ifindex.to_ne_bytes().to_vec(),
+            data: Some(parent.to_ne_bytes().to_vec()),
+        };
+        msgs.push(msg::set_elems(t, SetKind::VmacMap(f), ids.0, &[map], add));
+        if f == Family::V6 {
+            let set = SetElem::key(ifindex.to_ne_bytes().to_vec());
+            msgs.push(msg::set_elems(t, SetKind::VmacSet, ids.1, &[set], add));
+        }
+    }
+
+    /// `nft_setup_igmp()`: the table if needed, `vmac_map` (and `vmac_set` over IPv6) and the
+    /// rules using them; the new sets' ids, or none when they were there already.
+    fn setup_igmp(
+        &mut self,
+        f: Family,
+        msgs: &mut Vec<Msg>,
+        exists: &mut impl FnMut(Family) -> bool,
+    ) -> (Option<u32>, Option<u32>) {
+        let done = match f {
+            Family::V4 => self.v4_igmp,
+            Family::V6 => self.v6_igmp,
+        };
+        if done {
+            return (None, None);
+        }
+        self.setup_table(f, msgs, exists);
+        let s = self.settings.clone();
+        let map = self.next_set_id();
+        msgs.push(msg::new_set(&s.table, SetKind::VmacMap(f), map));
+        let set = (f == Family::V6).then(|| {
+            let id = self.next_set_id();
+            msgs.push(msg::new_set(&s.table, SetKind::VmacSet, id));
+            id
+        });
+        msgs.push(msg::move_igmp(f, &s.table, s.counters));
+        match f {
+            Family::V4 => self.v4_igmp = true,
+            Family::V6 => {
+                msgs.push(msg::drop_router_solicit(&s.table, s.counters));
+                self.v6_igmp = true;
+            }
+        }
+        (Some(map), set)
     }
 
     /// Deletes the tables this process created (keepalived's `nft_cleanup()` at exit).
@@ -329,24 +498,44 @@ impl Ruleset {
         }
     }
 
+    /// `nft_setup_ipv4()` / `nft_setup_ipv6()`: the table and its `out` chain, once; tables
+    /// left by an earlier run go first.
+    fn setup_table(
+        &mut self,
+        f: Family,
+        msgs: &mut Vec<Msg>,
+        exists: &mut impl FnMut(Family) -> bool,
+    ) {
+        let made = match f {
+            Family::V4 => self.v4_table,
+            Family::V6 => self.v6_table,
+        };
+        if made {
+            return;
+        }
+        self.delete_leftovers(msgs, exists);
+        let s = &self.settings;
+        msgs.push(msg::new_table(f, &s.table));
+        msgs.push(msg::base_chain(
+            f,
+            &s.table,
+            "out",
+            ChainHook::Output,
+            s.priority,
+        ));
+        match f {
+            Family::V4 => self.v4_table = true,
+            Family::V6 => self.v6_table = true,
+        }
+    }
+
     /// `nft_setup_ipv4()` + `nft_setup_ipv4_vips()`.
     fn setup_v4_vips(&mut self, msgs: &mut Vec<Msg>, exists: &mut impl FnMut(Family) -> bool) {
         if self.v4_vips {
             return;
         }
         let s = self.settings.clone();
-        if !self.v4_table {
-            self.delete_leftovers(msgs, exists);
-            msgs.push(msg::new_table(Family::V4, &s.table));
-            msgs.push(msg::base_chain(
-                Family::V4,
-                &s.table,
-                "out",
-                ChainHook::Output,
-                s.priority,
-            ));
-            self.v4_table = true;
-        }
+        self.setup_table(Family::V4, msgs, exists);
         msgs.push(msg::base_chain(
             Family::V4,
             &s.table,
@@ -368,18 +557,7 @@ impl Ruleset {
         }
         let s = self.settings.clone();
         let t = s.table.as_str();
-        if !self.v6_table {
-            self.delete_leftovers(msgs, exists);
-            msgs.push(msg::new_table(Family::V6, t));
-            msgs.push(msg::base_chain(
-                Family::V6,
-                t,
-                "out",
-                ChainHook::Output,
-                s.priority,
-            ));
-            self.v6_table = true;
-        }
+        self.setup_table(Family::V6, msgs, exists);
         msgs.push(msg::base_chain(
             Family::V6,
             t,
@@ -398,7 +576,7 @@ impl Ruleset {
             t,
             SetKind::NeighborDiscovery,
             Some(nd),
-            &[vec![135], vec![136]],
+            &[SetElem::key(vec![135]), SetElem::key(vec![136])],
             true,
         ));
         msgs.push(msg::nd_accept(t, "in", s.counters));
@@ -445,15 +623,33 @@ impl Firewall {
     /// Makes `instance`'s entries in the drop sets exactly `wanted` (empty: none). On a
     /// failure nothing is considered changed, so a later call tries again.
     pub fn set(&mut self, instance: &str, wanted: Vec<Element>) -> Result<(), Error> {
+        let noop = wanted.is_empty() && !self.rules.held.contains_key(instance);
+        self.apply(noop, |rules, exists| rules.set(instance, wanted, exists))
+    }
+
+    /// Adds or removes a VMAC's entries in the IGMP/MLD rules; as [`Firewall::set`] on a
+    /// failure.
+    pub fn vmac(&mut self, change: VmacChange) -> Result<(), Error> {
+        let noop = self.rules.vmac_noop(&change);
+        self.apply(noop, |rules, exists| rules.vmac(change, exists))
+    }
+
+    /// Runs `change` on the rules (with the table probe) and sends its batch; the rules are
+    /// put back as they were when that fails. `noop`: nothing to send, no socket needed.
+    fn apply(
+        &mut self,
+        noop: bool,
+        change: impl FnOnce(&mut Ruleset, &mut dyn FnMut(Family) -> bool) -> Vec<Msg>,
+    ) -> Result<(), Error> {
         let before = self.rules.clone();
         let sock = match &mut self.socket {
             Some(s) => s,
-            None if wanted.is_empty() && !self.rules.held.contains_key(instance) => return Ok(()),
+            None if noop => return Ok(()),
             None => self.socket.insert(socket::NftSocket::open()?),
         };
         let table = self.rules.settings.table.clone();
         let mut probe_err = None;
-        let msgs = self.rules.set(instance, wanted, |f| {
+        let msgs = change(&mut self.rules, &mut |f| {
             sock.table_exists(f, &table).unwrap_or_else(|e| {
                 probe_err.get_or_insert(e);
                 false

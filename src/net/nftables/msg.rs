@@ -57,17 +57,25 @@ const TYPE_IFNAME: u32 = 41;
 /// Bits per type in a concatenated key type.
 const TYPE_BITS: u32 = 6;
 
-/// The libnftnl userdata of a set: its key byte order, which `nft list` reads to print keys.
-fn set_userdata(key_type: u32) -> Vec<u8> {
-    // NFTNL_UDATA_SET_KEYBYTEORDER, 4 bytes, BYTEORDER_BIG_ENDIAN (2) for addresses and
-    // BYTEORDER_HOST_ENDIAN (1) otherwise, in host order as libnftnl writes it.
-    let order: u32 = if matches!(key_type, TYPE_IPADDR | TYPE_IP6ADDR) {
-        2
-    } else {
-        1
+/// The libnftnl userdata of a set: its key (and a map's value) byte order, which `nft list`
+/// reads to print them.
+fn set_userdata(key_type: u32, data_type: Option<u32>) -> Vec<u8> {
+    // NFTNL_UDATA_SET_KEYBYTEORDER (0) then NFTNL_UDATA_SET_DATABYTEORDER (1), 4 bytes each,
+    // BYTEORDER_BIG_ENDIAN (2) for addresses and BYTEORDER_HOST_ENDIAN (1) otherwise, in host
+    // order as libnftnl writes them.
+    let order = |t: u32| -> u32 {
+        if matches!(t, TYPE_IPADDR | TYPE_IP6ADDR) {
+            2
+        } else {
+            1
+        }
     };
     let mut u = vec![0, 4];
-    u.extend_from_slice(&order.to_ne_bytes());
+    u.extend_from_slice(&order(key_type).to_ne_bytes());
+    if let Some(t) = data_type {
+        u.extend_from_slice(&[1, 4]);
+        u.extend_from_slice(&order(t).to_ne_bytes());
+    }
     u
 }
 
@@ -84,6 +92,11 @@ pub enum SetKind {
     LinkLocalName,
     /// `neighbor-discovery`: the constant `icmpv6_type` set of NS and NA.
     NeighborDiscovery,
+    /// `vmac_map` of a family: `iface_index : iface_index`, a VMAC to its parent, where the
+    /// VMAC's IGMP (MLD) reports are sent instead.
+    VmacMap(Family),
+    /// `vmac_set` of `ip6`: `iface_index`, the VMACs whose router solicitations are dropped.
+    VmacSet,
 }
 
 impl SetKind {
@@ -94,13 +107,15 @@ impl SetKind {
             SetKind::LinkLocalIndex => "vips_link_local",
             SetKind::LinkLocalName => "vips_link_local_name",
             SetKind::NeighborDiscovery => "neighbor-discovery",
+            SetKind::VmacMap(_) => "vmac_map",
+            SetKind::VmacSet => "vmac_set",
         }
     }
 
     /// The table family it lives in.
     pub fn family(self) -> Family {
         match self {
-            SetKind::Vips4 => Family::V4,
+            SetKind::Vips4 | SetKind::VmacMap(Family::V4) => Family::V4,
             _ => Family::V6,
         }
     }
@@ -114,7 +129,13 @@ impl SetKind {
             // libnftnl Debian ships does.
             SetKind::LinkLocalName => (TYPE_IP6ADDR << TYPE_BITS) | TYPE_IFNAME,
             SetKind::NeighborDiscovery => TYPE_ICMPV6_TYPE,
+            SetKind::VmacMap(_) | SetKind::VmacSet => TYPE_IFINDEX,
         }
+    }
+
+    /// The value type of a map.
+    fn data_type(self) -> Option<u32> {
+        matches!(self, SetKind::VmacMap(_)).then_some(TYPE_IFINDEX)
     }
 
     fn key_len(self) -> u32 {
@@ -124,6 +145,7 @@ impl SetKind {
             SetKind::LinkLocalIndex => 16 + 4,
             SetKind::LinkLocalName => 16 + 16,
             SetKind::NeighborDiscovery => 1,
+            SetKind::VmacMap(_) | SetKind::VmacSet => 4,
         }
     }
 }
@@ -233,14 +255,22 @@ pub(crate) fn new_set(table: &str, kind: SetKind, id: u32) -> Msg {
         SetAttribute::Table(table.into()),
         SetAttribute::Name(kind.name().into()),
     ];
-    if kind == SetKind::NeighborDiscovery {
-        attributes.push(SetAttribute::Flags(SetFlags::Constant));
+    match kind {
+        SetKind::NeighborDiscovery => attributes.push(SetAttribute::Flags(SetFlags::Constant)),
+        SetKind::VmacMap(_) => attributes.push(SetAttribute::Flags(SetFlags::Map)),
+        _ => {}
     }
     attributes.extend([
         SetAttribute::KeyType(kind.key_type()),
         SetAttribute::KeyLen(kind.key_len()),
+    ]);
+    if let Some(t) = kind.data_type() {
+        // A map's values are interface indexes too, 4 bytes.
+        attributes.extend([SetAttribute::DataType(t), SetAttribute::DataLen(4)]);
+    }
+    attributes.extend([
         SetAttribute::Id(id),
-        SetAttribute::UserData(set_userdata(kind.key_type())),
+        SetAttribute::UserData(set_userdata(kind.key_type(), kind.data_type())),
     ]);
     nft(
         kind.family(),
@@ -249,23 +279,42 @@ pub(crate) fn new_set(table: &str, kind: SetKind, id: u32) -> Msg {
     )
 }
 
-/// Add (`add`) or delete elements of a set. Each element is its key's bytes. libnftnl
-/// numbers the list entries 1, 2, 3…, which we keep; `set_id` is given only while the set
-/// is being created in the same batch (keepalived does so for `neighbor-discovery`).
+/// One element of a set: its key's bytes and, in a map, the bytes of the value it maps to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct SetElem {
+    pub(crate) key: Vec<u8>,
+    pub(crate) data: Option<Vec<u8>>,
+}
+
+impl SetElem {
+    /// An element of a plain set.
+    pub(crate) fn key(key: Vec<u8>) -> Self {
+        Self { key, data: None }
+    }
+}
+
+/// Add (`add`) or delete elements of a set. libnftnl numbers the list entries 1, 2, 3…,
+/// which we keep; `set_id` is given only while the set is being created in the same batch
+/// (keepalived does so for `neighbor-discovery` and the VMAC sets).
 pub(crate) fn set_elems(
     table: &str,
     kind: SetKind,
     set_id: Option<u32>,
-    keys: &[Vec<u8>],
+    elems: &[SetElem],
     add: bool,
 ) -> Msg {
-    let elements = keys
+    let elements = elems
         .iter()
         .enumerate()
-        .map(|(i, k)| {
-            let key = [SetElementAttribute::Key(DataAttribute::Value(k.clone()))];
-            let mut value = vec![0; key.as_slice().buffer_len()];
-            key.as_slice().emit(&mut value);
+        .map(|(i, e)| {
+            let mut attrs = vec![SetElementAttribute::Key(DataAttribute::Value(
+                e.key.clone(),
+            ))];
+            if let Some(d) = &e.data {
+                attrs.push(SetElementAttribute::Data(DataAttribute::Value(d.clone())));
+            }
+            let mut value = vec![0; attrs.as_slice().buffer_len()];
+            attrs.as_slice().emit(&mut value);
             ListAttribute::Other(DefaultNla::new((i as u16 + 1) | NLA_F_NESTED, value))
         })
         .collect();
@@ -280,8 +329,8 @@ pub(crate) fn set_elems(
     let m = SetElementMessage { attributes };
     match (add, kind) {
         (false, _) => nft(kind.family(), 0, NfTablesMessage::DeleteSetElement(m)),
-        // The constant set is filled once; the VIP sets refuse an element already there.
-        (true, SetKind::NeighborDiscovery) => nft(
+        // The VIP sets refuse an element already there; the others take it again.
+        (true, SetKind::NeighborDiscovery | SetKind::VmacMap(_) | SetKind::VmacSet) => nft(
             kind.family(),
             NLM_F_CREATE,
             NfTablesMessage::NewSetElement(m),
@@ -319,12 +368,42 @@ fn lookup(set: &str) -> Expressions {
     ])
 }
 
+/// A lookup of register 2 in the VMAC rules: with `map`, the value found replaces the key in
+/// register 2. keepalived gives set id 1 whatever the set's id (the kernel finds the set by
+/// name first).
+fn lookup_vmac(set: &str, map: bool) -> Expressions {
+    let mut l = vec![Lookup::SourceRegister(Register::Reg2)];
+    if map {
+        l.push(Lookup::DestinationRegister(Register::Reg2));
+    }
+    l.extend([Lookup::Set(set.into()), Lookup::SetId(1)]);
+    Expressions::Lookup(l)
+}
+
 fn cmp_eq(value: Vec<u8>) -> Expressions {
+    cmp_eq_in(Register::Reg1, value)
+}
+
+fn cmp_eq_in(reg: Register, value: Vec<u8>) -> Expressions {
     Expressions::Cmp(vec![
-        Cmp::SourceRegister(Register::Reg1),
+        Cmp::SourceRegister(reg),
         Cmp::Op(Operator::Equal),
         Cmp::Data(DataAttribute::Value(value)),
     ])
+}
+
+fn meta(key: MetaKey, reg: Register) -> Expressions {
+    Expressions::Meta(vec![Meta::Key(key), Meta::DestinationRegister(reg)])
+}
+
+/// `dup to <address in register 1> device <index in register 2>` (`NFTA_DUP_SREG_ADDR`,
+/// `NFTA_DUP_SREG_DEV`), which the crate has no type for.
+fn dup() -> Expressions {
+    let reg = |kind: u16, r: u32| DefaultNla::new(kind, r.to_be_bytes().to_vec());
+    Expressions::Other {
+        expression_type: "dup".into(),
+        attributes: vec![reg(1, 1), reg(2, 2)],
+    }
 }
 
 fn counter() -> Expressions {
@@ -479,6 +558,71 @@ pub(crate) fn link_local_drop(table: &str, out: bool, kind: SetKind, counters: b
         ],
         counters,
     )
+}
+
+/// `IPPROTO_IGMP`, `IPPROTO_ICMPV6`.
+const IPPROTO_IGMP: u8 = 2;
+const IPPROTO_ICMPV6: u8 = 58;
+/// ICMPv6 types: version 2 multicast listener report, router solicitation.
+const ICMPV6_MLD2_REPORT: u8 = 143;
+const ICMPV6_ROUTER_SOLICIT: u8 = 133;
+
+/// `meta oifkind "macvlan"`: the interface kind, zero-padded to `IFNAMSIZ` as keepalived
+/// compares it.
+fn oifkind_macvlan() -> [Expressions; 2] {
+    let mut kind = b"macvlan".to_vec();
+    kind.resize(16, 0);
+    [
+        meta(MetaKey::Oifkind, Register::Reg2),
+        cmp_eq_in(Register::Reg2, kind),
+    ]
+}
+
+/// In `out`: `ip protocol igmp meta oifkind "macvlan" dup to ip daddr device oif map
+/// @vmac_map drop` (the `ip6` rule matches `icmpv6 type mld2-listener-report`): a report a
+/// VMAC would send, with the virtual MAC as source, leaves from its parent instead, with the
+/// parent's own MAC, so that a switch never learns the virtual MAC on a backup's port.
+pub(crate) fn move_igmp(family: Family, table: &str, counters: bool) -> Msg {
+    let mut e = match family {
+        Family::V4 => vec![
+            payload(NETWORK_HEADER, 9, 1),
+            cmp_eq(vec![IPPROTO_IGMP]),
+            payload(NETWORK_HEADER, 16, 4),
+        ],
+        Family::V6 => vec![
+            meta(MetaKey::L4Proto, Register::Reg1),
+            cmp_eq(vec![IPPROTO_ICMPV6]),
+            payload(TRANSPORT_HEADER, 0, 1),
+            cmp_eq(vec![ICMPV6_MLD2_REPORT]),
+            payload(NETWORK_HEADER, 24, 16),
+        ],
+    };
+    e.extend(oifkind_macvlan());
+    e.extend([
+        meta(MetaKey::Oif, Register::Reg2),
+        lookup_vmac(SetKind::VmacMap(family).name(), true),
+        dup(),
+        verdict(Verdict::Other(NF_DROP), None),
+    ]);
+    rule(family, table, "out", e, counters)
+}
+
+/// In `ip6 out`: `icmpv6 type nd-router-solicit meta oifkind "macvlan" oif @vmac_set drop`: a
+/// VMAC never solicits routers with the virtual MAC.
+pub(crate) fn drop_router_solicit(table: &str, counters: bool) -> Msg {
+    let mut e = vec![
+        meta(MetaKey::L4Proto, Register::Reg1),
+        cmp_eq(vec![IPPROTO_ICMPV6]),
+        payload(TRANSPORT_HEADER, 0, 1),
+        cmp_eq(vec![ICMPV6_ROUTER_SOLICIT]),
+    ];
+    e.extend(oifkind_macvlan());
+    e.extend([
+        meta(MetaKey::Oif, Register::Reg2),
+        lookup_vmac(SetKind::VmacSet.name(), false),
+        verdict(Verdict::Other(NF_DROP), None),
+    ]);
+    rule(Family::V6, table, "out", e, counters)
 }
 
 /// Serialises `msgs` as one netlink datagram, numbering them from `seq`.

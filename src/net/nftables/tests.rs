@@ -286,7 +286,7 @@ fn shared_entries_stay_until_the_last_holder_lets_go() {
             "keepalived",
             SetKind::Vips4,
             None,
-            &[vec![198, 51, 100, 50]],
+            &[msg::SetElem::key(vec![198, 51, 100, 50])],
             false,
         )]),
         "last holder",
@@ -307,14 +307,14 @@ fn a_changed_vip_list_moves_only_the_difference() {
             "keepalived",
             SetKind::Vips4,
             None,
-            &[vec![198, 51, 100, 50]],
+            &[msg::SetElem::key(vec![198, 51, 100, 50])],
             false,
         ),
         msg::set_elems(
             "keepalived",
             SetKind::Vips4,
             None,
-            &[vec![198, 51, 100, 52]],
+            &[msg::SetElem::key(vec![198, 51, 100, 52])],
             true,
         ),
     ]);
@@ -403,6 +403,12 @@ fn the_kernel_takes_the_batches_and_the_tables_go_at_exit() {
             ],
         )
         .expect("V6 rules");
+        fw.vmac(VmacChange::Add {
+            ifindex: 1,
+            parent: 1,
+            families: vec![Family::V6, Family::V4],
+        })
+        .expect("VMAC rules");
         seen.push(nft_list(&ns2).expect("nft list"));
         fw.set("V4", Vec::new()).expect("V4 leaves");
         seen.push(nft_list(&ns2).expect("nft list"));
@@ -432,6 +438,10 @@ fn the_kernel_takes_the_batches_and_the_tables_go_at_exit() {
         "icmpv6 type @neighbor-discovery accept",
         "ip6 daddr fe80::/10 goto in_link_local",
         "ip6 daddr . iif @vips_link_local drop",
+        "ip protocol igmp meta oifkind \"macvlan\" dup to ip daddr device oif map @vmac_map drop",
+        "icmpv6 type mld2-listener-report meta oifkind \"macvlan\" dup to ip6 daddr device oif map @vmac_map drop",
+        "icmpv6 type nd-router-solicit meta oifkind \"macvlan\" oif @vmac_set drop",
+        "elements = { \"lo\" : \"lo\" }",
     ] {
         assert!(master.contains(want), "missing {want:?} in\n{master}");
     }
@@ -440,4 +450,308 @@ fn the_kernel_takes_the_batches_and_the_tables_go_at_exit() {
     assert_eq!(listings[2].trim(), "", "tables left at exit");
     assert!(listings[3].contains("refused"), "{}", listings[3]);
     assert_eq!(listings[4], "false");
+}
+
+/// One step of a captured VMAC run and what keepalived sent for it.
+enum Step {
+    Vmac(VmacChange),
+    Set(&'static str, Vec<Element>),
+    Cleanup,
+}
+
+fn add(ifindex: u32, parent: u32, families: &[Family]) -> Step {
+    Step::Vmac(VmacChange::Add {
+        ifindex,
+        parent,
+        families: families.to_vec(),
+    })
+}
+
+fn remove(ifindex: u32) -> Step {
+    Step::Vmac(VmacChange::Remove { ifindex })
+}
+
+/// Replays `steps` on a fresh ruleset (the table probe answering `leftover`), each batch
+/// against its vector; the vectors' first two files are the table probes.
+fn replay(
+    name: &str,
+    settings: Settings,
+    leftover: bool,
+    probes: [Vec<u8>; 2],
+    steps: Vec<(Step, Vec<u8>)>,
+) {
+    for (f, want) in [Family::V4, Family::V6].into_iter().zip(probes) {
+        let got = unnumbered(msg::to_bytes(
+            &mut [msg::get_table(f, &settings.table)],
+            &mut 0,
+        ));
+        assert_same(&got, &probe_padding_zeroed(want), &format!("{name}: probe"));
+    }
+    let mut r = Ruleset::new(settings);
+    let mut probed = Vec::new();
+    for (i, (step, want)) in steps.into_iter().enumerate() {
+        let mut probe = |f| {
+            probed.push(f);
+            leftover
+        };
+        let m = match step {
+            Step::Vmac(c) => r.vmac(c, &mut probe),
+            Step::Set(instance, elems) => r.set(instance, elems, &mut probe),
+            Step::Cleanup => r.cleanup(),
+        };
+        assert_same(&batch(m), &want, &format!("{name}: batch {}", i + 3));
+    }
+    assert_eq!(
+        probed,
+        [Family::V4, Family::V6],
+        "{name}: probed once, both families"
+    );
+    assert!(!r.has_tables());
+}
+
+const V4: Family = Family::V4;
+const V6: Family = Family::V6;
+
+/// `vmac.conf`: V4's VMAC is ifindex 6, V6's 7, both on eth0 (3).
+#[test]
+fn vmac_rules_are_keepalived_s() {
+    replay(
+        "vmac",
+        settings("keepalived", -1, false),
+        false,
+        [vector!("vmac-1"), vector!("vmac-2")],
+        vec![
+            (add(6, 3, &[V4]), vector!("vmac-3")),
+            (add(7, 3, &[V6]), vector!("vmac-4")),
+            (remove(6), vector!("vmac-5")),
+            (remove(7), vector!("vmac-6")),
+            (Step::Cleanup, vector!("vmac-7")),
+        ],
+    );
+}
+
+#[test]
+fn vmac_rules_with_a_named_table_counters_and_priority_are_keepalived_s() {
+    replay(
+        "vmac-named",
+        settings("mytable", 10, true),
+        false,
+        [vector!("vmac-named-1"), vector!("vmac-named-2")],
+        vec![
+            (add(6, 3, &[V4]), vector!("vmac-named-3")),
+            (add(7, 3, &[V6]), vector!("vmac-named-4")),
+            (remove(6), vector!("vmac-named-5")),
+            (remove(7), vector!("vmac-named-6")),
+            (Step::Cleanup, vector!("vmac-named-7")),
+        ],
+    );
+}
+
+/// Strict mode: the drop rules go into the tables the VMACs made at start.
+#[test]
+fn vmac_and_strict_rules_share_keepalived_s_tables() {
+    let ll7 = Element::LinkLocal {
+        addr: "fe80::52".parse().unwrap(),
+        ifindex: 7,
+    };
+    replay(
+        "vmac-strict",
+        settings("keepalived", -1, false),
+        false,
+        [vector!("vmac-strict-1"), vector!("vmac-strict-2")],
+        vec![
+            (add(6, 3, &[V4]), vector!("vmac-strict-3")),
+            (add(7, 3, &[V6]), vector!("vmac-strict-4")),
+            (
+                Step::Set("V4", vec![v4("198.51.100.50")]),
+                vector!("vmac-strict-5"),
+            ),
+            (
+                Step::Set("V6", vec![ll7, v6("2001:db8::52")]),
+                vector!("vmac-strict-6"),
+            ),
+            (Step::Set("V4", Vec::new()), vector!("vmac-strict-7")),
+            (Step::Set("V6", Vec::new()), vector!("vmac-strict-8")),
+            (remove(6), vector!("vmac-strict-9")),
+            (remove(7), vector!("vmac-strict-10")),
+            (Step::Cleanup, vector!("vmac-strict-11")),
+        ],
+    );
+}
+
+/// eVIPs of the other family: both families for the instance's VMAC, its own first.
+#[test]
+fn vmac_rules_of_both_families_follow_the_instance_s_family() {
+    replay(
+        "vmac-other",
+        settings("keepalived", -1, false),
+        false,
+        [vector!("vmac-other-1"), vector!("vmac-other-2")],
+        vec![
+            (add(6, 3, &[V4, V6]), vector!("vmac-other-3")),
+            (add(7, 3, &[V6, V4]), vector!("vmac-other-4")),
+            (remove(6), vector!("vmac-other-5")),
+            (remove(7), vector!("vmac-other-6")),
+            (Step::Cleanup, vector!("vmac-other-7")),
+        ],
+    );
+}
+
+/// `disable_local_igmp`: V4's VMAC (6) gets nothing; V6's (7) both families.
+#[test]
+fn vmac_rules_with_disable_local_igmp_are_keepalived_s() {
+    replay(
+        "vmac-igmp",
+        settings("keepalived", -1, false),
+        false,
+        [vector!("vmac-igmp-1"), vector!("vmac-igmp-2")],
+        vec![
+            (add(7, 3, &[V6, V4]), vector!("vmac-igmp-3")),
+            (remove(7), vector!("vmac-igmp-4")),
+            (Step::Cleanup, vector!("vmac-igmp-5")),
+        ],
+    );
+}
+
+/// `use_vmac_addr`: vrrp.51 (6, eth0, with an IPv6 eVIP: both families), vrrp1.51 (7, on x0
+/// = 5, IPv4) and vrrp6.51 (8, on x0, IPv6).
+#[test]
+fn vmacs_of_vips_on_other_interfaces_are_keepalived_s() {
+    replay(
+        "vmac-addr",
+        settings("keepalived", -1, false),
+        false,
+        [vector!("vmac-addr-1"), vector!("vmac-addr-2")],
+        vec![
+            (add(6, 3, &[V4, V6]), vector!("vmac-addr-3")),
+            (add(7, 5, &[V4]), vector!("vmac-addr-4")),
+            (add(8, 5, &[V6]), vector!("vmac-addr-5")),
+            (remove(6), vector!("vmac-addr-6")),
+            (remove(7), vector!("vmac-addr-7")),
+            (remove(8), vector!("vmac-addr-8")),
+            (Step::Cleanup, vector!("vmac-addr-9")),
+        ],
+    );
+}
+
+/// A reload dropping V6: its VMAC leaves the sets, the tables stay for V4's.
+#[test]
+fn a_vmac_removed_at_reload_leaves_the_sets() {
+    replay(
+        "vmac-reload",
+        settings("keepalived", -1, false),
+        false,
+        [vector!("vmac-reload-1"), vector!("vmac-reload-2")],
+        vec![
+            (add(6, 3, &[V4]), vector!("vmac-reload-3")),
+            (add(7, 3, &[V6]), vector!("vmac-reload-4")),
+            (remove(7), vector!("vmac-reload-5")),
+            (remove(6), vector!("vmac-reload-6")),
+            (Step::Cleanup, vector!("vmac-reload-7")),
+        ],
+    );
+}
+
+/// The messages of a batch, delimiters included.
+fn messages(b: &[u8]) -> Vec<Vec<u8>> {
+    let mut out = Vec::new();
+    let mut at = 0;
+    while at + 16 <= b.len() {
+        let len = u32::from_ne_bytes(b[at..at + 4].try_into().unwrap()) as usize;
+        out.push(b[at..at + len].to_vec());
+        at += (len + 3) & !3;
+    }
+    out
+}
+
+/// The message type (`NFT_MSG_*`) of each message.
+fn kinds(b: &[u8]) -> Vec<u8> {
+    messages(b).iter().map(|m| m[4]).collect()
+}
+
+/// Killed run, restart: keepalived 2.2.7 takes the leftover VMACs over without adding them
+/// (its tables stay as the killed run left them until it exits, when its removal batch makes
+/// the tables again and fails on the element it never added: `vmac-leftover-3`). Ours adds
+/// a VMAC taken over like a new one, so its first batch is keepalived's leftover deletion
+/// followed by the clean start's batch (KNOWN_DIVERGENCES.md).
+#[test]
+fn a_vmac_taken_over_after_a_killed_run_replaces_the_leftover_tables() {
+    let theirs = vector!("vmac-leftover-3");
+    // NFT_MSG_DELTABLE = 2, NFT_MSG_NEWTABLE = 0, …, NFT_MSG_DELSETELEM = 14
+    assert_eq!(kinds(&theirs), [16, 2, 2, 0, 3, 9, 6, 14, 17]);
+    let clean = messages(&vector!("vmac-3"));
+    let theirs = messages(&theirs);
+    let want: Vec<u8> = theirs[..3]
+        .iter()
+        .chain(&clean[1..])
+        .flat_map(|m| m.iter().copied())
+        .collect();
+    replay(
+        "vmac-leftover",
+        settings("keepalived", -1, false),
+        true,
+        [vector!("vmac-leftover-1"), vector!("vmac-leftover-2")],
+        vec![
+            (add(6, 3, &[V4]), want),
+            (add(7, 3, &[V6]), vector!("vmac-4")),
+            (remove(6), vector!("vmac-5")),
+            (remove(7), vector!("vmac-6")),
+            (Step::Cleanup, vector!("vmac-7")),
+        ],
+    );
+}
+
+#[test]
+fn vmac_changes_that_change_nothing_send_nothing() {
+    let mut r = Ruleset::new(settings("keepalived", -1, false));
+    assert!(
+        r.vmac(VmacChange::Remove { ifindex: 6 }, |_| unreachable!())
+            .is_empty()
+    );
+    let none = VmacChange::Add {
+        ifindex: 6,
+        parent: 3,
+        families: Vec::new(),
+    };
+    assert!(r.vmac(none, |_| unreachable!()).is_empty());
+    assert!(
+        !r.vmac(
+            VmacChange::Add {
+                ifindex: 6,
+                parent: 3,
+                families: vec![V4]
+            },
+            |_| false
+        )
+        .is_empty()
+    );
+    // The same again: nothing; on another parent: out of the sets, then in again.
+    assert!(
+        r.vmac(
+            VmacChange::Add {
+                ifindex: 6,
+                parent: 3,
+                families: vec![V4]
+            },
+            |_| unreachable!()
+        )
+        .is_empty()
+    );
+    let moved = r.vmac(
+        VmacChange::Add {
+            ifindex: 6,
+            parent: 5,
+            families: vec![V4],
+        },
+        |_| unreachable!(),
+    );
+    assert_eq!(kinds(&batch(moved)), [16, 14, 12, 17]);
+    assert!(
+        !r.vmac(VmacChange::Remove { ifindex: 6 }, |_| unreachable!())
+            .is_empty()
+    );
+    assert!(
+        r.vmac(VmacChange::Remove { ifindex: 6 }, |_| unreachable!())
+            .is_empty()
+    );
 }

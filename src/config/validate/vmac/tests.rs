@@ -489,3 +489,52 @@ fn disable_local_igmp_is_a_global_flag() {
     let l = one("", "use_vmac", "198.51.100.50");
     assert!(!l.config.unwrap().global.disable_local_igmp);
 }
+
+/// eVIPs are placed as VIPs are (`vrrp_complete_instance()` walks both lists): those of the
+/// instance's family go on its VMAC, the other family's stay on the interface itself, and
+/// with `use_vmac_addr` (or their own `use_vmac`) those elsewhere get a VMAC of their own.
+#[test]
+fn evips_are_placed_as_keepalived_places_them() {
+    let evips = |i: &Instance| -> Vec<Option<String>> {
+        i.vips_excluded.iter().map(|v| v.dev.clone()).collect()
+    };
+    let l = one(
+        "",
+        "use_vmac\nvirtual_ipaddress_excluded {\n198.51.100.60\n2001:db8::60/64\n}",
+        "198.51.100.50",
+    );
+    assert_eq!(l.test_exit_code(), 0, "{:?}", messages(&l));
+    let i = inst(&l, "VI_1");
+    assert_eq!(
+        evips(i),
+        [Some("vrrp.51".to_string()), Some("eth0".to_string())]
+    );
+    assert!(i.vmac.for_vips.is_empty());
+
+    let l = one(
+        "",
+        "use_vmac\nuse_vmac_addr\nvirtual_ipaddress_excluded {\n2001:db8:1::50/64 dev eth1\n}",
+        "198.51.100.50",
+    );
+    assert_eq!(l.test_exit_code(), 0, "{:?}", messages(&l));
+    let i = inst(&l, "VI_1");
+    assert_eq!(
+        i.vmac.for_vips,
+        [vmac("vrrp6.51", "eth1", [0, 0, 0x5e, 0, 2, 51], true)]
+    );
+    assert_eq!(evips(i), [Some("vrrp6.51".to_string())]);
+
+    // An eVIP's own use_vmac option, as a VIP's.
+    let l = one(
+        "",
+        "virtual_ipaddress_excluded {\n198.51.100.60 dev eth1 use_vmac\n}",
+        "198.51.100.50",
+    );
+    assert_eq!(l.test_exit_code(), 0, "{:?}", messages(&l));
+    let i = inst(&l, "VI_1");
+    assert_eq!(
+        i.vmac.for_vips,
+        [vmac("vrrp.51", "eth1", [0, 0, 0x5e, 0, 1, 51], false)]
+    );
+    assert_eq!(evips(i), [Some("vrrp.51".to_string())]);
+}
