@@ -40,6 +40,8 @@ pub struct VrrpSocket {
     tx: Socket,
     ifname: String,
     ifindex: u32,
+    /// The group the receive socket joined and is bound to; `None` in unicast mode.
+    group: Option<Ipv4Addr>,
 }
 
 impl VrrpSocket {
@@ -105,6 +107,7 @@ impl VrrpSocket {
             tx,
             ifname: ifname.to_owned(),
             ifindex,
+            group: join.then_some(group),
         })
     }
 
@@ -116,6 +119,12 @@ impl VrrpSocket {
     /// Its index.
     pub fn ifindex(&self) -> u32 {
         self.ifindex
+    }
+
+    /// The multicast group it receives (multicast mode), or `None` (unicast mode: every
+    /// VRRP datagram addressed to this host on the interface).
+    pub fn group(&self) -> Option<Ipv4Addr> {
+        self.group
     }
 
     /// Sends a complete IPv4 datagram (header included, as `vrrp::wire` emits it) to `dst`
