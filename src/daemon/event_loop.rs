@@ -678,6 +678,11 @@ impl Daemon {
         self.register_route_links(cfg).await;
         self.prepare_instance(cfg, boot);
         let src = self.tracked_source(cfg, index, src).await;
+        let (src, socket6) = if unicast_source_refused(cfg, index) {
+            (None, None)
+        } else {
+            (src, socket6)
+        };
         // Tracked interfaces' current state first, so startup sees them as they are.
         let tracked =
             (cfg.track_interfaces.iter().map(|t| &t.name)).chain(&cfg.implicit_interfaces);
@@ -720,6 +725,40 @@ impl Daemon {
             garp_extra_due: None,
         });
         Ok(())
+    }
+
+    /// A reload binds again the unicast sources refused at start (keepalived reopens its
+    /// socket pool then): an instance whose address is now there leaves FAULT.
+    async fn retry_unicast_sources(&mut self, now: Instant) {
+        for i in 0..self.slots.len() {
+            let s = &self.slots[i];
+            let Some(src) = s
+                .cfg
+                .src_ip
+                .filter(|_| s.src.is_none() && s.cfg.is_unicast())
+            else {
+                continue;
+            };
+            if s.cfg.track_src_ip || net::probe_unicast_source(src, s.ifindex).is_err() {
+                continue;
+            }
+            let socket6 = match (src, vmacs::socket_ifname(&s.cfg).map(str::to_owned)) {
+                (IpAddr::V6(a), Some(ifname)) => match self.link6(&ifname, a).await {
+                    Ok(sock) => Some(sock),
+                    Err(e) => {
+                        tracing::error!("({}) {e}", self.slots[i].cfg.name);
+                        continue;
+                    }
+                },
+                _ => None,
+            };
+            let s = &mut self.slots[i];
+            if socket6.is_some() {
+                s.socket6 = socket6;
+            }
+            s.src = Some(src);
+            s.engine.handle_source_address(now, s.src);
+        }
     }
 
     /// Leftovers of a run that died: keepalived removes configured VIPs at start. This is the
@@ -1443,6 +1482,7 @@ impl Daemon {
             self.remove_vmacs_of(&name).await;
         }
         self.slots = kept;
+        self.retry_unicast_sources(now).await;
         let scripts_changed = self.config.scripts != new.scripts;
         crate::exec_security::set_enforced(new.global.enable_script_security);
         self.config = new;
@@ -1547,6 +1587,29 @@ impl Daemon {
             notify_systemd(&format!("STATUS={}", dump::status_summary(&counts)));
         }
     }
+}
+
+/// keepalived binds a unicast instance's receive socket to its configured `unicast_src_ip`:
+/// when that is not an address of this host the bind fails and the instance stays in FAULT
+/// (`open_sockpool_socket()`). Ours are not bound to it (`dispatch.rs`), so the same check
+/// is made here, with keepalived's lines.
+fn unicast_source_refused(cfg: &model::Instance, ifindex: u32) -> bool {
+    let Some(src) = cfg.src_ip.filter(|_| cfg.is_unicast()) else {
+        return false;
+    };
+    let Err(e) = net::probe_unicast_source(src, ifindex) else {
+        return false;
+    };
+    let code = e.raw_os_error().unwrap_or(0);
+    tracing::info!(
+        "bind unicast_src {src} failed {code} - {}",
+        nix::errno::Errno::from_raw(code).desc()
+    );
+    tracing::info!(
+        "({}): entering FAULT state (src address not configured)",
+        cfg.name
+    );
+    true
 }
 
 /// keepalived's `master_priority` rule: a BACKUP records the priority of an advert it accepted

@@ -176,6 +176,26 @@ impl VrrpSocket {
     }
 }
 
+/// Binds a throw-away raw VRRP socket to `addr` as keepalived binds an instance's unicast
+/// receive socket (`open_vrrp_read_socket()`: no `IP_FREEBIND`, a link-local address scoped
+/// to `ifindex`): `EADDRNOTAVAIL` when the address is not one of this host's, which keepalived
+/// answers with FAULT ("src address not configured").
+pub fn probe_unicast_source(addr: std::net::IpAddr, ifindex: u32) -> io::Result<()> {
+    let (domain, to) = match addr {
+        std::net::IpAddr::V4(a) => (Domain::IPV4, SockAddr::from(SocketAddrV4::new(a, 0))),
+        std::net::IpAddr::V6(a) => {
+            let scope = if a.is_unicast_link_local() {
+                ifindex
+            } else {
+                0
+            };
+            let sa = std::net::SocketAddrV6::new(a, 0, 0, scope);
+            (Domain::IPV6, SockAddr::from(sa))
+        }
+    };
+    Socket::new(domain, Type::RAW, Some(Protocol::from(IPPROTO_VRRP)))?.bind(&to)
+}
+
 fn raw_socket() -> io::Result<Socket> {
     Socket::new(Domain::IPV4, Type::RAW, Some(Protocol::from(IPPROTO_VRRP)))
 }
