@@ -93,6 +93,8 @@ fn exit_codes_match_keepalived() {
         ("lvs-missing-parameter", 2),
         ("lvs-skipped", 0),
         ("missing-parameter", 2),
+        ("mixed-instances", 0),
+        ("native-ipv6", 5),
         ("notify-extras", 5),
         ("params-conditionals", 0),
         ("params-multiline", 0),
@@ -106,6 +108,7 @@ fn exit_codes_match_keepalived() {
         ("unicast-pair", 0),
         ("unknown-keyword", 5),
         ("vmac", 5),
+        ("vrid-conflicts", 5),
     ];
     let opts = LoadOptions {
         config_id: "golden".into(),

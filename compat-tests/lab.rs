@@ -229,3 +229,12 @@ fn vmac() {
 fn strict() {
     run_lab("strict");
 }
+
+/// One interface with a v2 IPv4 multicast, a v3 IPv4 unicast, a v3 IPv6 multicast and a v3
+/// IPv6 unicast instance on each node (distinct VRIDs, then all on one VRID): each elects and
+/// fails over on its own, adverts go where its mode says; ours with ours and with real
+/// keepalived both ways round.
+#[test]
+fn mixed() {
+    run_lab("mixed");
+}

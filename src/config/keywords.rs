@@ -883,7 +883,7 @@ pub const KEYWORDS: &[Keyword] = &[
         "auto",
         I,
     ),
-    kw("native_ipv6", "vrrp_instance", "0", "flag", "off", I),
+    kw("native_ipv6", "vrrp_instance", "0", "flag", "off", S),
     kw("vrf", "vrrp_instance", "1", "ifname", "none", I),
     kw(
         "track_file",

@@ -909,7 +909,95 @@ fn semantic_traps_are_explained() {
         "vrrp_instance A {\ninterface eth0\nvirtual_router_id 5\nvirtual_ipaddress {\n198.51.100.1\n}\n}\nvrrp_instance B {\ninterface eth0\nvirtual_router_id 5\nvirtual_ipaddress {\n198.51.100.2\n}\n}\n",
     );
     assert!(l.is_fatal());
-    assert!(finding(&l, "VRID 5 is used by instance A").help.is_some());
+    assert!(
+        finding(&l, "A and B both use VRID 5 with IPv4 on interface eth0")
+            .help
+            .is_some()
+    );
+}
+
+/// keepalived's `check_vrid_conflicts()`: families and modes are separate VRID spaces.
+#[test]
+fn vrid_shared_across_families_and_modes() {
+    let two = |a: &str, b: &str| {
+        load(&format!(
+            "vrrp_instance A {{\ninterface eth0\nvirtual_router_id 5\n{a}\n}}\nvrrp_instance B {{\ninterface eth0\nvirtual_router_id 5\n{b}\n}}\n"
+        ))
+    };
+    let v4 = "virtual_ipaddress {\n198.51.100.1\n}";
+    let v4b = "virtual_ipaddress {\n198.51.100.2\n}";
+    let v6 = "virtual_ipaddress {\nfe80::1\n}";
+    let native = "native_ipv6\nvirtual_ipaddress {\nfe80::2\n}";
+    let uni = |peer: &str| format!("unicast_peer {{\n{peer}\n}}\n{v4b}");
+    let ok = |l: &Loaded| !l.is_fatal() && l.test_exit_code() == 0;
+    assert!(ok(&two(v4, v6)), "IPv4 and IPv6");
+    assert!(ok(&two(v4, &uni("198.51.100.9"))), "multicast and unicast");
+    assert!(
+        ok(&two(&uni("198.51.100.8"), &uni("198.51.100.9"))),
+        "unicast, no common peer"
+    );
+    let l = two(&uni("198.51.100.9"), &uni("198.51.100.9"));
+    assert!(l.is_fatal());
+    assert!(messages(&l).contains(&"(A) duplicate VRID conflict with B VRID 5".to_string()));
+    // Different configured sources: different sockets, no conflict.
+    let src = |a: &str| format!("unicast_src_ip 198.51.100.{a}\n{}", uni("198.51.100.9"));
+    assert!(ok(&two(&src("3"), &src("4"))));
+    assert!(two(&src("3"), &src("3")).is_fatal());
+    // native_ipv6 makes B IPv6 before its VIP: it clashes with A's IPv6, not with A's IPv4.
+    assert!(ok(&two(v4, native)));
+    let l = two(v6, native);
+    assert!(l.is_fatal());
+    assert!(
+        messages(&l).contains(&"A and B both use VRID 5 with IPv6 on interface eth0".to_string())
+    );
+}
+
+/// `native_ipv6` (`vrrp_native_ipv6_handler()`) and `version` (`vrrp_version_handler()`),
+/// checked against keepalived 2.2.7 `-t` and `-d` (golden case `native-ipv6`).
+#[test]
+fn native_ipv6_sets_family_and_version() {
+    let one = |body: &str| {
+        let l = load(&format!(
+            "vrrp_instance A {{\ninterface eth0\nvirtual_router_id 5\n{body}\n}}\n"
+        ));
+        let i = l.config.as_ref().and_then(|c| c.instances.first().cloned());
+        (i, messages(&l))
+    };
+    let (i, m) = one("native_ipv6\nvirtual_ipaddress {\nfe80::1\n198.51.100.1\n}");
+    let i = i.unwrap();
+    assert!(i.is_ipv6());
+    assert_eq!(i.version, Version::V3);
+    assert_eq!(i.vips.len(), 1, "the IPv4 VIP is refused");
+    assert!(m.contains(
+        &"(A): address family must match VRRP instance [198.51.100.1] - ignoring".to_string()
+    ));
+    let (i, m) = one("virtual_ipaddress {\n198.51.100.1\n}\nnative_ipv6");
+    assert!(!i.unwrap().is_ipv6());
+    assert!(m.contains(&"(A) Cannot specify native_ipv6 with IPv4 addresses".to_string()));
+    // An earlier `version 2` is overridden without a word, a later one refused.
+    let (i, m) = one("version 2\nnative_ipv6\nvirtual_ipaddress {\nfe80::1\n}");
+    assert_eq!(i.unwrap().version, Version::V3);
+    assert!(m.is_empty(), "{m:?}");
+    let (i, m) = one("native_ipv6\nversion 2\nvirtual_ipaddress {\nfe80::1\n}");
+    assert_eq!(i.unwrap().version, Version::V3);
+    assert!(m.contains(
+        &"(A) vrrp_version 2 conflicts with configured or deduced version 3; ignoring.".to_string()
+    ));
+    // Without native_ipv6: version 2 after an IPv6 VIP is refused, before it kept.
+    let (i, m) = one("virtual_ipaddress {\nfe80::1\n}\nversion 2");
+    assert_eq!(i.unwrap().version, Version::V3);
+    assert!(m.contains(
+        &"(A) vrrp_version 2 conflicts with configured or deduced version 0; ignoring.".to_string()
+    ));
+    let (i, _) = one("version 2\nvirtual_ipaddress {\nfe80::1\n}");
+    let i = i.unwrap();
+    assert!(i.is_ipv6());
+    assert_eq!(i.version, Version::V2);
+    // An IPv6 instance without VIPs (no_virtual_ipaddress, keepalived 2.2.8+).
+    let (i, _) = one("native_ipv6\nno_virtual_ipaddress");
+    let i = i.unwrap();
+    assert!(i.is_ipv6() && i.vips.is_empty());
+    assert_eq!(i.mcast_group, "ff02::12".parse::<IpAddr>().unwrap());
 }
 
 #[test]

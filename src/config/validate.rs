@@ -33,6 +33,7 @@ mod traps;
 
 mod lvs;
 mod vmac;
+mod vrid;
 
 /// Validates a statement tree into a model; every finding goes to `rep`.
 pub(crate) fn validate(stmts: &[Stmt], rep: &mut Reporter, opts: &LoadOptions) -> Config {
@@ -154,15 +155,20 @@ struct RawInstance {
     routes: routes::RawRoutes,
     /// `use_vmac` and its companions (`vmac.rs`).
     vmac: vmac::RawVmac,
+    /// `native_ipv6`: an IPv6 instance before (or without) anything IPv6 in it.
+    native_ipv6: bool,
 }
 
 impl RawInstance {
+    /// keepalived's `vrrp->family` so far: set by the first VIP, source address, peer or
+    /// `native_ipv6` read, each later one of another family being refused.
     fn family_v6(&self) -> Option<bool> {
         self.vips
             .first()
             .map(|v| v.addr.is_ipv6())
             .or(self.src_ip.map(|a| a.is_ipv6()))
             .or(self.unicast_peers.first().map(|a| a.is_ipv6()))
+            .or(self.native_ipv6.then_some(true))
     }
 }
 
@@ -1171,10 +1177,42 @@ impl Validator<'_> {
             }
             "version" => {
                 let Some(t) = self.arg(st, 1) else { return };
-                match self.int(t, 2, 3) {
-                    Some(2) => r.version = Some(Version::V2),
-                    Some(_) => r.version = Some(Version::V3),
-                    None => self.error(&t.span, format!("({name}): Version must be either 2 or 3")),
+                let v = match self.int(t, 2, 3) {
+                    Some(2) => Version::V2,
+                    Some(_) => Version::V3,
+                    None => {
+                        self.error(&t.span, format!("({name}): Version must be either 2 or 3"));
+                        return;
+                    }
+                };
+                // The first version written (or set by native_ipv6) stays, and an IPv6
+                // instance cannot be made VRRPv2 afterwards (`vrrp_version_handler()`).
+                if r.version.is_some_and(|c| c != v)
+                    || (v == Version::V2 && r.family_v6() == Some(true))
+                {
+                    let n = |v: Version| if v == Version::V2 { 2 } else { 3 };
+                    self.error(
+                        &t.span,
+                        format!(
+                            "({name}) vrrp_version {} conflicts with configured or deduced version {}; ignoring.",
+                            n(v),
+                            r.version.map_or(0, n)
+                        ),
+                    );
+                } else {
+                    r.version = Some(v);
+                }
+            }
+            "native_ipv6" => {
+                if r.family_v6() == Some(false) {
+                    self.error(
+                        &w[0].span,
+                        format!("({name}) Cannot specify native_ipv6 with IPv4 addresses"),
+                    );
+                } else {
+                    // keepalived sets the version with the family, over any earlier `version`.
+                    r.native_ipv6 = true;
+                    r.version = Some(Version::V3);
                 }
             }
             "authentication" => {
@@ -1259,7 +1297,7 @@ impl Validator<'_> {
                         continue;
                     };
                     if r.family_v6().is_some_and(|v6| v6 != a.is_ipv6()) {
-                        self.error(&t.span, format!("({name}) unicast peer {a} is not the instance's address family - ignoring"));
+                        self.error(&t.span, format!("Configuration error: VRRP instance[{name}] and unicast peer address[{}] MUST be of the same family !!! Skipping...", t.text));
                         continue;
                     }
                     self.peer_options(&name, item);
@@ -1966,31 +2004,6 @@ impl Validator<'_> {
             self.owner_track_files(&name, &span, &mut track_files);
         }
 
-        if let Some(other) = self.config.instances.iter().find(|i| {
-            i.vrid == vrid
-                && i.interface.as_deref() == r.interface.as_ref().map(|x| x.0.as_str())
-                && i.vips.first().map(|v| v.addr.is_ipv6()).unwrap_or(false) == v6
-                && !i.is_unicast()
-                && unicast_peers.is_empty()
-        }) {
-            self.rep
-                .at(
-                    Severity::Fatal,
-                    Some(Level::GeneralError),
-                    &span,
-                    format!(
-                        "VRID {vrid} is used by instance {} on the same interface and family",
-                        other.name
-                    ),
-                )
-                .help = Some(
-                "two instances on one interface need different virtual_router_ids \
-                 (keepalived refuses to start)"
-                    .into(),
-            );
-            fatal = true;
-        }
-
         // RFC 5798 §5.2.9: over IPv6 the first address is the link-local one. keepalived 2.2.7
         // only logs "should be" at run time (the daemon does) unless strict, where it is a
         // configuration error (`-t` exit 5, observed).
@@ -2078,6 +2091,7 @@ impl Validator<'_> {
 
     /// Whole-configuration checks after every block is read: script security, unused scripts.
     fn finish(mut self) -> Config {
+        self.check_vrid_conflicts();
         self.finish_sync_groups();
         self.finish_vmacs();
         // A FIFO script belongs to its FIFO; without one it is never started.

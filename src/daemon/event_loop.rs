@@ -19,6 +19,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 use tokio::sync::mpsc;
 
+mod dispatch;
 mod firewall;
 mod observed;
 mod owned;
@@ -76,6 +77,8 @@ struct Slot {
     master_priority: u8,
     /// An IPv6 instance: its adverts go through `socket6`, only IPv6 adverts reach it.
     v6: bool,
+    /// The IPv4 socket pair it sends and receives with (its mode's), shared per interface.
+    socket4: Option<Arc<net::VrrpSocket>>,
     /// The IPv6 socket pair it sends with (group or unicast source), shared per interface.
     socket6: Option<Arc<net::VrrpSocket6>>,
     /// Transitions, last reason and master, for `--status` and the metrics.
@@ -86,6 +89,27 @@ struct Slot {
     garp_extra_due: Option<Instant>,
 }
 
+impl Slot {
+    /// The socket it receives on: its IPv4 pair's, or its IPv6 pair's.
+    fn sock_key(&self) -> Option<dispatch::SockKey> {
+        match (&self.socket4, &self.socket6) {
+            (Some(s), _) if !self.v6 => Some(dispatch::SockKey::of4(s)),
+            (_, Some(s)) if self.v6 => Some(dispatch::SockKey::of6(s)),
+            _ => None,
+        }
+    }
+
+    /// What the dispatcher needs to know of it.
+    fn member(&self) -> dispatch::Member<'_> {
+        dispatch::Member {
+            sock: self.sock_key(),
+            vrid: self.cfg.vrid,
+            src: self.src,
+            peers: &self.cfg.unicast_peers,
+        }
+    }
+}
+
 struct Link {
     index: u32,
     mac: [u8; 6],
@@ -93,7 +117,9 @@ struct Link {
     primary_v4: Option<Ipv4Addr>,
     /// First link-local address when the link was first resolved: IPv6 advert source.
     link_local_v6: Option<Ipv6Addr>,
-    socket: Option<Arc<net::VrrpSocket>>,
+    /// IPv4 VRRP sockets by the group they joined, `None` for the unicast one: keepalived
+    /// has one per group and one per unicast source (ours is unbound, see `dispatch.rs`).
+    sockets4: HashMap<Option<Ipv4Addr>, Arc<net::VrrpSocket>>,
     /// IPv6 VRRP sockets by the address they are bound to (the group, or a unicast source):
     /// keepalived's sockpool has one per interface, family and group/source.
     sockets6: HashMap<Ipv6Addr, Arc<net::VrrpSocket6>>,
@@ -107,7 +133,7 @@ impl Link {
             up: i.up,
             primary_v4: i.primary_v4,
             link_local_v6: i.link_local_v6,
-            socket: None,
+            sockets4: HashMap::new(),
             sockets6: HashMap::new(),
         }
     }
@@ -137,7 +163,7 @@ struct Daemon {
     links: HashMap<String, Link>,
     netlink: rtnetlink::Handle,
     io_tx: mpsc::UnboundedSender<Job>,
-    pkt_tx: mpsc::UnboundedSender<(u32, Incoming)>,
+    pkt_tx: mpsc::UnboundedSender<(dispatch::SockKey, Incoming)>,
     track_tx: mpsc::UnboundedSender<TrackEvent>,
     runners: Option<track::Runners>,
     /// `track_file` / `vrrp_track_process` watchers and their current values.
@@ -251,15 +277,15 @@ pub async fn run(config: model::Config, settings: Settings) -> i32 {
         // Every arm but adverts and timers may reach any instance (see `Sched::begin`).
         d.sched.begin();
         tokio::select! {
-            Some((ifindex, pkt)) = pkt_rx.recv() => {
+            Some((sock, pkt)) = pkt_rx.recv() => {
                 d.sched.only();
                 let now = Instant::now();
-                d.handle_packet(now, ifindex, &pkt);
+                d.handle_packet(now, sock, &pkt);
                 // Adverts that queued up meanwhile, in the same pass (bounded: timers and
                 // signals must not starve behind a flood).
                 for _ in 0..64 {
-                    let Ok((ifindex, pkt)) = pkt_rx.try_recv() else { break };
-                    d.handle_packet(now, ifindex, &pkt);
+                    let Ok((sock, pkt)) = pkt_rx.try_recv() else { break };
+                    d.handle_packet(now, sock, &pkt);
                 }
             }
             Some(ev) = track_rx.recv() => {
@@ -326,8 +352,8 @@ pub async fn run(config: model::Config, settings: Settings) -> i32 {
                 tokio::task::yield_now().await;
                 let now = Instant::now();
                 for _ in 0..64 {
-                    let Ok((ifindex, pkt)) = pkt_rx.try_recv() else { break };
-                    d.handle_packet(now, ifindex, &pkt);
+                    let Ok((sock, pkt)) = pkt_rx.try_recv() else { break };
+                    d.handle_packet(now, sock, &pkt);
                 }
                 for i in d.sched.expired(now) {
                     let s = &mut d.slots[i];
@@ -530,7 +556,7 @@ impl Daemon {
             .map_err(|e| format!("VRRP IPv6 socket on {name}: {e}"))?;
         let sock = Arc::new(sock);
         link.sockets6.insert(local, sock.clone());
-        let index = link.index;
+        let key = dispatch::SockKey::of6(&sock);
         let rx_sock = sock.clone();
         tokio::spawn(async move {
             let mut buf = vec![0u8; 65536];
@@ -543,7 +569,7 @@ impl Daemon {
                             dst: r.dst,
                             hop_limit: r.hop_limit,
                         };
-                        if tx.send((index, msg)).is_err() {
+                        if tx.send((key, msg)).is_err() {
                             break;
                         }
                     }
@@ -557,35 +583,47 @@ impl Daemon {
         Ok(sock)
     }
 
-    /// Resolve (and remember) an interface, opening its VRRP socket when `vrrp` is set.
-    async fn link(&mut self, name: &str, group: Ipv4Addr, join: bool) -> Result<&mut Link, String> {
-        self.known_link(name).await?;
-        let link = self.links.get_mut(name).expect("inserted above");
-        if link.socket.is_none() {
-            let sock = net::VrrpSocket::open(name, link.index, group, join)
-                .map_err(|e| format!("VRRP socket on {name}: {e}"))?;
-            let sock = Arc::new(sock);
-            link.socket = Some(sock.clone());
-            let tx = self.pkt_tx.clone();
-            let index = link.index;
-            tokio::spawn(async move {
-                let mut buf = vec![0u8; 65536];
-                loop {
-                    match sock.recv(&mut buf).await {
-                        Ok(n) => {
-                            if tx.send((index, Incoming::V4(buf[..n].to_vec()))).is_err() {
-                                break;
-                            }
-                        }
-                        Err(e) => {
-                            tracing::error!(target: vrrp::RX_LOG, "VRRP socket receive error: {e}");
-                            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    /// Resolve (and remember) an interface, opening its IPv4 VRRP sockets for `group`
+    /// (joined) or, without one, its unicast sockets, unless already open, and return them.
+    async fn link4(
+        &mut self,
+        name: &str,
+        group: Option<Ipv4Addr>,
+    ) -> Result<Arc<net::VrrpSocket>, String> {
+        let tx = self.pkt_tx.clone();
+        let link = self.known_link(name).await?;
+        if let Some(sock) = link.sockets4.get(&group) {
+            return Ok(sock.clone());
+        }
+        let join = group.is_some();
+        let sock = net::VrrpSocket::open(
+            name,
+            link.index,
+            group.unwrap_or(Ipv4Addr::UNSPECIFIED),
+            join,
+        )
+        .map_err(|e| format!("VRRP socket on {name}: {e}"))?;
+        let sock = Arc::new(sock);
+        link.sockets4.insert(group, sock.clone());
+        let key = dispatch::SockKey::of4(&sock);
+        let rx_sock = sock.clone();
+        tokio::spawn(async move {
+            let mut buf = vec![0u8; 65536];
+            loop {
+                match rx_sock.recv(&mut buf).await {
+                    Ok(n) => {
+                        if tx.send((key, Incoming::V4(buf[..n].to_vec()))).is_err() {
+                            break;
                         }
                     }
+                    Err(e) => {
+                        tracing::error!(target: vrrp::RX_LOG, "VRRP socket receive error: {e}");
+                        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                    }
                 }
-            });
-        }
-        Ok(link)
+            }
+        });
+        Ok(sock)
     }
 
     async fn add_instance(
@@ -623,32 +661,38 @@ impl Daemon {
                 return Err(2);
             }
         };
-        let (index, _, src, socket6) = if v6 {
+        let (index, _, src, socket6, socket4) = if v6 {
             match self.open_ipv6(cfg, &sock_if).await {
-                Ok(x) => x,
+                Ok((index, up, src, socket6)) => (index, up, src, socket6, None),
                 Err(e) => {
                     tracing::error!("({}) {e}", cfg.name);
                     return Err(2);
                 }
             }
         } else {
+            // Each mode has its own sockets (keepalived's sockpool), so an interface may
+            // carry multicast and unicast instances at once.
             let group = match cfg.mcast_group {
                 IpAddr::V4(g) => g,
                 IpAddr::V6(_) => Ipv4Addr::new(224, 0, 0, 18),
             };
-            let (index, up, _) = match self.link(&sock_if, group, !cfg.is_unicast()).await {
-                Ok(l) => (l.index, l.up, l.primary_v4),
+            let sock = match self
+                .link4(&sock_if, (!cfg.is_unicast()).then_some(group))
+                .await
+            {
+                Ok(s) => s,
                 Err(e) => {
                     tracing::error!("({}) {e}", cfg.name);
                     return Err(2);
                 }
             };
+            let up = self.links.get(&sock_if).is_some_and(|l| l.up);
             let primary = self.links.get(&ifname).and_then(|l| l.primary_v4);
             let src = match cfg.src_ip {
                 Some(IpAddr::V4(a)) => Some(a),
                 _ => primary,
             };
-            (index, up, src.map(IpAddr::V4), None)
+            (sock.ifindex(), up, src.map(IpAddr::V4), None, Some(sock))
         };
         // Also registers the links of VIPs with `dev`, which `vip_pairs` looks up.
         let vips = self.vip_targets(cfg).await;
@@ -658,6 +702,11 @@ impl Daemon {
         self.register_route_links(cfg).await;
         self.prepare_instance(cfg, boot);
         let src = self.tracked_source(cfg, index, src).await;
+        let (src, socket6) = if unicast_source_refused(cfg, index) {
+            (None, None)
+        } else {
+            (src, socket6)
+        };
         // Tracked interfaces' current state first, so startup sees them as they are.
         let tracked =
             (cfg.track_interfaces.iter().map(|t| &t.name)).chain(&cfg.implicit_interfaces);
@@ -693,12 +742,47 @@ impl Daemon {
             last_transition: SystemTime::now(),
             master_priority: 0,
             v6,
+            socket4,
             socket6,
             facts: Default::default(),
             master_epoch: 0,
             garp_extra_due: None,
         });
         Ok(())
+    }
+
+    /// A reload binds again the unicast sources refused at start (keepalived reopens its
+    /// socket pool then): an instance whose address is now there leaves FAULT.
+    async fn retry_unicast_sources(&mut self, now: Instant) {
+        for i in 0..self.slots.len() {
+            let s = &self.slots[i];
+            let Some(src) = s
+                .cfg
+                .src_ip
+                .filter(|_| s.src.is_none() && s.cfg.is_unicast())
+            else {
+                continue;
+            };
+            if s.cfg.track_src_ip || net::probe_unicast_source(src, s.ifindex).is_err() {
+                continue;
+            }
+            let socket6 = match (src, vmacs::socket_ifname(&s.cfg).map(str::to_owned)) {
+                (IpAddr::V6(a), Some(ifname)) => match self.link6(&ifname, a).await {
+                    Ok(sock) => Some(sock),
+                    Err(e) => {
+                        tracing::error!("({}) {e}", self.slots[i].cfg.name);
+                        continue;
+                    }
+                },
+                _ => None,
+            };
+            let s = &mut self.slots[i];
+            if socket6.is_some() {
+                s.socket6 = socket6;
+            }
+            s.src = Some(src);
+            s.engine.handle_source_address(now, s.src);
+        }
     }
 
     /// Leftovers of a run that died: keepalived removes configured VIPs at start. This is the
@@ -824,40 +908,45 @@ impl Daemon {
         out
     }
 
-    fn handle_packet(&mut self, now: Instant, ifindex: u32, pkt: &Incoming) {
-        // Each family has its own sockets in keepalived: an IPv4 advert never reaches an IPv6
-        // instance with the same VRID on the same interface, nor the other way round.
-        let (v6, parsed) = match pkt {
-            Incoming::V4(dg) => (
-                false,
-                self.parse_ipv4(ifindex, dg).map_err(|e| {
-                    let who = wire::peek_ipv4(dg).map(|(src, vrid)| (IpAddr::V4(src), vrid));
-                    (e, who)
-                }),
-            ),
+    /// The instances attached to `sock` (keepalived's per-socket VRID tree) with `vrid`
+    /// that an advert from `src` to `dst` is for (`dispatch.rs`).
+    fn recipients(
+        &self,
+        sock: dispatch::SockKey,
+        vrid: u8,
+        src: IpAddr,
+        dst: Option<IpAddr>,
+    ) -> Vec<usize> {
+        dispatch::recipients(self.slots.iter().map(Slot::member), sock, vrid, src, dst)
+    }
+
+    fn handle_packet(&mut self, now: Instant, sock: dispatch::SockKey, pkt: &Incoming) {
+        // Each socket has its own instances, as keepalived's sockpool: an advert reaches only
+        // those of its family and mode (multicast group or unicast) on its interface.
+        let ifindex = sock.ifindex;
+        let parsed = match pkt {
+            Incoming::V4(dg) => self.parse_ipv4(sock, dg).map_err(|e| {
+                let who = wire::peek_ipv4(dg).map(|(src, vrid)| (IpAddr::V4(src), vrid));
+                (e, who)
+            }),
             Incoming::V6 {
                 vrrp,
                 src,
                 dst,
                 hop_limit,
-            } => (
-                true,
-                wire::parse_ipv6(vrrp, *src, *dst, *hop_limit).map_err(|e| {
-                    let who = wire::peek_vrid(vrrp).map(|vrid| (IpAddr::V6(*src), vrid));
-                    (e, who)
-                }),
-            ),
+            } => wire::parse_ipv6(vrrp, *src, *dst, *hop_limit).map_err(|e| {
+                let who = wire::peek_vrid(vrrp).map(|vrid| (IpAddr::V6(*src), vrid));
+                (e, who)
+            }),
         };
         let rx = match parsed {
             Ok(rx) => rx,
             Err((e, who)) => {
                 // Counted on the instance the datagram was meant for, when it can be told.
                 if let Some((src, vrid)) = who {
-                    for (i, s) in self.slots.iter_mut().enumerate() {
-                        if s.ifindex == ifindex && s.cfg.vrid == vrid && s.v6 == v6 {
-                            s.engine.handle_decode_error(now, src, &e);
-                            self.sched.touch(i);
-                        }
+                    for i in self.recipients(sock, vrid, src, None) {
+                        self.slots[i].engine.handle_decode_error(now, src, &e);
+                        self.sched.touch(i);
                     }
                 }
                 let key = e.to_string();
@@ -870,20 +959,13 @@ impl Daemon {
                 return;
             }
         };
-        let mut known = false;
-        for (i, s) in self.slots.iter_mut().enumerate() {
-            if s.ifindex != ifindex || s.cfg.vrid != rx.advert.vrid || s.v6 != v6 {
-                continue;
-            }
-            known = true;
+        let to = self.recipients(sock, rx.advert.vrid, rx.src, Some(rx.dst));
+        let known = !to.is_empty();
+        for i in to {
+            let s = &mut self.slots[i];
             self.sched.touch(i);
             if Some(rx.src) == s.src {
                 continue; // our own advert looped back
-            }
-            // The unicast socket is not bound to unicast_src_ip (keepalived binds it), so an
-            // advert unicast to another local address must not reach this instance.
-            if s.cfg.is_unicast() && !rx.dst.is_multicast() && Some(rx.dst) != s.src {
-                continue;
             }
             let before = s.engine.stats().advert_rcvd;
             s.engine.handle_packet(now, &rx);
@@ -902,16 +984,16 @@ impl Daemon {
 
     /// [`wire::parse_ipv4`], but a VRRPv3 checksum is not verified when an instance on this
     /// interface with this VRID has `v3_checksum_as_v2` (keepalived 2.2.8+).
-    fn parse_ipv4(&self, ifindex: u32, dg: &[u8]) -> Result<wire::Received, wire::DecodeError> {
+    fn parse_ipv4(
+        &self,
+        sock: dispatch::SockKey,
+        dg: &[u8],
+    ) -> Result<wire::Received, wire::DecodeError> {
         match wire::parse_ipv4(dg) {
             Err(wire::DecodeError::Checksum)
-                if wire::peek_ipv4(dg).is_some_and(|(_, vrid)| {
-                    self.slots.iter().any(|s| {
-                        s.ifindex == ifindex
-                            && !s.v6
-                            && s.cfg.vrid == vrid
-                            && s.cfg.v3_checksum_as_v2
-                    })
+                if wire::peek_ipv4(dg).is_some_and(|(src, vrid)| {
+                    (self.recipients(sock, vrid, IpAddr::V4(src), None).iter())
+                        .any(|&i| self.slots[i].cfg.v3_checksum_as_v2)
                 }) =>
             {
                 wire::parse_ipv4_v3_checksum_as_v2(dg)
@@ -1154,7 +1236,7 @@ impl Daemon {
                 let slot = &mut self.slots[i];
                 match action {
                     Action::SendAdvert(adv) => {
-                        send_advert(slot, &self.links, &adv);
+                        send_advert(slot, &adv);
                         advert_sent = true;
                     }
                     Action::AddVips | Action::RemoveVips => {
@@ -1424,6 +1506,7 @@ impl Daemon {
             self.remove_vmacs_of(&name).await;
         }
         self.slots = kept;
+        self.retry_unicast_sources(now).await;
         let scripts_changed = self.config.scripts != new.scripts;
         crate::exec_security::set_enforced(new.global.enable_script_security);
         self.config = new;
@@ -1531,6 +1614,29 @@ impl Daemon {
     }
 }
 
+/// keepalived binds a unicast instance's receive socket to its configured `unicast_src_ip`:
+/// when that is not an address of this host the bind fails and the instance stays in FAULT
+/// (`open_sockpool_socket()`). Ours are not bound to it (`dispatch.rs`), so the same check
+/// is made here, with keepalived's lines.
+fn unicast_source_refused(cfg: &model::Instance, ifindex: u32) -> bool {
+    let Some(src) = cfg.src_ip.filter(|_| cfg.is_unicast()) else {
+        return false;
+    };
+    let Err(e) = net::probe_unicast_source(src, ifindex) else {
+        return false;
+    };
+    let code = e.raw_os_error().unwrap_or(0);
+    tracing::info!(
+        "bind unicast_src {src} failed {code} - {}",
+        nix::errno::Errno::from_raw(code).desc()
+    );
+    tracing::info!(
+        "({}): entering FAULT state (src address not configured)",
+        cfg.name
+    );
+    true
+}
+
 /// keepalived's `master_priority` rule: a BACKUP records the priority of an advert it accepted
 /// (counted) and heeded -- not a priority 0, not a lower-priority advert it is about to preempt.
 fn accepted_master_priority(s: &Slot, rcvd_before: u64, priority: u8) -> Option<u8> {
@@ -1560,16 +1666,13 @@ fn vip_pairs(
         .collect()
 }
 
-fn send_advert(slot: &mut Slot, links: &HashMap<String, Link>, adv: &wire::Advert) {
+fn send_advert(slot: &mut Slot, adv: &wire::Advert) {
     if slot.v6 {
         send_advert6(slot, adv);
         return;
     }
-    // The VMAC's socket with use_vmac (vmacs.rs), else the interface's.
-    let Some(link) = vmacs::socket_ifname(&slot.cfg).and_then(|n| links.get(n)) else {
-        return;
-    };
-    let (Some(sock), Some(IpAddr::V4(src))) = (&link.socket, slot.src) else {
+    // The VMAC's socket with use_vmac (vmacs.rs), else the interface's, in the slot's mode.
+    let (Some(sock), Some(IpAddr::V4(src))) = (&slot.socket4, slot.src) else {
         tracing::warn!(
             "({}) no IPv4 source address on the interface: advert not sent",
             slot.cfg.name

@@ -378,6 +378,7 @@ pub struct Instance {
     /// `unicast_peer { … }`; non-empty means unicast mode.
     pub unicast_peers: Vec<IpAddr>,
     /// Multicast group adverts go to (`vrrp_mcast_group4`, or `vrrp_mcast_group6` for IPv6).
+    /// Its family is the instance's (see [`Instance::is_ipv6`]).
     pub mcast_group: IpAddr,
     /// `garp_master_delay` (else the global).
     pub garp_master_delay: Centis,
@@ -430,6 +431,13 @@ impl Instance {
     /// True when adverts go to unicast peers instead of the multicast group.
     pub fn is_unicast(&self) -> bool {
         !self.unicast_peers.is_empty()
+    }
+
+    /// True for an IPv6 instance (keepalived's `vrrp->family`: that of the first of its VIPs,
+    /// source address and peers written, or `native_ipv6`; IPv4 without any), carried by the
+    /// family of [`Instance::mcast_group`].
+    pub fn is_ipv6(&self) -> bool {
+        self.mcast_group.is_ipv6()
     }
 
     /// True for the address owner (priority 255, inventory §8.8).

@@ -51,7 +51,7 @@ pub use iproute::{
     route_request, rule_matches, rule_message, rule_present, rule_request, set_promote_secondaries,
 };
 pub use link::{AddrEvent, Interface, LinkEvent, NetEvent, interface, monitor};
-pub use socket::{IPPROTO_VRRP, VrrpSocket};
+pub use socket::{IPPROTO_VRRP, VrrpSocket, probe_unicast_source};
 pub use socket6::{Received6, VrrpSocket6};
 
 use std::io;

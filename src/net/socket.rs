@@ -40,6 +40,8 @@ pub struct VrrpSocket {
     tx: Socket,
     ifname: String,
     ifindex: u32,
+    /// The group the receive socket joined and is bound to; `None` in unicast mode.
+    group: Option<Ipv4Addr>,
 }
 
 impl VrrpSocket {
@@ -105,6 +107,7 @@ impl VrrpSocket {
             tx,
             ifname: ifname.to_owned(),
             ifindex,
+            group: join.then_some(group),
         })
     }
 
@@ -116,6 +119,12 @@ impl VrrpSocket {
     /// Its index.
     pub fn ifindex(&self) -> u32 {
         self.ifindex
+    }
+
+    /// The multicast group it receives (multicast mode), or `None` (unicast mode: every
+    /// VRRP datagram addressed to this host on the interface).
+    pub fn group(&self) -> Option<Ipv4Addr> {
+        self.group
     }
 
     /// Sends a complete IPv4 datagram (header included, as `vrrp::wire` emits it) to `dst`
@@ -165,6 +174,26 @@ impl VrrpSocket {
             }
         }
     }
+}
+
+/// Binds a throw-away raw VRRP socket to `addr` as keepalived binds an instance's unicast
+/// receive socket (`open_vrrp_read_socket()`: no `IP_FREEBIND`, a link-local address scoped
+/// to `ifindex`): `EADDRNOTAVAIL` when the address is not one of this host's, which keepalived
+/// answers with FAULT ("src address not configured").
+pub fn probe_unicast_source(addr: std::net::IpAddr, ifindex: u32) -> io::Result<()> {
+    let (domain, to) = match addr {
+        std::net::IpAddr::V4(a) => (Domain::IPV4, SockAddr::from(SocketAddrV4::new(a, 0))),
+        std::net::IpAddr::V6(a) => {
+            let scope = if a.is_unicast_link_local() {
+                ifindex
+            } else {
+                0
+            };
+            let sa = std::net::SocketAddrV6::new(a, 0, 0, scope);
+            (Domain::IPV6, SockAddr::from(sa))
+        }
+    };
+    Socket::new(domain, Type::RAW, Some(Protocol::from(IPPROTO_VRRP)))?.bind(&to)
 }
 
 fn raw_socket() -> io::Result<Socket> {

@@ -51,6 +51,8 @@ pub struct VrrpSocket6 {
     tx: Socket,
     ifname: String,
     ifindex: u32,
+    /// The address the receive socket is bound to: the group or a unicast source.
+    local: Ipv6Addr,
 }
 
 impl VrrpSocket6 {
@@ -124,6 +126,7 @@ impl VrrpSocket6 {
             tx,
             ifname: ifname.to_owned(),
             ifindex,
+            local,
         })
     }
 
@@ -135,6 +138,12 @@ impl VrrpSocket6 {
     /// Its index.
     pub fn ifindex(&self) -> u32 {
         self.ifindex
+    }
+
+    /// The address the receive socket is bound to (the multicast group, or a unicast source):
+    /// only adverts sent to it arrive.
+    pub fn local(&self) -> Ipv6Addr {
+        self.local
     }
 
     /// Sends a VRRP message (from its version byte on; the checksum field may be anything, the

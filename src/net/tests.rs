@@ -146,6 +146,37 @@ fn adverts_cross_a_veth_by_multicast_and_unicast() {
     });
 }
 
+/// keepalived binds a unicast receive socket to its source: an address the host does not
+/// have fails with EADDRNOTAVAIL (the instance goes to FAULT), one it has binds, link-local
+/// ones with the interface as scope. The sockets say what they are bound to.
+#[test]
+fn unicast_source_probe_and_socket_keys() {
+    let Some((a, _b)) = two_hosts("src") else {
+        return;
+    };
+    on_fresh_thread(move |rt| {
+        rt.block_on(async {
+            a.enter();
+            a.ip(&["addr", "add", "fe80::1:1/64", "dev", "vA", "nodad"]);
+            let h = connect().unwrap();
+            let i = interface(&h, "vA").await.unwrap();
+            let ip = |s: &str| s.parse::<IpAddr>().unwrap();
+            probe_unicast_source(A_IP.into(), i.index).expect("own address binds");
+            probe_unicast_source(ip("fe80::1:1"), i.index).expect("own link-local binds");
+            for absent in ["198.51.100.99", "fe80::99", "2001:db8::99"] {
+                let e = probe_unicast_source(ip(absent), i.index).unwrap_err();
+                assert_eq!(e.raw_os_error(), Some(libc::EADDRNOTAVAIL), "{absent}");
+            }
+            let m = VrrpSocket::open("vA", i.index, GROUP, true).unwrap();
+            let u = VrrpSocket::open("vA", i.index, GROUP, false).unwrap();
+            assert_eq!((m.group(), u.group()), (Some(GROUP), None));
+            let g6: Ipv6Addr = "ff02::12".parse().unwrap();
+            let s6 = VrrpSocket6::open("vA", i.index, g6).unwrap();
+            assert_eq!(s6.local(), g6);
+        })
+    });
+}
+
 #[test]
 fn vip_add_delete_and_presence() {
     let Some(a) = Netns::create("vip") else {

@@ -693,15 +693,10 @@ impl Instance {
         }
     }
 
-    /// True for an IPv6 instance: family of `unicast_src_ip`/`mcast_src_ip`, else of the first
-    /// VIP (keepalived's `vrrp_complete_instance()`). Its adverts go over IPv6 and carry only
-    /// IPv6 VIPs.
+    /// True for an IPv6 instance ([`model::Instance::is_ipv6`], as the configuration decided
+    /// it). Its adverts go over IPv6 and carry only IPv6 VIPs.
     pub fn is_ipv6(&self) -> bool {
-        match (self.cfg.src_ip, self.cfg.vips.first()) {
-            (Some(ip), _) => ip.is_ipv6(),
-            (None, Some(v)) => v.addr.is_ipv6(),
-            (None, None) => false,
-        }
+        self.cfg.is_ipv6()
     }
 
     /// The VIPs an advert lists: those of the instance's family, config order, at most 255.

@@ -387,18 +387,23 @@ impl Daemon {
                 };
                 self.link6(&name, local)
                     .await
-                    .map(|sock| (sock.ifindex(), Some(sock)))
+                    .map(|sock| (sock.ifindex(), None, Some(sock)))
             } else {
                 let group = match cfg.mcast_group {
                     IpAddr::V4(g) => g,
                     IpAddr::V6(_) => Ipv4Addr::new(224, 0, 0, 18),
                 };
-                self.link(&name, group, true).await.map(|l| (l.index, None))
+                self.link4(&name, Some(group))
+                    .await
+                    .map(|sock| (sock.ifindex(), Some(sock), None))
             };
             match reopened {
-                Ok((index, sock6)) => {
+                Ok((index, sock4, sock6)) => {
                     let s = &mut self.slots[i];
                     s.ifindex = index;
+                    if sock4.is_some() {
+                        s.socket4 = sock4;
+                    }
                     if sock6.is_some() {
                         s.socket6 = sock6;
                     }
