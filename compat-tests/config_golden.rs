@@ -85,6 +85,7 @@ fn exit_codes_match_keepalived() {
         ("bad-priority", 5),
         ("firewall-keywords", 5),
         ("brace-edge-cases", 5),
+        ("dump-files", 5),
         ("include-relative", 5),
         ("include-variants", 6),
         ("generators", 5),

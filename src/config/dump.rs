@@ -115,6 +115,7 @@ pub fn dump(config: &Config) -> String {
     knobs_global(&mut s, g);
     vmac_global(&mut s, g);
     firewall_global(&mut s, g);
+    super::dump_globals::dump_globals(&mut s, g);
     for sc in &config.scripts {
         let _ = writeln!(s, "vrrp_script {}", sc.name);
         line(&mut s, 1, "script", &cmd(&sc.command));

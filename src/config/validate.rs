@@ -26,6 +26,7 @@ use crate::model::{
     ScriptUser, SmtpServer, TrackInterface, TrackScript, Version, VirtualAddr, VrrpScript,
 };
 
+mod dump_files;
 mod garp_group;
 mod if_delays;
 mod sync_group;
@@ -626,6 +627,7 @@ impl Validator<'_> {
             let kw = stmt.keyword();
             if keywords::find("global_defs", kw).is_some_and(|k| k.status == Status::Supported)
                 && kw != "notification_email"
+                && !dump_files::ONE_PATH.contains(&kw)
             {
                 self.no_block(stmt);
                 self.extra_words("global_defs", stmt);
@@ -807,6 +809,7 @@ impl Validator<'_> {
                 _ if self.global_knob(stmt) => {}
                 _ if self.runtime_global(stmt) => {}
                 _ if self.global_vmac(stmt) => {}
+                _ if self.dump_files_global(stmt) => {}
                 _ if self.not_supported("global_defs", stmt) => {}
                 _ => self.unknown("global_defs", stmt),
             }

@@ -45,6 +45,8 @@ pub struct Settings {
     pub identity: super::namespace::Identity,
     /// `-a`: log every address change netlink reports.
     pub address_monitoring: bool,
+    /// keepalived's temp directory (`$TMPDIR` or `/tmp`), where the dumps go by default.
+    pub tmp_dir: PathBuf,
 }
 
 /// Signals the loop acts on.
@@ -1324,7 +1326,10 @@ impl Daemon {
                 return;
             }
         };
-        let refused = self.settings.identity.reload_refusals(&new.global);
+        let mut refused = self.settings.identity.reload_refusals(&new.global);
+        if new.global.tmp_config_directory != self.config.global.tmp_config_directory {
+            refused.push("Cannot change config_directory at a reload - please restart keepalived");
+        }
         if !refused.is_empty() {
             for r in refused {
                 tracing::info!(target: super::logging::PARENT, "{r}");
@@ -1478,22 +1483,37 @@ impl Daemon {
             .collect()
     }
 
+    /// Where a dump goes: the `*_dump_file` keywords, `data_use_instance`, `$TMPDIR`.
+    fn dump_path(&self, kind: dump::DumpKind) -> PathBuf {
+        let id = &self.settings.identity;
+        dump::dump_path(
+            kind,
+            &self.config.global.dumps,
+            &self.settings.tmp_dir,
+            id.net_namespace.as_deref(),
+            id.instance.as_deref(),
+        )
+    }
+
     /// SIGUSR2 (and STATS_CLEAR): `keepalived.stats`, keepalived's layout.
     fn write_stats(&self) {
         let text = dump::stats_file(&self.dump_views());
-        dump::write_atomically(dump::tmp_path("keepalived.stats"), text);
+        dump::write_atomically(self.dump_path(dump::DumpKind::Stats), text);
     }
 
     /// SIGUSR1: `keepalived.data`, each instance's state, then the running configuration.
     fn write_data(&self) {
         let text = dump::data_file(&self.dump_views(), &self.config);
-        dump::write_atomically(dump::tmp_path("keepalived.data"), text);
+        dump::write_atomically(self.dump_path(dump::DumpKind::Data), text);
     }
 
-    /// SIGRTMIN+2: `keepalived.json` (`json_version 1`).
+    /// SIGRTMIN+2: `keepalived.json` in the configured `json_version`.
     fn write_json(&self) {
-        let text = dump::json(&self.dump_views(), &self.config);
-        dump::write_atomically(dump::tmp_path("keepalived.json"), text);
+        let processes: Vec<dump::ProcessDump<'_>> = (self.trackers.processes().into_iter())
+            .map(|(config, status)| dump::ProcessDump { config, status })
+            .collect();
+        let text = dump::json(&self.dump_views(), &self.config, &processes);
+        dump::write_atomically(self.dump_path(dump::DumpKind::Json), text);
     }
 
     /// `STATUS=2 MASTER, 1 BACKUP` to systemd whenever the counts change.

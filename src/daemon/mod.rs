@@ -486,7 +486,12 @@ fn run_daemon(
             return 1;
         }
     };
+    let (tmp_dir, tmp_why) = dump::tmp_dir(std::env::var_os("TMPDIR").as_deref());
+    if let Some(why) = tmp_why {
+        tracing::info!(target: logging::PARENT, "{why}");
+    }
     let settings = event_loop::Settings {
+        tmp_dir,
         config_path: path,
         load_opts,
         dont_release_vrrp: opts.dont_release_vrrp,

@@ -1,6 +1,7 @@
 //! The validated configuration: plain typed data with keepalived's defaults already applied.
 //! No behaviour and no text: spans stop in `config`, and every module downstream reads only this.
 
+mod dumps;
 mod firewall;
 mod route;
 mod sync_group;
@@ -8,6 +9,7 @@ mod track;
 mod types;
 mod vmac;
 
+pub use dumps::*;
 pub use firewall::*;
 pub use route::*;
 pub use sync_group::*;
@@ -190,6 +192,12 @@ pub struct Global {
     pub vrrp_strict: bool,
     /// The nftables keywords (inventory §2.6).
     pub firewall: Firewall,
+    /// Where the signal dumps are written and the JSON layout.
+    pub dumps: DumpFiles,
+    /// `tmp_config_directory DIR`: where keepalived's parent keeps the copy of the
+    /// configuration its children re-read. We have no children: kept for the dump and for the
+    /// reload rule (it cannot change at a reload).
+    pub tmp_config_directory: Option<String>,
 }
 
 impl Default for Global {
@@ -243,6 +251,8 @@ impl Default for Global {
             disable_local_igmp: false,
             vrrp_strict: false,
             firewall: Firewall::default(),
+            dumps: DumpFiles::default(),
+            tmp_config_directory: None,
         }
     }
 }
