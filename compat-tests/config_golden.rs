@@ -97,6 +97,7 @@ fn exit_codes_match_keepalived() {
         ("notify-extras", 5),
         ("params-conditionals", 0),
         ("params-multiline", 0),
+        ("process-settings", 6),
         ("routes-missing-parameter", 2),
         ("routes-rules", 5),
         ("script-security", 0),

@@ -119,6 +119,13 @@ fn unicast() {
     run_lab("unicast");
 }
 
+/// startup_script/shutdown_script around VRRP, vrrp_rt_priority (SCHED_RR, RLIMIT_RTTIME),
+/// vrrp_no_swap, vrrp_cpu_affinity, vrrp_priority, process_name, startup_script_timeout.
+#[test]
+fn process() {
+    run_lab("process");
+}
+
 /// USR1/USR2/JSON dumps read by the exporters' rules, STATS_CLEAR, systemd STATUS=.
 #[test]
 fn dumps() {

@@ -520,7 +520,7 @@ fn user(u: &Option<ScriptUser>) -> String {
     }
 }
 
-fn cmd(c: &ScriptCommand) -> String {
+pub(super) fn cmd(c: &ScriptCommand) -> String {
     let argv: Vec<String> = c.argv.iter().map(|a| format!("{a:?}")).collect();
     format!("[{}] user {}", argv.join(", "), user(&c.user))
 }

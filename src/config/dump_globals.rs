@@ -4,7 +4,7 @@
 
 use std::fmt::Write;
 
-use crate::model::{Global, JsonVersion};
+use crate::model::{Global, JsonVersion, RT_RLIMIT_DEFAULT, StartStopScript};
 
 /// The lines under `global_defs`, after the firewall's.
 pub(super) fn dump_globals(s: &mut String, g: &Global) {
@@ -24,5 +24,58 @@ pub(super) fn dump_globals(s: &mut String, g: &Global) {
     }
     if d.json_version == JsonVersion::V2 {
         let _ = writeln!(s, "  json_version 2");
+    }
+    process(s, g);
+}
+
+/// The process keywords, each when it differs from keepalived's default.
+fn process(s: &mut String, g: &Global) {
+    let p = &g.process;
+    for (k, v) in [
+        ("process_name", &p.process_name),
+        ("vrrp_process_name", &p.vrrp_process_name),
+    ] {
+        if let Some(v) = v {
+            let _ = writeln!(s, "  {k} {v}");
+        }
+    }
+    if p.priority != 0 {
+        let _ = writeln!(s, "  vrrp_priority {}", p.priority);
+    }
+    if p.no_swap {
+        let _ = writeln!(s, "  vrrp_no_swap true");
+    }
+    if p.rt_priority != 0 {
+        let _ = writeln!(s, "  vrrp_rt_priority {}", p.rt_priority);
+    }
+    if !p.cpu_affinity.is_empty() {
+        let cpus: Vec<String> = p.cpu_affinity.iter().map(u32::to_string).collect();
+        let _ = writeln!(s, "  vrrp_cpu_affinity {}", cpus.join(" "));
+    }
+    if p.max_auto_priority != 0 {
+        let _ = writeln!(s, "  max_auto_priority {}", p.max_auto_priority);
+    }
+    if p.min_auto_priority_delay != std::time::Duration::from_secs(1) {
+        let _ = writeln!(
+            s,
+            "  min_auto_priority_delay {}us",
+            p.min_auto_priority_delay.as_micros()
+        );
+    }
+    if p.rlimit_rttime != RT_RLIMIT_DEFAULT {
+        let _ = writeln!(s, "  vrrp_rlimit_rttime {}us", p.rlimit_rttime);
+    }
+    for (k, sc) in [
+        ("startup_script", &g.startup_script),
+        ("shutdown_script", &g.shutdown_script),
+    ] {
+        if let Some(StartStopScript { command, timeout }) = sc {
+            let _ = writeln!(
+                s,
+                "  {k} {} timeout {}s",
+                super::dump::cmd(command),
+                timeout.as_secs()
+            );
+        }
     }
 }

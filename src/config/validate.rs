@@ -29,6 +29,7 @@ use crate::model::{
 mod dump_files;
 mod garp_group;
 mod if_delays;
+mod process;
 mod sync_group;
 mod traps;
 
@@ -54,6 +55,7 @@ pub(crate) fn validate(stmts: &[Stmt], rep: &mut Reporter, opts: &LoadOptions) -
         ifs: Default::default(),
         instance_names: HashSet::new(),
         vmac_pending: Vec::new(),
+        start_stop: Default::default(),
     };
     v.top(stmts);
     v.finish()
@@ -92,6 +94,8 @@ struct Validator<'a> {
     ifs: std::collections::HashMap<String, IfFacts>,
     /// Names of `config.instances`, for "already defined" without a scan per instance.
     instance_names: HashSet<String>,
+    /// `startup_script`, `shutdown_script` and their timeouts until the file is read.
+    start_stop: process::RawStartStop,
 }
 
 /// What the kernel says about one interface name.
@@ -810,6 +814,7 @@ impl Validator<'_> {
                 _ if self.runtime_global(stmt) => {}
                 _ if self.global_vmac(stmt) => {}
                 _ if self.dump_files_global(stmt) => {}
+                _ if self.process_global(stmt) => {}
                 _ if self.not_supported("global_defs", stmt) => {}
                 _ => self.unknown("global_defs", stmt),
             }
@@ -2114,6 +2119,7 @@ impl Validator<'_> {
         self.lvs_finish();
         // Scripts that cannot run, or may not (script security), are dropped and untracked.
         self.script_security();
+        self.finish_start_stop();
         let used: HashSet<String> = self
             .config
             .instances

@@ -47,6 +47,8 @@ pub struct Settings {
     pub address_monitoring: bool,
     /// keepalived's temp directory (`$TMPDIR` or `/tmp`), where the dumps go by default.
     pub tmp_dir: PathBuf,
+    /// The process's scheduling as applied at start (`vrrp_priority`, `vrrp_rt_priority`…).
+    pub process_sched: super::process_sched::ProcessSched,
 }
 
 /// Signals the loop acts on.
@@ -60,6 +62,8 @@ enum Signal {
     StatsClear,
     /// `JSON` (SIGRTMIN+2): `keepalived.json`.
     Json,
+    /// SIGXCPU: the soft `RLIMIT_RTTIME` (`vrrp_rlimit_rttime`) was reached.
+    Xcpu,
 }
 
 /// One `vrrp_instance` at run time.
@@ -304,6 +308,10 @@ pub async fn run(config: model::Config, settings: Settings) -> i32 {
                     for s in &mut d.slots { s.engine.clear_stats(); }
                 }
                 Signal::Json => d.write_json(),
+                // keepalived's `log_sigxcpu()`; the default action would dump core.
+                Signal::Xcpu => tracing::info!(
+                    "VRRP process has used too much CPU time, vrrp_rlimit_rttime may need to be increased"
+                ),
             },
             () = sleep_until(d.debounce.poll_timeout()) => {
                 let now = Instant::now();
@@ -318,6 +326,10 @@ pub async fn run(config: model::Config, settings: Settings) -> i32 {
             () = timer.wait(deadline) => {
                 d.sched.only();
                 let now = Instant::now();
+                // keepalived's scheduler: a timer served too late may make us real-time.
+                if let Some(late) = deadline.and_then(|dl| now.checked_duration_since(dl)) {
+                    d.settings.process_sched.handle_late(late);
+                }
                 for i in d.sched.expired(now) {
                     let s = &mut d.slots[i];
                     if s.engine.poll_timeout().is_some_and(|t| t <= now) {
@@ -334,6 +346,9 @@ pub async fn run(config: model::Config, settings: Settings) -> i32 {
     d.queue_vmac_teardown(!d.settings.dont_release_vrrp);
     d.runners = None;
     let promoted = std::mem::take(&mut d.promoted);
+    // The configuration in force at the end decides (a reload may have changed it).
+    let shutdown = d.config.global.shutdown_script.clone();
+    let script_user = crate::exec::default_script_user(d.config.global.script_user.as_ref());
     drop(d);
     // Let queued address removals and STOP notifies finish; bounded so a stuck netlink
     // request cannot keep a stopping daemon alive.
@@ -343,6 +358,10 @@ pub async fn run(config: model::Config, settings: Settings) -> i32 {
             tracing::warn!("cannot reset promote_secondaries on {i}: {e}");
         }
     });
+    // keepalived's parent runs it once its children have stopped, and exits after it.
+    if let Some(s) = &shutdown {
+        super::start_stop::run(super::start_stop::Kind::Shutdown, s, script_user.as_ref()).await;
+    }
     0
 }
 
@@ -387,6 +406,7 @@ fn spawn_signal_thread(tx: mpsc::UnboundedSender<Signal>) -> std::io::Result<()>
         SIGUSR2,
         json,
         stats_clear,
+        SIGXCPU,
     ])?;
     std::thread::Builder::new()
         .name("signals".into())
@@ -398,6 +418,7 @@ fn spawn_signal_thread(tx: mpsc::UnboundedSender<Signal>) -> std::io::Result<()>
                     SIGUSR2 => Signal::Stats,
                     s if s == json => Signal::Json,
                     s if s == stats_clear => Signal::StatsClear,
+                    SIGXCPU => Signal::Xcpu,
                     _ => Signal::Stop,
                 };
                 if tx.send(s).is_err() {
@@ -1338,6 +1359,14 @@ impl Daemon {
             return;
         }
         self.check_local_igmp_reload(&new.global);
+        // keepalived's VRRP child applies the (new) process settings again at a reload, and
+        // its parent renames itself when `process_name` changed.
+        if new.global.process != self.config.global.process {
+            self.settings.process_sched.apply(&new.global.process);
+        }
+        if new.global.process.process_name != self.config.global.process.process_name {
+            super::process_sched::set_process_name(new.global.process.process_name.as_deref());
+        }
         // keepalived closes and reopens its notify FIFOs on reload; mails use the new globals.
         let _ = self.io_tx.send(Job::Reload {
             global: Box::new(new.global.clone()),

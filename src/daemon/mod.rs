@@ -11,8 +11,10 @@ mod namespace;
 mod notify_events;
 mod observe;
 mod pidfile;
+mod process_sched;
 mod route_jobs;
 mod sched;
+mod start_stop;
 mod timer;
 mod trackers;
 
@@ -476,6 +478,17 @@ fn run_daemon(
             "Warning - keepalived has no configuration to run"
         );
     }
+    // keepalived's parent renames itself with `process_name`; `vrrp_process_name` names a
+    // child we do not have.
+    if config.global.process.max_auto_priority == 0 {
+        tracing::info!(
+            target: logging::PARENT,
+            "NOTICE: setting config option max_auto_priority should result in better keepalived performance"
+        );
+    }
+    if let Some(name) = &config.global.process.process_name {
+        process_sched::set_process_name(Some(name));
+    }
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -492,6 +505,7 @@ fn run_daemon(
     }
     let settings = event_loop::Settings {
         tmp_dir,
+        process_sched: process_sched::ProcessSched::default(),
         config_path: path,
         load_opts,
         dont_release_vrrp: opts.dont_release_vrrp,
@@ -502,7 +516,20 @@ fn run_daemon(
         metrics_listen,
         status_socket: Some(observe::status::socket_path(&layout.main)),
     };
-    let code = runtime.block_on(event_loop::run(config, settings));
+    let startup = config.global.startup_script.clone();
+    let startup_user = crate::exec::default_script_user(config.global.script_user.as_ref());
+    let code = runtime.block_on(async move {
+        // VRRP starts once the startup script has ended (or been killed at its timeout), which
+        // keepalived's parent runs before it forks the VRRP child.
+        if let Some(s) = &startup {
+            start_stop::run(start_stop::Kind::Startup, s, startup_user.as_ref()).await;
+        }
+        // Then what keepalived's VRRP child sets for itself. The runtime runs on this thread
+        // and has started no other yet: those started later (blocking jobs, signals) inherit.
+        let mut settings = settings;
+        settings.process_sched.apply(&config.global.process);
+        event_loop::run(config, settings).await
+    });
     if opts.log_detail > 0 {
         log_cpu_usage();
     }

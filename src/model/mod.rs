@@ -3,6 +3,7 @@
 
 mod dumps;
 mod firewall;
+mod process;
 mod route;
 mod sync_group;
 mod track;
@@ -11,6 +12,7 @@ mod vmac;
 
 pub use dumps::*;
 pub use firewall::*;
+pub use process::*;
 pub use route::*;
 pub use sync_group::*;
 pub use track::*;
@@ -198,6 +200,12 @@ pub struct Global {
     /// configuration its children re-read. We have no children: kept for the dump and for the
     /// reload rule (it cannot change at a reload).
     pub tmp_config_directory: Option<String>,
+    /// Scheduling, memory and names of the daemon process.
+    pub process: ProcessSettings,
+    /// `startup_script`: run (and waited for) before VRRP starts; not on a reload.
+    pub startup_script: Option<StartStopScript>,
+    /// `shutdown_script`: run (and waited for) after VRRP has stopped, before exiting.
+    pub shutdown_script: Option<StartStopScript>,
 }
 
 impl Default for Global {
@@ -253,6 +261,9 @@ impl Default for Global {
             firewall: Firewall::default(),
             dumps: DumpFiles::default(),
             tmp_config_directory: None,
+            process: ProcessSettings::default(),
+            startup_script: None,
+            shutdown_script: None,
         }
     }
 }

@@ -44,10 +44,14 @@ impl Validator<'_> {
                     self.error(&stmt.line.span, "json_version requires version");
                     return true;
                 };
-                match self.uint(t, 1, 2) {
-                    Some(1) => self.config.global.dumps.json_version = JsonVersion::V1,
-                    Some(_) => self.config.global.dumps.json_version = JsonVersion::V2,
-                    None => self.error(&t.span, "Invalid JSON version"),
+                let v = self.uint_lenient(t, 1, 2).or_else(|v| {
+                    self.error(&t.span, "Invalid JSON version");
+                    v.ok_or(())
+                });
+                match v {
+                    Ok(1) => self.config.global.dumps.json_version = JsonVersion::V1,
+                    Ok(_) => self.config.global.dumps.json_version = JsonVersion::V2,
+                    Err(()) => {}
                 }
             }
             "tmp_config_directory" => {
