@@ -88,6 +88,7 @@ fn exit_codes_match_keepalived() {
         ("dump-files", 5),
         ("include-relative", 5),
         ("include-variants", 6),
+        ("io-options", 5),
         ("generators", 5),
         ("lvs-accepted", 0),
         ("lvs-errors", 5),

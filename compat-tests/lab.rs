@@ -126,6 +126,21 @@ fn process() {
     run_lab("process");
 }
 
+/// dynamic_interfaces allow_if_changes: an instance waits in FAULT for its interface, starts
+/// when it is created, follows it when it is deleted and created again; without the option
+/// the daemon stops at start.
+#[test]
+fn dynamic_if() {
+    run_lab("dynamic_if");
+}
+
+/// Against keepalived 2.2.7: mcast_dst_ip both ways, old_unicast_checksum (configured and
+/// detected), log_unknown_vrids, unicast_fault_no_peer, reload_check_config.
+#[test]
+fn wire_opts() {
+    run_lab("wire_opts");
+}
+
 /// USR1/USR2/JSON dumps read by the exporters' rules, STATS_CLEAR, systemd STATUS=.
 #[test]
 fn dumps() {

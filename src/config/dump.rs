@@ -300,6 +300,7 @@ pub fn dump(config: &Config) -> String {
         knobs_instance(&mut s, i);
         vmac_instance(&mut s, i);
         firewall_instance(&mut s, i);
+        super::dump_globals::dump_instance_io(&mut s, i);
     }
     sync_groups(&mut s, config);
     super::dump_routes::dump_static(&mut s, config);

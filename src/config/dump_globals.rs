@@ -4,7 +4,10 @@
 
 use std::fmt::Write;
 
-use crate::model::{Global, JsonVersion, RT_RLIMIT_DEFAULT, StartStopScript};
+use crate::model::{
+    Global, Instance, JsonVersion, OldUnicastChecksum, RT_RLIMIT_DEFAULT, RcvBuf, RxBufsPolicy,
+    StartStopScript,
+};
 
 /// The lines under `global_defs`, after the firewall's.
 pub(super) fn dump_globals(s: &mut String, g: &Global) {
@@ -26,6 +29,72 @@ pub(super) fn dump_globals(s: &mut String, g: &Global) {
         let _ = writeln!(s, "  json_version 2");
     }
     process(s, g);
+    io(s, g);
+}
+
+/// The I/O keywords, each when configured.
+fn io(s: &mut String, g: &Global) {
+    let io = &g.io;
+    if io.log_unknown_vrids {
+        let _ = writeln!(s, "  log_unknown_vrids true");
+    }
+    if let Some(seed) = io.random_seed {
+        let _ = writeln!(s, "  random_seed {seed}");
+    }
+    if io.dynamic_interfaces {
+        let extra = if io.allow_if_changes {
+            " allow_if_changes"
+        } else {
+            ""
+        };
+        let _ = writeln!(s, "  dynamic_interfaces true{extra}");
+    }
+    for (k, b) in [
+        ("vrrp_netlink_cmd_rcv_bufs", io.netlink_cmd_rcvbuf),
+        ("vrrp_netlink_monitor_rcv_bufs", io.netlink_monitor_rcvbuf),
+    ] {
+        if b != RcvBuf::default() {
+            let force = if b.force { " force" } else { "" };
+            let _ = writeln!(s, "  {k} {}{force}", b.size);
+        }
+    }
+    match io.rx_bufs_policy {
+        RxBufsPolicy::Default => {}
+        RxBufsPolicy::Mtu => {
+            let _ = writeln!(s, "  vrrp_rx_bufs_policy MTU");
+        }
+        RxBufsPolicy::Advert => {
+            let _ = writeln!(s, "  vrrp_rx_bufs_policy ADVERT");
+        }
+        RxBufsPolicy::Size(n) => {
+            let _ = writeln!(s, "  vrrp_rx_bufs_policy {n}");
+        }
+    }
+    if io.rx_bufs_multiplier != 3 {
+        let _ = writeln!(s, "  vrrp_rx_bufs_multiplier {}", io.rx_bufs_multiplier);
+    }
+    if let Some(f) = &io.reload_check_config {
+        let _ = writeln!(s, "  reload_check_config {f}");
+    }
+    if let Some(d) = io.vrrp_delay_after_boot {
+        let _ = writeln!(s, "  vrrp_delay_after_boot {}us", d.as_micros());
+    }
+}
+
+/// An instance's unicast options, when configured (after the firewall lines).
+pub(super) fn dump_instance_io(s: &mut String, i: &Instance) {
+    if i.unicast_opts.fault_no_peer {
+        let _ = writeln!(s, "  unicast_fault_no_peer true");
+    }
+    match i.unicast_opts.old_checksum {
+        OldUnicastChecksum::Auto => {}
+        OldUnicastChecksum::Never => {
+            let _ = writeln!(s, "  old_unicast_checksum never");
+        }
+        OldUnicastChecksum::Always => {
+            let _ = writeln!(s, "  old_unicast_checksum always");
+        }
+    }
 }
 
 /// The process keywords, each when it differs from keepalived's default.

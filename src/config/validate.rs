@@ -29,6 +29,7 @@ use crate::model::{
 mod dump_files;
 mod garp_group;
 mod if_delays;
+mod io;
 mod process;
 mod sync_group;
 mod traps;
@@ -56,6 +57,7 @@ pub(crate) fn validate(stmts: &[Stmt], rep: &mut Reporter, opts: &LoadOptions) -
         instance_names: HashSet::new(),
         vmac_pending: Vec::new(),
         start_stop: Default::default(),
+        io_state: Default::default(),
     };
     v.top(stmts);
     v.finish()
@@ -96,6 +98,8 @@ struct Validator<'a> {
     instance_names: HashSet<String>,
     /// `startup_script`, `shutdown_script` and their timeouts until the file is read.
     start_stop: process::RawStartStop,
+    /// `vrrp_rx_bufs_policy` bits and the boot delay until the file is read (`io.rs`).
+    io_state: io::IoState,
 }
 
 /// What the kernel says about one interface name.
@@ -159,6 +163,10 @@ struct RawInstance {
     routes: routes::RawRoutes,
     /// `use_vmac` and its companions (`vmac.rs`).
     vmac: vmac::RawVmac,
+    /// `unicast_fault_no_peer`, `old_unicast_checksum` (`io.rs`).
+    unicast_opts: crate::model::UnicastOptions,
+    /// `mcast_dst_ip` (`io.rs`).
+    mcast_dst: Option<IpAddr>,
 }
 
 impl RawInstance {
@@ -168,6 +176,7 @@ impl RawInstance {
             .map(|v| v.addr.is_ipv6())
             .or(self.src_ip.map(|a| a.is_ipv6()))
             .or(self.unicast_peers.first().map(|a| a.is_ipv6()))
+            .or(self.mcast_dst.map(|a| a.is_ipv6()))
     }
 }
 
@@ -732,10 +741,6 @@ impl Validator<'_> {
                     None => self.error(&stmt.line.span, "No script username specified"),
                 },
                 "enable_script_security" => self.config.global.enable_script_security = true,
-                "dynamic_interfaces" => {
-                    self.dynamic_interfaces = true;
-                    self.not_supported("global_defs", stmt);
-                }
                 "vrrp_strict" | "vrrp_iptables" | "vrrp_ipsets" | "nftables"
                 | "nftables_priority" | "nftables_ifindex" | "nftables_counters" => {
                     self.firewall_global(stmt)
@@ -815,6 +820,7 @@ impl Validator<'_> {
                 _ if self.global_vmac(stmt) => {}
                 _ if self.dump_files_global(stmt) => {}
                 _ if self.process_global(stmt) => {}
+                _ if self.io_global(stmt) => {}
                 _ if self.not_supported("global_defs", stmt) => {}
                 _ => self.unknown("global_defs", stmt),
             }
@@ -1338,6 +1344,7 @@ impl Validator<'_> {
             _ if self.notifyx_instance(r, st) => {}
             _ if self.instance_knob(r, st) => {}
             _ if self.instance_vmac(r, st) => {}
+            _ if self.io_instance(r, st) => {}
             _ if self.not_supported("vrrp_instance", st) => {
                 r.ignored
                     .push((kw.to_string(), w.get(1).map(|t| t.text.clone())));
@@ -1917,7 +1924,19 @@ impl Validator<'_> {
                 fatal = true;
             }
         }
-        let unicast_peers = if r.unicast_configured && r.unicast_peers.is_empty() {
+        let unicast_peers = if r.unicast_configured
+            && r.unicast_peers.is_empty()
+            && r.unicast_opts.fault_no_peer
+        {
+            // keepalived logs it when it completes the instance (not under -t).
+            self.rep.at(
+                Severity::Note,
+                None,
+                &span,
+                format!("({name}) Cannot use unicast without any peers - going to fault state"),
+            );
+            Vec::new()
+        } else if r.unicast_configured && r.unicast_peers.is_empty() {
             self.rep.at(
                 Severity::Warning,
                 Some(Level::GeneralError),
@@ -2015,10 +2034,11 @@ impl Validator<'_> {
             );
         }
 
-        let mcast_group = if v6 {
-            IpAddr::V6(g.vrrp_mcast_group6)
-        } else {
-            IpAddr::V4(g.vrrp_mcast_group4)
+        let mcast_group = match r.mcast_dst {
+            // `mcast_dst_ip`, checked against the family when read.
+            Some(a) if a.is_ipv6() == v6 => a,
+            _ if v6 => IpAddr::V6(g.vrrp_mcast_group6),
+            _ => IpAddr::V4(g.vrrp_mcast_group4),
         };
         if fatal {
             return None;
@@ -2081,6 +2101,7 @@ impl Validator<'_> {
             vmac,
             strict,
             accept,
+            unicast_opts: r.unicast_opts,
         })
     }
 
@@ -2120,6 +2141,7 @@ impl Validator<'_> {
         // Scripts that cannot run, or may not (script security), are dropped and untracked.
         self.script_security();
         self.finish_start_stop();
+        self.finish_io();
         let used: HashSet<String> = self
             .config
             .instances

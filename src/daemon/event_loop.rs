@@ -19,6 +19,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 use tokio::sync::mpsc;
 
+mod dynamic;
 mod firewall;
 mod observed;
 mod owned;
@@ -90,6 +91,14 @@ struct Slot {
     master_epoch: u64,
     /// `garp_extra_if`: when the next extra-interface announcement is due (MASTER only).
     garp_extra_due: Option<Instant>,
+    /// keepalived's old unicast VRRPv3 checksum is in use (`old_unicast_checksum`, or seen
+    /// from the peer): computed with this group (`vrrp_mcast_group4`) as destination.
+    old_unicast_sum: Option<Ipv4Addr>,
+}
+
+/// The old unicast checksum as configured: always, or not (yet).
+fn old_unicast_sum(cfg: &model::Instance, group: Ipv4Addr) -> Option<Ipv4Addr> {
+    (cfg.unicast_opts.old_checksum == model::OldUnicastChecksum::Always).then_some(group)
 }
 
 struct Link {
@@ -170,6 +179,8 @@ struct Daemon {
     vmac_host: net::vmac::VmacHost,
     /// The VMACs made or taken over, removed at stop.
     vmacs: Vec<vmacs::OwnedVmac>,
+    /// `mcast_dst_ip` receive sockets, by (ifindex, group).
+    groups: HashMap<(u32, Ipv4Addr), Arc<net::VrrpSocket>>,
 }
 
 /// Run until SIGTERM/SIGINT; returns the exit code.
@@ -179,7 +190,7 @@ pub async fn run(config: model::Config, settings: Settings) -> i32 {
         tracing::error!("Unable to install signal handlers: {e}");
         return 1;
     }
-    let netlink = match net::connect() {
+    let netlink = match net::connect_with(config.global.io.netlink_cmd_rcvbuf) {
         Ok(n) => n,
         Err(e) => {
             tracing::error!("Unable to open netlink: {e}");
@@ -206,7 +217,7 @@ pub async fn run(config: model::Config, settings: Settings) -> i32 {
     ));
     let (pkt_tx, mut pkt_rx) = mpsc::unbounded_channel();
     let (track_tx, mut track_rx) = mpsc::unbounded_channel();
-    let mut link_rx = match net::monitor() {
+    let mut link_rx = match net::monitor(config.global.io.netlink_monitor_rcvbuf) {
         Ok(rx) => rx,
         Err(e) => {
             tracing::error!("Unable to monitor links: {e}");
@@ -235,6 +246,7 @@ pub async fn run(config: model::Config, settings: Settings) -> i32 {
         promoted: Vec::new(),
         vmac_host: Default::default(),
         vmacs: Vec::new(),
+        groups: HashMap::new(),
     };
     if let Err(code) = d.start(config, true).await {
         return code;
@@ -281,6 +293,7 @@ pub async fn run(config: model::Config, settings: Settings) -> i32 {
                         let link = d.fresh_vmac_event(link).await;
                         d.handle_link(Instant::now(), link.clone());
                         d.vmac_maybe_deleted(&link).await;
+                        d.dynamic_link(Instant::now(), &link).await;
                     }
                     net::NetEvent::Addr(a) => {
                         d.handle_owned_address(Instant::now(), &a);
@@ -481,7 +494,7 @@ impl Daemon {
         }
         let instances = self.config.instances.clone();
         for cfg in &instances {
-            self.add_instance(now, cfg, boot).await?;
+            self.add_or_wait(now, cfg, boot).await?;
         }
         self.rebuild_sync(None);
         self.restart_runners();
@@ -587,6 +600,40 @@ impl Daemon {
         Ok(link)
     }
 
+    /// `mcast_dst_ip`: a receive socket of its own for `group` on interface `name` (keepalived
+    /// has one per group too: a VRRP socket hears only the group it is bound to). Adverts are
+    /// still sent from the interface's socket.
+    fn join_group(&mut self, instance: &str, name: &str, index: u32, group: Ipv4Addr) {
+        if self.groups.contains_key(&(index, group)) {
+            return;
+        }
+        let sock = match net::VrrpSocket::open(name, index, group, true) {
+            Ok(s) => Arc::new(s),
+            Err(e) => {
+                tracing::error!("({instance}) VRRP socket for {group} on {name}: {e}");
+                return;
+            }
+        };
+        self.groups.insert((index, group), sock.clone());
+        let tx = self.pkt_tx.clone();
+        tokio::spawn(async move {
+            let mut buf = vec![0u8; 65536];
+            loop {
+                match sock.recv(&mut buf).await {
+                    Ok(n) => {
+                        if tx.send((index, Incoming::V4(buf[..n].to_vec()))).is_err() {
+                            break;
+                        }
+                    }
+                    Err(e) => {
+                        tracing::error!(target: vrrp::RX_LOG, "VRRP socket receive error: {e}");
+                        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                    }
+                }
+            }
+        });
+    }
+
     async fn add_instance(
         &mut self,
         now: Instant,
@@ -631,10 +678,9 @@ impl Daemon {
                 }
             }
         } else {
-            let group = match cfg.mcast_group {
-                IpAddr::V4(g) => g,
-                IpAddr::V6(_) => Ipv4Addr::new(224, 0, 0, 18),
-            };
+            // The interface's socket joins the global group; an instance's own
+            // `mcast_dst_ip` group is joined beside it.
+            let group = self.config.global.vrrp_mcast_group4;
             let (index, up, _) = match self.link(&sock_if, group, !cfg.is_unicast()).await {
                 Ok(l) => (l.index, l.up, l.primary_v4),
                 Err(e) => {
@@ -642,6 +688,11 @@ impl Daemon {
                     return Err(2);
                 }
             };
+            if let IpAddr::V4(own) = cfg.mcast_group {
+                if own != group && !cfg.is_unicast() {
+                    self.join_group(&cfg.name, &sock_if, index, own);
+                }
+            }
             let primary = self.links.get(&ifname).and_then(|l| l.primary_v4);
             let src = match cfg.src_ip {
                 Some(IpAddr::V4(a)) => Some(a),
@@ -696,6 +747,7 @@ impl Daemon {
             facts: Default::default(),
             master_epoch: 0,
             garp_extra_due: None,
+            old_unicast_sum: old_unicast_sum(cfg, self.config.global.vrrp_mcast_group4),
         });
         Ok(())
     }
@@ -892,17 +944,60 @@ impl Daemon {
             }
         }
         if !known {
-            tracing::trace!(
-                "Unknown VRID({}) received on ifindex {ifindex}. ignoring...",
-                rx.advert.vrid
-            );
+            // keepalived's line, with `log_unknown_vrids` only.
+            let name = (self.links.iter())
+                .find(|(_, l)| l.index == ifindex)
+                .map_or_else(|| ifindex.to_string(), |(n, _)| n.clone());
+            if self.config.global.io.log_unknown_vrids {
+                tracing::info!(
+                    "Unknown VRID({}) received on interface({name}). ignoring...",
+                    rx.advert.vrid
+                );
+            } else {
+                tracing::trace!(
+                    "Unknown VRID({}) received on interface({name}). ignoring...",
+                    rx.advert.vrid
+                );
+            }
         }
     }
 
     /// [`wire::parse_ipv4`], but a VRRPv3 checksum is not verified when an instance on this
-    /// interface with this VRID has `v3_checksum_as_v2` (keepalived 2.2.8+).
-    fn parse_ipv4(&self, ifindex: u32, dg: &[u8]) -> Result<wire::Received, wire::DecodeError> {
-        match wire::parse_ipv4(dg) {
+    /// interface with this VRID has `v3_checksum_as_v2` (keepalived 2.2.8+), and is verified
+    /// keepalived's old unicast way for an instance using it. A unicast instance not told
+    /// otherwise (`old_unicast_checksum never`) switches to the old way for good when an
+    /// advert sent to it only checks out that way, as keepalived does.
+    fn parse_ipv4(&mut self, ifindex: u32, dg: &[u8]) -> Result<wire::Received, wire::DecodeError> {
+        let group = self.config.global.vrrp_mcast_group4;
+        let slot = wire::peek_ipv4(dg).and_then(|(_, vrid)| {
+            (self.slots.iter()).position(|s| s.ifindex == ifindex && !s.v6 && s.cfg.vrid == vrid)
+        });
+        if let Some(s) = slot.map(|i| &self.slots[i]) {
+            if let (Some(g), false) = (s.old_unicast_sum, s.cfg.v3_checksum_as_v2) {
+                return wire::parse_ipv4_old_unicast_checksum(dg, g);
+            }
+        }
+        let auto = slot.filter(|&i| {
+            let c = &self.slots[i].cfg;
+            c.is_unicast()
+                && !c.v3_checksum_as_v2
+                && c.unicast_opts.old_checksum == model::OldUnicastChecksum::Auto
+        });
+        let first = wire::parse_ipv4(dg);
+        if let (Err(wire::DecodeError::Checksum), Some(i)) = (&first, auto) {
+            if let Ok(rx) = wire::parse_ipv4_old_unicast_checksum(dg, group) {
+                if rx.dst != IpAddr::V4(group) {
+                    let s = &mut self.slots[i];
+                    s.old_unicast_sum = Some(group);
+                    tracing::info!(
+                        "({}) Setting unicast VRRPv3 checksum to old version",
+                        s.cfg.name
+                    );
+                    return Ok(rx);
+                }
+            }
+        }
+        match first {
             Err(wire::DecodeError::Checksum)
                 if wire::peek_ipv4(dg).is_some_and(|(_, vrid)| {
                     self.slots.iter().any(|s| {
@@ -1334,6 +1429,13 @@ impl Daemon {
         tracing::info!("Reloading");
         notify_systemd("RELOADING=1");
         let loaded = config::load(&self.settings.config_path, &self.settings.load_opts);
+        if let Some(file) = &self.config.global.io.reload_check_config {
+            if !super::reload_check::check(file, &loaded) {
+                tracing::info!("{}", super::reload_check::failed_line(file));
+                notify_systemd("READY=1");
+                return;
+            }
+        }
         let new = match loaded.config {
             Some(c) if !loaded.is_fatal() => c,
             _ => {
@@ -1418,6 +1520,9 @@ impl Daemon {
                     for ev in self.trackers.current() {
                         s.engine.handle_track(now, ev);
                     }
+                    // keepalived rebuilds its instances: a checksum mode it detected is
+                    // detected again from the next advert.
+                    s.old_unicast_sum = old_unicast_sum(&c, new.global.vrrp_mcast_group4);
                     s.cfg = c;
                     kept.push(s);
                 }
@@ -1438,7 +1543,7 @@ impl Daemon {
         crate::exec_security::set_enforced(new.global.enable_script_security);
         self.config = new;
         for c in new_cfgs.into_iter().flatten() {
-            if let Err(code) = self.add_instance(now, &c, false).await {
+            if let Err(code) = self.add_or_wait(now, &c, false).await {
                 tracing::error!("({}) cannot start after reload (status {code})", c.name);
             }
         }
@@ -1622,7 +1727,12 @@ fn send_advert(slot: &mut Slot, links: &HashMap<String, Link>, adv: &wire::Adver
         _ => 255,
     };
     for dst in dsts {
-        let dg = wire::emit_ipv4_as(adv, src, dst, ttl, slot.ip_id, slot.cfg.v3_checksum_as_v2);
+        let dg = match slot.old_unicast_sum {
+            Some(group) if !slot.cfg.v3_checksum_as_v2 => {
+                wire::emit_ipv4_old_unicast_checksum(adv, src, dst, ttl, slot.ip_id, group)
+            }
+            _ => wire::emit_ipv4_as(adv, src, dst, ttl, slot.ip_id, slot.cfg.v3_checksum_as_v2),
+        };
         if let Err(e) = sock.send(&dg, dst) {
             tracing::warn!("({}) advert to {dst} not sent: {e}", slot.cfg.name);
         }

@@ -12,6 +12,7 @@ mod notify_events;
 mod observe;
 mod pidfile;
 mod process_sched;
+mod reload_check;
 mod route_jobs;
 mod sched;
 mod start_stop;
@@ -396,6 +397,18 @@ fn run_daemon(
     let Some(config) = usable(&loaded).cloned() else {
         return unusable_status(&loaded, &path);
     };
+    // keepalived's VRRP child stops with a CONFIG error when `reload_check_config` is set and
+    // the configuration is not clean.
+    if config.global.io.reload_check_config.is_some() && loaded.test_exit_code() != 0 {
+        for d in &loaded.diagnostics {
+            eprintln!("{d}");
+        }
+        eprintln!(
+            "Stopping: reload_check_config is set and the configuration {} has errors",
+            path.display()
+        );
+        return EXIT_CONFIG;
+    }
     // `umask` in global_defs, unless `-u` gave one.
     if let (false, Some(m)) = (umask_cmdline, config.global.umask) {
         set_umask(m);

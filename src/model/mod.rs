@@ -3,6 +3,7 @@
 
 mod dumps;
 mod firewall;
+mod io;
 mod process;
 mod route;
 mod sync_group;
@@ -12,6 +13,7 @@ mod vmac;
 
 pub use dumps::*;
 pub use firewall::*;
+pub use io::*;
 pub use process::*;
 pub use route::*;
 pub use sync_group::*;
@@ -206,6 +208,8 @@ pub struct Global {
     pub startup_script: Option<StartStopScript>,
     /// `shutdown_script`: run (and waited for) after VRRP has stopped, before exiting.
     pub shutdown_script: Option<StartStopScript>,
+    /// Netlink and VRRP socket buffers, unknown VRIDs, dynamic interfaces, reload checks.
+    pub io: IoSettings,
 }
 
 impl Default for Global {
@@ -264,6 +268,7 @@ impl Default for Global {
             process: ProcessSettings::default(),
             startup_script: None,
             shutdown_script: None,
+            io: IoSettings::default(),
         }
     }
 }
@@ -445,6 +450,8 @@ pub struct Instance {
     /// Accept mode (`accept` / `no_accept`): default on, but off in strict mode for non-owners,
     /// and forced off for VRRPv2 in strict mode (RFC 3768 has no accept mode).
     pub accept: bool,
+    /// `unicast_fault_no_peer`, `old_unicast_checksum`.
+    pub unicast_opts: UnicastOptions,
 }
 
 impl Instance {
