@@ -269,7 +269,7 @@ async fn live_sleep_processes_gain_and_lose_quorum() {
             quorum: false
         }]
     );
-    assert_eq!(w.status()[0].current, 1);
+    // (The first `sleep` may not have exec'd yet when /proc was scanned: no count here.)
     assert!(!w.status()[0].have_quorum);
     let mut second = spawn_sleep(&tag);
     assert_eq!(
