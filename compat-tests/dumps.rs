@@ -668,7 +668,7 @@ impl Fixture {
     }
 
     fn json(&self) -> String {
-        dump::json(&self.views(), &self.config)
+        dump::json(&self.views(), &self.config, &[])
     }
     fn data(&self) -> String {
         dump::data_file(&self.views(), &self.config)
@@ -867,5 +867,67 @@ fn the_checker_rejects_what_the_exporters_reject() {
         gen2brain_parse_data(" VRRP Instance = X\n   State = MASTER\n")
             .unwrap()
             .is_empty()
+    );
+}
+
+#[test]
+fn json_version_2_holds_the_v1_instances_under_vrrp_then_the_processes() {
+    let mut f = Fixture::new();
+    let v1 = Reader::parse(&f.json()).unwrap();
+    f.config.global.dumps.json_version = model::JsonVersion::V2;
+    let nginx = model::TrackProcess {
+        name: "nginx_up".into(),
+        process: "nginx".into(),
+        params: Vec::new(),
+        param_match: model::ParamMatch::None,
+        full_command: false,
+        weight: 0,
+        reverse: false,
+        quorum: 2,
+        quorum_max: u32::MAX,
+        fork_delay: Duration::from_millis(250),
+        terminate_delay: Duration::from_secs(3),
+    };
+    let status = keepalived::track::process::ProcessStatus {
+        current: 1,
+        have_quorum: true,
+        fork_delay_running: false,
+        terminate_delay_running: true,
+    };
+    let procs = [dump::ProcessDump {
+        config: &nginx,
+        status,
+    }];
+    let text = dump::json(&f.views(), &f.config, &procs);
+    let root = Reader::parse(&text).unwrap_or_else(|e| panic!("invalid JSON ({e}): {text}"));
+    let J::Obj(members) = &root else {
+        panic!("json_version 2 is an object: {text}")
+    };
+    let keys: Vec<&str> = members.iter().map(|(k, _)| k.as_str()).collect();
+    assert_eq!(keys, ["vrrp", "track_process"]);
+    // No instance here tracks a process: the array is v1's, item for item.
+    assert_eq!(root.get("vrrp"), Some(&v1));
+    let J::Arr(p) = root.get("track_process").unwrap() else {
+        panic!()
+    };
+    let want = [
+        ("process", J::Str("nginx_up".into())),
+        ("param_match", J::Str("none".into())),
+        ("min_processes", J::Num("2".into())),
+        ("current_processes", J::Num("1".into())),
+        ("have_quorum", J::Bool(true)),
+        ("weight", J::Num("0".into())),
+        ("terminate_delay", J::Num("3".into())),
+        ("fork_delay", J::Num("0.25".into())),
+        ("fork_delay_timer_running", J::Bool(false)),
+        ("terminate_delay_timer_running", J::Bool(true)),
+        ("full_command", J::Bool(false)),
+    ];
+    let J::Obj(got) = &p[0] else { panic!() };
+    assert_eq!(
+        got.iter()
+            .map(|(k, v)| (k.as_str(), v.clone()))
+            .collect::<Vec<_>>(),
+        want
     );
 }

@@ -119,6 +119,28 @@ fn unicast() {
     run_lab("unicast");
 }
 
+/// startup_script/shutdown_script around VRRP, vrrp_rt_priority (SCHED_RR, RLIMIT_RTTIME),
+/// vrrp_no_swap, vrrp_cpu_affinity, vrrp_priority, process_name, startup_script_timeout.
+#[test]
+fn process() {
+    run_lab("process");
+}
+
+/// dynamic_interfaces allow_if_changes: an instance waits in FAULT for its interface, starts
+/// when it is created, follows it when it is deleted and created again; without the option
+/// the daemon stops at start.
+#[test]
+fn dynamic_if() {
+    run_lab("dynamic_if");
+}
+
+/// Against keepalived 2.2.7: mcast_dst_ip both ways, old_unicast_checksum (configured and
+/// detected), log_unknown_vrids, unicast_fault_no_peer, reload_check_config.
+#[test]
+fn wire_opts() {
+    run_lab("wire_opts");
+}
+
 /// USR1/USR2/JSON dumps read by the exporters' rules, STATS_CLEAR, systemd STATUS=.
 #[test]
 fn dumps() {

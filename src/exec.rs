@@ -27,6 +27,7 @@ use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
 use std::process::{ExitStatus, Stdio};
+use std::sync::atomic::{AtomicBool, AtomicI32, AtomicU64, Ordering};
 use std::time::Duration;
 
 use crate::model::ScriptUser;
@@ -42,6 +43,26 @@ const DEFAULT_SCRIPT_ACCOUNT: &str = "keepalived_script";
 /// Added to an errno to tell "execve/setuid failed in the child" apart from a failed fork in
 /// the `io::Error` std hands back from `spawn` (std forwards the raw code unchanged).
 const CHILD_EXEC_ERRNO_BASE: i32 = 0x4b00_0000;
+
+/// The nice value every child is given back (`i32::MIN` = leave it).
+static CHILD_NICE: AtomicI32 = AtomicI32::new(i32::MIN);
+/// Whether children get back [`CHILD_RTTIME_CUR`] / [`CHILD_RTTIME_MAX`] as `RLIMIT_RTTIME`.
+static CHILD_RTTIME_SET: AtomicBool = AtomicBool::new(false);
+static CHILD_RTTIME_CUR: AtomicU64 = AtomicU64::new(0);
+static CHILD_RTTIME_MAX: AtomicU64 = AtomicU64::new(0);
+
+/// What a script gets back of the daemon's own scheduling, as keepalived's children do in
+/// `reset_process_priorities()`: the nice value and `RLIMIT_RTTIME` the daemon had before
+/// `vrrp_priority` / `vrrp_rt_priority` changed them (`None` = unchanged). A real-time policy
+/// needs nothing here: it is set with `SCHED_RESET_ON_FORK`.
+pub fn set_child_resets(nice: Option<i32>, rttime: Option<(u64, u64)>) {
+    CHILD_NICE.store(nice.unwrap_or(i32::MIN), Ordering::Relaxed);
+    if let Some((cur, max)) = rttime {
+        CHILD_RTTIME_CUR.store(cur, Ordering::Relaxed);
+        CHILD_RTTIME_MAX.store(max, Ordering::Relaxed);
+    }
+    CHILD_RTTIME_SET.store(rttime.is_some(), Ordering::Relaxed);
+}
 
 /// What to run and how.
 #[derive(Debug, Clone, Copy)]
@@ -173,6 +194,19 @@ impl ExecPtrs {
         };
         // SAFETY: plain syscalls on values owned by `self`; the arrays are NULL-terminated.
         unsafe {
+            // Before dropping privileges: lowering the nice value needs them. Failures are
+            // ignored (keepalived only logs them).
+            let nice = CHILD_NICE.load(Ordering::Relaxed);
+            if nice != i32::MIN {
+                libc::setpriority(libc::PRIO_PROCESS, 0, nice);
+            }
+            if CHILD_RTTIME_SET.load(Ordering::Relaxed) {
+                let lim = libc::rlimit {
+                    rlim_cur: CHILD_RTTIME_CUR.load(Ordering::Relaxed),
+                    rlim_max: CHILD_RTTIME_MAX.load(Ordering::Relaxed),
+                };
+                libc::setrlimit(libc::RLIMIT_RTTIME, &lim);
+            }
             if self.gid != libc::getgid() && libc::setgid(self.gid) != 0 {
                 return fail();
             }

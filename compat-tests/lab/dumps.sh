@@ -10,7 +10,9 @@
 # agree on the instances. Then `--signum=STATS_CLEAR` on n1 writes the stats (still counting)
 # and zeroes them: the next SIGUSR2 shows the counters restarted from 0 and growing again.
 # keepalived-rs only (real keepalived sends no STATUS=): n1's $NOTIFY_SOCKET received READY=1
-# and STATUS=1 BACKUP then STATUS=1 MASTER.
+# and STATUS=1 BACKUP then STATUS=1 MASTER; n2 restarted with state_dump_file,
+# stats_dump_file, json_dump_file, data_use_instance and json_version 2 (keywords keepalived
+# 2.2.7 does not know) writes where they say, and the v2 JSON follows a tracked process.
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 lab_require
@@ -264,6 +266,86 @@ read -r sent3 _ < <("$LAB_PY" "$LAB_DIR/check.py" sent "$LAB_DIR/n1/tmp/keepaliv
 [ "$sent3" -ge 2 ] && [ "$sent3" -le 5 ] ||
 	fail "3 s after STATS_CLEAR: advert_sent $sent3 (want 2..5 at 1 advert/s)"
 ok "STATS_CLEAR: sent $sent1 written, then $sent2, then $sent3 three seconds later"
+
+# The dump-file keywords (keepalived 2.3.3+) and json_version 2 (2.2.8+): n2 restarted with
+# its dumps placed by state_dump_file (a directory), stats_dump_file (a file) and
+# json_dump_file (a relative name, so under TMPDIR), data_use_instance with `instance lab2`,
+# and a vrrp_track_process on `sleep` whose count and quorum the v2 JSON reports.
+if [ "$OURS" = 1 ]; then
+	say "n2 again with the dump-file keywords, json_version 2 and a tracked process"
+	ka_signal n2 TERM
+	ka_wait_exit n2 10 || fail "n2 did not stop within 10 s of SIGTERM"
+	mkdir -p "$LAB_DIR/n2/dumps"
+	rm -f "$LAB_DIR"/n2/tmp/*
+	{
+		echo "instance lab2"
+		echo "global_defs {"
+		echo "    router_id lab_node"
+		echo "    state_dump_file $LAB_DIR/n2/dumps/"
+		echo "    stats_dump_file $LAB_DIR/n2/dumps/n2.stats"
+		echo "    json_dump_file sub/n2.json"
+		echo "    data_use_instance"
+		echo "    json_version 2"
+		echo "}"
+		echo "vrrp_track_process sleeper {"
+		echo "    process sleep"
+		echo "    weight 5"
+		echo "}"
+		conf_simple 100 2 "    track_process {
+        sleeper
+    }" | sed 1,3d
+	} >"$LAB_DIR/n2/keepalived2.conf"
+	node_exec n2 sleep 600 &
+	wait_until 5 node_exec n2 pgrep -x sleep >/dev/null || fail "n2: sleep did not start"
+	export TMPDIR="$LAB_DIR/n2/tmp"
+	ka_start n2 "$KA_BIN" "$LAB_DIR/n2/keepalived2.conf"
+	unset TMPDIR
+	sleep 3 # BACKUP again, priority 105 < 150
+	# wait_dump SIG FILE -- signal n2 and wait for FILE to appear.
+	wait_dump() {
+		rm -f "$2"
+		ka_signal n2 "$1"
+		wait_until 3 test -s "$2" || fail "n2: no $2 within 3 s of signal $1 ($(find "$LAB_DIR/n2" -type f | tr '\n' ' '))"
+	}
+	wait_dump USR1 "$LAB_DIR/n2/dumps/keepalived.lab2.data"
+	grep -q '^   State = BACKUP$' "$LAB_DIR/n2/dumps/keepalived.lab2.data" ||
+		fail "n2: keepalived.lab2.data: $(head -5 "$LAB_DIR/n2/dumps/keepalived.lab2.data")"
+	wait_dump USR2 "$LAB_DIR/n2/dumps/n2.stats"
+	grep -q '^VRRP Instance: VI_1$' "$LAB_DIR/n2/dumps/n2.stats" || fail "n2: n2.stats"
+	wait_dump "$SIG_JSON" "$LAB_DIR/n2/tmp/n2.json"
+	[ -z "$(ls "$LAB_DIR/n2/tmp" | grep -v '^n2.json$')" ] ||
+		fail "n2: other files in TMPDIR: $(ls "$LAB_DIR/n2/tmp")"
+	cat >"$LAB_DIR/v2.py" <<'EOF'
+import json, sys
+j = json.load(open(sys.argv[1]))
+want_count, want_quorum = int(sys.argv[2]), sys.argv[3] == "1"
+assert sorted(j) == ["track_process", "vrrp"], sorted(j)
+(i,) = j["vrrp"]
+d = i["data"]
+assert d["iname"] == "VI_1" and d["state"] == 1 and d["track_process"] == ["sleeper"], d
+assert d["effective_priority"] == (105 if want_quorum else 100), d["effective_priority"]
+(p,) = j["track_process"]
+assert p["process"] == "sleeper" and p["param_match"] == "none" and p["weight"] == 5, p
+assert p["current_processes"] == want_count and p["have_quorum"] is want_quorum, p
+assert p["min_processes"] == 1 and "max_processes" not in p, p
+print("state %d, priority %d, sleeper: %d running, quorum %s" % (
+    d["state"], d["effective_priority"], p["current_processes"], p["have_quorum"]))
+EOF
+	out=$("$LAB_PY" "$LAB_DIR/v2.py" "$LAB_DIR/n2/tmp/n2.json" 1 1 2>&1) || fail "n2 json v2: $out"
+	ok "n2: dumps in dumps/keepalived.lab2.data, dumps/n2.stats, \$TMPDIR/n2.json; v2: $out"
+	node_exec n2 pkill -x sleep
+	# The /proc rescan (no proc connector in a lab namespace) sees it within a second or two.
+	v2_gone() {
+		rm -f "$LAB_DIR/n2/tmp/n2.json"
+		ka_signal n2 "$SIG_JSON"
+		wait_until 3 test -s "$LAB_DIR/n2/tmp/n2.json" &&
+			"$LAB_PY" "$LAB_DIR/v2.py" "$LAB_DIR/n2/tmp/n2.json" 0 0 >/dev/null 2>&1
+	}
+	wait_until 10 v2_gone ||
+		fail "n2 json v2 after the process ended: $("$LAB_PY" "$LAB_DIR/v2.py" "$LAB_DIR/n2/tmp/n2.json" 0 0 2>&1)"
+	ok "n2: after sleep ended, $("$LAB_PY" "$LAB_DIR/v2.py" "$LAB_DIR/n2/tmp/n2.json" 0 0)"
+	expect_vip_only n1 3 "n1 still master"
+fi
 
 if [ "$OURS" = 1 ]; then
 	log="$LAB_DIR/n1/notify.log"

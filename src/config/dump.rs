@@ -115,6 +115,7 @@ pub fn dump(config: &Config) -> String {
     knobs_global(&mut s, g);
     vmac_global(&mut s, g);
     firewall_global(&mut s, g);
+    super::dump_globals::dump_globals(&mut s, g);
     for sc in &config.scripts {
         let _ = writeln!(s, "vrrp_script {}", sc.name);
         line(&mut s, 1, "script", &cmd(&sc.command));
@@ -299,6 +300,7 @@ pub fn dump(config: &Config) -> String {
         knobs_instance(&mut s, i);
         vmac_instance(&mut s, i);
         firewall_instance(&mut s, i);
+        super::dump_globals::dump_instance_io(&mut s, i);
     }
     sync_groups(&mut s, config);
     super::dump_routes::dump_static(&mut s, config);
@@ -519,7 +521,7 @@ fn user(u: &Option<ScriptUser>) -> String {
     }
 }
 
-fn cmd(c: &ScriptCommand) -> String {
+pub(super) fn cmd(c: &ScriptCommand) -> String {
     let argv: Vec<String> = c.argv.iter().map(|a| format!("{a:?}")).collect();
     format!("[{}] user {}", argv.join(", "), user(&c.user))
 }

@@ -8,6 +8,7 @@
 
 mod diag;
 mod dump;
+mod dump_globals;
 pub mod dump_routes;
 mod dump_track;
 pub mod keywords;

@@ -439,6 +439,16 @@ impl<'a> Reader<'a> {
                 {
                     self.include_check_set(&tokens[1..]);
                 }
+                // `random_seed N` makes the `${_RANDOM}` values after it repeatable, as
+                // keepalived documents it (its parser resets the seed before using it).
+                if self.braces == 1
+                    && kw == "random_seed"
+                    && self.block.as_deref() == Some("global_defs")
+                {
+                    if let Some(seed) = tokens.get(1).and_then(|t| t.text.parse::<u32>().ok()) {
+                        self.rng = (u64::from(seed) ^ 0x9e37_79b9_7f4a_7c15) | 1;
+                    }
+                }
                 if self.braces == 0 {
                     self.last_keyword = Some(kw.to_string());
                 }

@@ -26,8 +26,11 @@ use crate::model::{
     ScriptUser, SmtpServer, TrackInterface, TrackScript, Version, VirtualAddr, VrrpScript,
 };
 
+mod dump_files;
 mod garp_group;
 mod if_delays;
+mod io;
+mod process;
 mod sync_group;
 mod traps;
 
@@ -54,6 +57,8 @@ pub(crate) fn validate(stmts: &[Stmt], rep: &mut Reporter, opts: &LoadOptions) -
         ifs: Default::default(),
         instance_names: HashSet::new(),
         vmac_pending: Vec::new(),
+        start_stop: Default::default(),
+        io_state: Default::default(),
     };
     v.top(stmts);
     v.finish()
@@ -92,6 +97,10 @@ struct Validator<'a> {
     ifs: std::collections::HashMap<String, IfFacts>,
     /// Names of `config.instances`, for "already defined" without a scan per instance.
     instance_names: HashSet<String>,
+    /// `startup_script`, `shutdown_script` and their timeouts until the file is read.
+    start_stop: process::RawStartStop,
+    /// `vrrp_rx_bufs_policy` bits and the boot delay until the file is read (`io.rs`).
+    io_state: io::IoState,
 }
 
 /// What the kernel says about one interface name.
@@ -157,6 +166,10 @@ struct RawInstance {
     vmac: vmac::RawVmac,
     /// `native_ipv6`: an IPv6 instance before (or without) anything IPv6 in it.
     native_ipv6: bool,
+    /// `unicast_fault_no_peer`, `old_unicast_checksum` (`io.rs`).
+    unicast_opts: crate::model::UnicastOptions,
+    /// `mcast_dst_ip` (`io.rs`).
+    mcast_dst: Option<IpAddr>,
 }
 
 impl RawInstance {
@@ -169,6 +182,7 @@ impl RawInstance {
             .or(self.src_ip.map(|a| a.is_ipv6()))
             .or(self.unicast_peers.first().map(|a| a.is_ipv6()))
             .or(self.native_ipv6.then_some(true))
+            .or(self.mcast_dst.map(|a| a.is_ipv6()))
     }
 }
 
@@ -632,6 +646,7 @@ impl Validator<'_> {
             let kw = stmt.keyword();
             if keywords::find("global_defs", kw).is_some_and(|k| k.status == Status::Supported)
                 && kw != "notification_email"
+                && !dump_files::ONE_PATH.contains(&kw)
             {
                 self.no_block(stmt);
                 self.extra_words("global_defs", stmt);
@@ -732,10 +747,6 @@ impl Validator<'_> {
                     None => self.error(&stmt.line.span, "No script username specified"),
                 },
                 "enable_script_security" => self.config.global.enable_script_security = true,
-                "dynamic_interfaces" => {
-                    self.dynamic_interfaces = true;
-                    self.not_supported("global_defs", stmt);
-                }
                 "vrrp_strict" | "vrrp_iptables" | "vrrp_ipsets" | "nftables"
                 | "nftables_priority" | "nftables_ifindex" | "nftables_counters" => {
                     self.firewall_global(stmt)
@@ -813,6 +824,9 @@ impl Validator<'_> {
                 _ if self.global_knob(stmt) => {}
                 _ if self.runtime_global(stmt) => {}
                 _ if self.global_vmac(stmt) => {}
+                _ if self.dump_files_global(stmt) => {}
+                _ if self.process_global(stmt) => {}
+                _ if self.io_global(stmt) => {}
                 _ if self.not_supported("global_defs", stmt) => {}
                 _ => self.unknown("global_defs", stmt),
             }
@@ -1368,6 +1382,7 @@ impl Validator<'_> {
             _ if self.notifyx_instance(r, st) => {}
             _ if self.instance_knob(r, st) => {}
             _ if self.instance_vmac(r, st) => {}
+            _ if self.io_instance(r, st) => {}
             _ if self.not_supported("vrrp_instance", st) => {
                 r.ignored
                     .push((kw.to_string(), w.get(1).map(|t| t.text.clone())));
@@ -1947,7 +1962,19 @@ impl Validator<'_> {
                 fatal = true;
             }
         }
-        let unicast_peers = if r.unicast_configured && r.unicast_peers.is_empty() {
+        let unicast_peers = if r.unicast_configured
+            && r.unicast_peers.is_empty()
+            && r.unicast_opts.fault_no_peer
+        {
+            // keepalived logs it when it completes the instance (not under -t).
+            self.rep.at(
+                Severity::Note,
+                None,
+                &span,
+                format!("({name}) Cannot use unicast without any peers - going to fault state"),
+            );
+            Vec::new()
+        } else if r.unicast_configured && r.unicast_peers.is_empty() {
             self.rep.at(
                 Severity::Warning,
                 Some(Level::GeneralError),
@@ -2020,10 +2047,11 @@ impl Validator<'_> {
             );
         }
 
-        let mcast_group = if v6 {
-            IpAddr::V6(g.vrrp_mcast_group6)
-        } else {
-            IpAddr::V4(g.vrrp_mcast_group4)
+        let mcast_group = match r.mcast_dst {
+            // `mcast_dst_ip`, checked against the family when read.
+            Some(a) if a.is_ipv6() == v6 => a,
+            _ if v6 => IpAddr::V6(g.vrrp_mcast_group6),
+            _ => IpAddr::V4(g.vrrp_mcast_group4),
         };
         if fatal {
             return None;
@@ -2086,6 +2114,7 @@ impl Validator<'_> {
             vmac,
             strict,
             accept,
+            unicast_opts: r.unicast_opts,
         })
     }
 
@@ -2125,6 +2154,8 @@ impl Validator<'_> {
         self.lvs_finish();
         // Scripts that cannot run, or may not (script security), are dropped and untracked.
         self.script_security();
+        self.finish_start_stop();
+        self.finish_io();
         let used: HashSet<String> = self
             .config
             .instances

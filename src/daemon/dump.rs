@@ -19,9 +19,84 @@ use std::fmt::Write as _;
 use std::path::PathBuf;
 use std::time::SystemTime;
 
-/// keepalived's temp dir rule: `$TMPDIR`, else `/tmp`.
-pub fn tmp_path(name: &str) -> PathBuf {
-    std::env::temp_dir().join(name)
+/// keepalived's temp directory (`set_tmp_dir()`): `$TMPDIR` when it is an absolute path (and,
+/// as keepalived ≥ 2.3 checks, a directory), else `/tmp`. The second value is the line to log
+/// when `$TMPDIR` was set but not usable.
+pub fn tmp_dir(tmpdir_env: Option<&std::ffi::OsStr>) -> (PathBuf, Option<String>) {
+    let fallback = PathBuf::from("/tmp");
+    let Some(t) = tmpdir_env.filter(|t| t.as_encoded_bytes().first() == Some(&b'/')) else {
+        return (fallback, None);
+    };
+    let t = PathBuf::from(t);
+    if t.is_dir() {
+        (t, None)
+    } else {
+        let why = format!("Environment TMPDIR={} not a directory", t.display());
+        (fallback, Some(why))
+    }
+}
+
+/// The three files the signals write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DumpKind {
+    /// SIGUSR1, `keepalived.data` (`state_dump_file`).
+    Data,
+    /// SIGUSR2 and STATS_CLEAR, `keepalived.stats` (`stats_dump_file`).
+    Stats,
+    /// SIGRTMIN+2, `keepalived.json` (`json_dump_file`).
+    Json,
+}
+
+/// Where a dump goes, by keepalived's `open_dump_file()` rules: a configured absolute path is
+/// used as is, or as a directory when it ends in `/`; a relative one keeps only its last
+/// component, under `tmp`; nothing configured is `tmp/keepalived.{data,stats,json}`. With
+/// `data_use_instance` the state dump's name gets `.NS_INST` (whichever of the namespace and
+/// instance names are set, `_` between them) before its last `.`: `keepalived.blue_east.data`.
+/// keepalived applies that suffix to the state dump only, and so do we.
+pub fn dump_path(
+    kind: DumpKind,
+    files: &model::DumpFiles,
+    tmp: &std::path::Path,
+    namespace: Option<&str>,
+    instance: Option<&str>,
+) -> PathBuf {
+    let (configured, default) = match kind {
+        DumpKind::Data => (&files.state, "keepalived.data"),
+        DumpKind::Stats => (&files.stats, "keepalived.stats"),
+        DumpKind::Json => (&files.json, "keepalived.json"),
+    };
+    let configured = configured.as_deref().filter(|p| !p.is_empty());
+    let dir = match configured {
+        Some(p) if p.starts_with('/') => match p.rfind('/') {
+            Some(0) => PathBuf::from("/"),
+            Some(i) => PathBuf::from(&p[..i]),
+            None => unreachable!("starts with /"),
+        },
+        _ => tmp.to_path_buf(),
+    };
+    let name = match configured {
+        Some(p) if !p.ends_with('/') => p.rsplit('/').next().unwrap_or(p),
+        _ => default,
+    };
+    let suffix = if kind == DumpKind::Data && files.data_use_instance {
+        match (namespace, instance) {
+            (None, None) => String::new(),
+            (ns, inst) => format!(
+                ".{}{}{}",
+                ns.unwrap_or(""),
+                if ns.is_some() && inst.is_some() {
+                    "_"
+                } else {
+                    ""
+                },
+                inst.unwrap_or("")
+            ),
+        }
+    } else {
+        String::new()
+    };
+    let (stem, ext) = name.rfind('.').map_or((name, ""), |i| name.split_at(i));
+    dir.join(format!("{stem}{suffix}{ext}"))
 }
 
 /// One running instance as the dumps see it: the engine plus the wall-clock facts the
@@ -304,7 +379,7 @@ impl<'a> Obj<'a> {
     }
 }
 
-fn json_data(out: &mut String, d: &InstanceDump<'_>, config: &model::Config) {
+fn json_data(out: &mut String, d: &InstanceDump<'_>, config: &model::Config, v2: bool) {
     let e = d.engine;
     let c = e.config();
     let mut o = Obj::open(out);
@@ -392,6 +467,10 @@ fn json_data(out: &mut String, d: &InstanceDump<'_>, config: &model::Config) {
         .map(|s| cmd_text(&s.command))
         .collect();
     o.strings("track_script", &track_script);
+    if v2 {
+        let names: Vec<String> = c.track_processes.iter().map(|t| t.name.clone()).collect();
+        o.strings("track_process", &names);
+    }
     match &c.auth {
         None => o.uint("auth_type", 0u8),
         Some(Auth::Pass(p)) => {
@@ -422,21 +501,102 @@ fn json_stats(out: &mut String, st: &Stats) {
     o.close();
 }
 
-/// `keepalived.json` (`json_version 1`): `[{"data":{…},"stats":{…}},…]` on one line plus a
-/// newline, as keepalived's compact writer produces it.
-pub fn json(instances: &[InstanceDump<'_>], config: &model::Config) -> String {
-    let mut out = String::from("[");
+/// One `vrrp_track_process` as the `json_version 2` dump shows it.
+#[derive(Debug, Clone, Copy)]
+pub struct ProcessDump<'a> {
+    /// The block.
+    pub config: &'a model::TrackProcess,
+    /// Its state now, from the process watcher.
+    pub status: crate::track::process::ProcessStatus,
+}
+
+/// One entry of the `track_process` array, keepalived's `vrrp_json_vprocess_dump()` fields
+/// in its order: `max_processes` only when bounded, `parameters` only when configured, the
+/// weight negative when reversed, the delays as `%g` seconds.
+fn json_process(out: &mut String, p: &ProcessDump<'_>) {
+    let c = p.config;
+    let mut o = Obj::open(out);
+    o.string("process", &c.name);
+    if !c.params.is_empty() {
+        o.string("parameters", &c.params.join(" "));
+    }
+    o.string(
+        "param_match",
+        match c.param_match {
+            model::ParamMatch::None => "none",
+            model::ParamMatch::Exact => "exact",
+            model::ParamMatch::Partial => "partial",
+            model::ParamMatch::Initial => "initial",
+        },
+    );
+    o.uint("min_processes", c.quorum);
+    if c.quorum_max < u32::MAX {
+        o.uint("max_processes", c.quorum_max);
+    }
+    o.uint("current_processes", p.status.current);
+    o.raw("have_quorum", p.status.have_quorum);
+    o.raw("weight", if c.reverse { -c.weight } else { c.weight });
+    o.raw("terminate_delay", fmt_g(c.terminate_delay.as_secs_f64()));
+    o.raw("fork_delay", fmt_g(c.fork_delay.as_secs_f64()));
+    o.raw("fork_delay_timer_running", p.status.fork_delay_running);
+    o.raw(
+        "terminate_delay_timer_running",
+        p.status.terminate_delay_running,
+    );
+    o.raw("full_command", c.full_command);
+    o.close();
+}
+
+/// The instance array: `{"data":{…},"stats":{…}}` per instance; `v2` adds each instance's
+/// tracked process names to its data, as keepalived 2.2.8+ does.
+fn json_instances(
+    out: &mut String,
+    instances: &[InstanceDump<'_>],
+    config: &model::Config,
+    v2: bool,
+) {
+    out.push('[');
     for (i, d) in instances.iter().enumerate() {
         if i > 0 {
             out.push(',');
         }
         out.push_str("{\"data\":");
-        json_data(&mut out, d, config);
+        json_data(out, d, config, v2);
         out.push_str(",\"stats\":");
-        json_stats(&mut out, d.engine.stats());
+        json_stats(out, d.engine.stats());
         out.push('}');
     }
-    out.push_str("]\n");
+    out.push(']');
+}
+
+/// `keepalived.json` on one line plus a newline, as keepalived's compact writer produces it.
+/// `json_version 1`: `[{"data":{…},"stats":{…}},…]`. `json_version 2`:
+/// `{"vrrp":[…],"track_process":[…]}`, the array left out when no process is tracked.
+pub fn json(
+    instances: &[InstanceDump<'_>],
+    config: &model::Config,
+    processes: &[ProcessDump<'_>],
+) -> String {
+    let mut out = String::new();
+    match config.global.dumps.json_version {
+        model::JsonVersion::V1 => json_instances(&mut out, instances, config, false),
+        model::JsonVersion::V2 => {
+            out.push_str("{\"vrrp\":");
+            json_instances(&mut out, instances, config, true);
+            if !processes.is_empty() {
+                out.push_str(",\"track_process\":[");
+                for (i, p) in processes.iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    json_process(&mut out, p);
+                }
+                out.push(']');
+            }
+            out.push('}');
+        }
+    }
+    out.push('\n');
     out
 }
 
@@ -777,6 +937,212 @@ vrrp_instance VI_2 {
     }
 
     #[test]
+    fn tmp_dir_is_an_absolute_directory_from_tmpdir_else_tmp() {
+        use std::ffi::OsStr;
+        let here = std::env::temp_dir();
+        assert_eq!(tmp_dir(None), (PathBuf::from("/tmp"), None));
+        // Relative: ignored without a word, as keepalived 2.2.7.
+        assert_eq!(
+            tmp_dir(Some(OsStr::new("rel/dir"))),
+            (PathBuf::from("/tmp"), None)
+        );
+        assert_eq!(tmp_dir(Some(OsStr::new(""))), (PathBuf::from("/tmp"), None));
+        let dir = here.join(format!("ka-tmpdir-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        assert_eq!(tmp_dir(Some(dir.as_os_str())), (dir.clone(), None));
+        // Absolute but not a directory: /tmp, with keepalived's log line.
+        let missing = dir.join("nope");
+        let (d, why) = tmp_dir(Some(missing.as_os_str()));
+        assert_eq!(d, PathBuf::from("/tmp"));
+        assert_eq!(
+            why.unwrap(),
+            format!("Environment TMPDIR={} not a directory", missing.display())
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn dump_paths_follow_keepalived_s_open_dump_file() {
+        let tmp = std::path::Path::new("/var/tmp");
+        let files = |state: Option<&str>, use_instance: bool| model::DumpFiles {
+            state: state.map(str::to_string),
+            stats: state.map(str::to_string),
+            json: state.map(str::to_string),
+            data_use_instance: use_instance,
+            ..Default::default()
+        };
+        let p = |kind, f: &model::DumpFiles, ns, inst| {
+            dump_path(kind, f, tmp, ns, inst)
+                .to_string_lossy()
+                .into_owned()
+        };
+        let none = files(None, false);
+        assert_eq!(
+            p(DumpKind::Data, &none, None, None),
+            "/var/tmp/keepalived.data"
+        );
+        assert_eq!(
+            p(DumpKind::Stats, &none, None, None),
+            "/var/tmp/keepalived.stats"
+        );
+        assert_eq!(
+            p(DumpKind::Json, &none, None, None),
+            "/var/tmp/keepalived.json"
+        );
+        // data_use_instance: `.NS_INST` before the extension, the data file only.
+        let inst = files(None, true);
+        assert_eq!(
+            p(DumpKind::Data, &inst, None, None),
+            "/var/tmp/keepalived.data"
+        );
+        assert_eq!(
+            p(DumpKind::Data, &inst, Some("blue"), Some("east")),
+            "/var/tmp/keepalived.blue_east.data"
+        );
+        assert_eq!(
+            p(DumpKind::Data, &inst, Some("blue"), None),
+            "/var/tmp/keepalived.blue.data"
+        );
+        assert_eq!(
+            p(DumpKind::Data, &inst, None, Some("east")),
+            "/var/tmp/keepalived.east.data"
+        );
+        assert_eq!(
+            p(DumpKind::Stats, &inst, Some("blue"), Some("east")),
+            "/var/tmp/keepalived.stats"
+        );
+        assert_eq!(
+            p(DumpKind::Data, &none, Some("blue"), Some("east")),
+            "/var/tmp/keepalived.data",
+            "the names are used only with data_use_instance"
+        );
+        // An absolute file, a directory (trailing /), a relative name under the temp dir.
+        let abs = files(Some("/srv/ka/state.txt"), false);
+        assert_eq!(p(DumpKind::Data, &abs, None, None), "/srv/ka/state.txt");
+        assert_eq!(p(DumpKind::Json, &abs, None, None), "/srv/ka/state.txt");
+        let abs = files(Some("/srv/ka/state.txt"), true);
+        assert_eq!(
+            p(DumpKind::Data, &abs, None, Some("i1")),
+            "/srv/ka/state.i1.txt"
+        );
+        let dir = files(Some("/srv/ka/"), true);
+        assert_eq!(
+            p(DumpKind::Data, &dir, Some("n"), None),
+            "/srv/ka/keepalived.n.data"
+        );
+        assert_eq!(
+            p(DumpKind::Stats, &dir, Some("n"), None),
+            "/srv/ka/keepalived.stats"
+        );
+        assert_eq!(
+            p(DumpKind::Json, &dir, None, None),
+            "/srv/ka/keepalived.json"
+        );
+        let rel = files(Some("sub/dir/mine.dump"), false);
+        assert_eq!(p(DumpKind::Data, &rel, None, None), "/var/tmp/mine.dump");
+        let rel_dir = files(Some("sub/"), false);
+        assert_eq!(
+            p(DumpKind::Stats, &rel_dir, None, None),
+            "/var/tmp/keepalived.stats"
+        );
+        // No extension: the suffix goes at the end; a leading dot is all extension.
+        let bare = files(Some("/srv/state"), true);
+        assert_eq!(p(DumpKind::Data, &bare, None, Some("i")), "/srv/state.i");
+        let hidden = files(Some("/srv/.state"), true);
+        assert_eq!(p(DumpKind::Data, &hidden, None, Some("i")), "/srv/.i.state");
+        let root = files(Some("/state"), false);
+        assert_eq!(p(DumpKind::Data, &root, None, None), "/state");
+    }
+
+    #[test]
+    fn json_version_2_wraps_the_instances_and_adds_the_processes() {
+        let mut c = config();
+        c.global.dumps.json_version = model::JsonVersion::V2;
+        let proc_cfg = model::TrackProcess {
+            name: "nginx_up".into(),
+            process: "nginx".into(),
+            params: vec!["-g".into(), "daemon off;".into()],
+            param_match: model::ParamMatch::Partial,
+            full_command: true,
+            weight: 10,
+            reverse: true,
+            quorum: 1,
+            quorum_max: 4,
+            fork_delay: Duration::from_millis(1500),
+            terminate_delay: Duration::ZERO,
+        };
+        c.instances[1].track_processes = vec![model::TrackRef {
+            name: "nginx_up".into(),
+            weight: -10,
+            reverse: false,
+        }];
+        let e = engines(&c);
+        let status = crate::track::process::ProcessStatus {
+            current: 2,
+            have_quorum: true,
+            fork_delay_running: false,
+            terminate_delay_running: true,
+        };
+        let procs = [ProcessDump {
+            config: &proc_cfg,
+            status,
+        }];
+        let text = json(&views(&e[1..]), &c, &procs);
+        let v1_item = {
+            let mut c1 = c.clone();
+            c1.global.dumps.json_version = model::JsonVersion::V1;
+            let t = json(&views(&e[1..]), &c1, &procs);
+            t.trim_end()
+                .trim_start_matches('[')
+                .trim_end_matches(']')
+                .to_string()
+        };
+        // The v1 item, with the instance's processes after its tracked scripts.
+        let item = v1_item.replace(
+            r#","auth_type":0}"#,
+            r#","track_process":["nginx_up"],"auth_type":0}"#,
+        );
+        assert_ne!(item, v1_item);
+        let want = format!(
+            "{{\"vrrp\":[{item}],\"track_process\":[{{\"process\":\"nginx_up\",\
+             \"parameters\":\"-g daemon off;\",\"param_match\":\"partial\",\"min_processes\":1,\
+             \"max_processes\":4,\"current_processes\":2,\"have_quorum\":true,\"weight\":-10,\
+             \"terminate_delay\":0,\"fork_delay\":1.5,\"fork_delay_timer_running\":false,\
+             \"terminate_delay_timer_running\":true,\"full_command\":true}}]}}\n"
+        );
+        assert_eq!(text, want);
+        // Unbounded quorum, no parameters: those two fields are left out.
+        let plain = model::TrackProcess {
+            params: vec![],
+            param_match: model::ParamMatch::None,
+            quorum_max: u32::MAX,
+            reverse: false,
+            full_command: false,
+            ..proc_cfg.clone()
+        };
+        let procs = [ProcessDump {
+            config: &plain,
+            status: Default::default(),
+        }];
+        let text = json(&views(&e[1..]), &c, &procs);
+        assert!(
+            text.contains(r#"{"process":"nginx_up","param_match":"none","min_processes":1,"current_processes":0,"have_quorum":false,"weight":10,"#),
+            "{text}"
+        );
+        // No tracked process: no array at all, as keepalived.
+        let text = json(&views(&e[..1]), &c, &[]);
+        assert!(
+            text.starts_with(r#"{"vrrp":[{"data":{"iname":"VI_1","#),
+            "{text}"
+        );
+        assert!(
+            text.ends_with("}}]}\n") && !text.contains("track_process"),
+            "{text}"
+        );
+        assert_eq!(json(&[], &c, &[]), "{\"vrrp\":[]}\n");
+    }
+
+    #[test]
     fn fmt_g_matches_c_percent_g() {
         for (v, want) in [
             (5.0, "5"),
@@ -834,7 +1200,7 @@ vrrp_instance VI_2 {
     fn json_text_is_keepalived_s_compact_layout() {
         let c = config();
         let e = engines(&c);
-        let text = json(&views(&e[1..]), &c);
+        let text = json(&views(&e[1..]), &c, &[]);
         let want = concat!(
             r#"[{"data":{"iname":"VI_2","dont_track_primary":0,"skip_check_adv_addr":0,"#,
             r#""strict_mode":0,"vmac_ifname":"","ifp_ifname":"eth0","master_priority":0,"#,
@@ -854,7 +1220,7 @@ vrrp_instance VI_2 {
         );
         assert_eq!(text, want);
         // VI_1 (MASTER): scripts as cmd_str, tracked script commands, password, counters.
-        let text = json(&views(&e[..1]), &c);
+        let text = json(&views(&e[..1]), &c, &[]);
         for part in [
             r#""iname":"VI_1","#,
             r#""vrid":51,"base_priority":100,"effective_priority":102,"vipset":true,"#,
@@ -887,7 +1253,7 @@ vrrp_instance VI_2 {
             user: None,
         });
         let e = engines(&c);
-        let text = json(&views(&e[1..]), &c);
+        let text = json(&views(&e[1..]), &c, &[]);
         let want = concat!(
             r#""notify_deleted":true,"script_deleted":"'\/d.sh'","#,
             r#""script_master_rx_lower_pri":"'\/l.sh' 'x'","vips""#
@@ -902,7 +1268,7 @@ vrrp_instance VI_2 {
         let text = data_file(&views(&e), &c);
         assert!(text.contains("   Accept = enabled\n"), "{text}");
         assert!(!text.contains("Enforcing strict"), "{text}");
-        assert!(json(&views(&e), &c).contains(r#""strict_mode":0,"#));
+        assert!(json(&views(&e), &c, &[]).contains(r#""strict_mode":0,"#));
         // vrrp_strict: the line after the interface, accept off, JSON 1/0.
         for i in &mut c.instances {
             i.strict = true;
@@ -915,7 +1281,7 @@ vrrp_instance VI_2 {
             "{text}"
         );
         assert!(text.contains("   Accept = disabled\n"), "{text}");
-        let j = json(&views(&e), &c);
+        let j = json(&views(&e), &c, &[]);
         assert!(
             j.contains(r#""strict_mode":1,"#) && j.contains(r#""accept":0,"#),
             "{j}"
@@ -924,7 +1290,7 @@ vrrp_instance VI_2 {
 
     #[test]
     fn json_of_no_instance_is_an_empty_array() {
-        assert_eq!(json(&[], &model::Config::default()), "[]\n");
+        assert_eq!(json(&[], &model::Config::default(), &[]), "[]\n");
     }
 
     #[test]
@@ -1047,7 +1413,7 @@ vrrp_instance VI_2 {
             master_priority: 0,
             vmac_up: true,
         };
-        let text = json(std::slice::from_ref(&view), &c);
+        let text = json(std::slice::from_ref(&view), &c, &[]);
         for part in [
             r#""vmac_ifname":"vmac51","ifp_ifname":"vmac51","#,
             r#""vips":["198.51.100.50 dev vmac51@eth0 scope global","198.51.100.51 dev vrrp.51@eth1 scope global"]"#,
@@ -1068,7 +1434,7 @@ vrrp_instance VI_2 {
         // Without a VMAC nothing of it shows, and ifp_ifname is the interface.
         let plain = config();
         let e = engines(&plain);
-        let text = json(&views(&e[1..]), &plain);
+        let text = json(&views(&e[1..]), &plain, &[]);
         assert!(text.contains(r#""vmac_ifname":"","ifp_ifname":"eth0","#));
         assert!(!data_block(&views(&e[1..])[0]).contains("VMAC"));
     }

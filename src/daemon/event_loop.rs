@@ -20,6 +20,7 @@ use std::time::{Duration, Instant, SystemTime};
 use tokio::sync::mpsc;
 
 mod dispatch;
+mod dynamic;
 mod firewall;
 mod observed;
 mod owned;
@@ -46,6 +47,10 @@ pub struct Settings {
     pub identity: super::namespace::Identity,
     /// `-a`: log every address change netlink reports.
     pub address_monitoring: bool,
+    /// keepalived's temp directory (`$TMPDIR` or `/tmp`), where the dumps go by default.
+    pub tmp_dir: PathBuf,
+    /// The process's scheduling as applied at start (`vrrp_priority`, `vrrp_rt_priority`…).
+    pub process_sched: super::process_sched::ProcessSched,
 }
 
 /// Signals the loop acts on.
@@ -59,6 +64,8 @@ enum Signal {
     StatsClear,
     /// `JSON` (SIGRTMIN+2): `keepalived.json`.
     Json,
+    /// SIGXCPU: the soft `RLIMIT_RTTIME` (`vrrp_rlimit_rttime`) was reached.
+    Xcpu,
 }
 
 /// One `vrrp_instance` at run time.
@@ -87,6 +94,14 @@ struct Slot {
     master_epoch: u64,
     /// `garp_extra_if`: when the next extra-interface announcement is due (MASTER only).
     garp_extra_due: Option<Instant>,
+    /// keepalived's old unicast VRRPv3 checksum is in use (`old_unicast_checksum`, or seen
+    /// from the peer): computed with this group (`vrrp_mcast_group4`) as destination.
+    old_unicast_sum: Option<Ipv4Addr>,
+}
+
+/// The old unicast checksum as configured: always, or not (yet).
+fn old_unicast_sum(cfg: &model::Instance, group: Ipv4Addr) -> Option<Ipv4Addr> {
+    (cfg.unicast_opts.old_checksum == model::OldUnicastChecksum::Always).then_some(group)
 }
 
 impl Slot {
@@ -199,7 +214,7 @@ pub async fn run(config: model::Config, settings: Settings) -> i32 {
         tracing::error!("Unable to install signal handlers: {e}");
         return 1;
     }
-    let netlink = match net::connect() {
+    let netlink = match net::connect_with(config.global.io.netlink_cmd_rcvbuf) {
         Ok(n) => n,
         Err(e) => {
             tracing::error!("Unable to open netlink: {e}");
@@ -226,7 +241,7 @@ pub async fn run(config: model::Config, settings: Settings) -> i32 {
     ));
     let (pkt_tx, mut pkt_rx) = mpsc::unbounded_channel();
     let (track_tx, mut track_rx) = mpsc::unbounded_channel();
-    let mut link_rx = match net::monitor() {
+    let mut link_rx = match net::monitor(config.global.io.netlink_monitor_rcvbuf) {
         Ok(rx) => rx,
         Err(e) => {
             tracing::error!("Unable to monitor links: {e}");
@@ -302,6 +317,7 @@ pub async fn run(config: model::Config, settings: Settings) -> i32 {
                         let link = d.fresh_vmac_event(link).await;
                         d.handle_link(Instant::now(), link.clone());
                         d.vmac_maybe_deleted(&link).await;
+                        d.dynamic_link(Instant::now(), &link).await;
                     }
                     net::NetEvent::Addr(a) => {
                         d.handle_owned_address(Instant::now(), &a);
@@ -329,6 +345,10 @@ pub async fn run(config: model::Config, settings: Settings) -> i32 {
                     for s in &mut d.slots { s.engine.clear_stats(); }
                 }
                 Signal::Json => d.write_json(),
+                // keepalived's `log_sigxcpu()`; the default action would dump core.
+                Signal::Xcpu => tracing::info!(
+                    "VRRP process has used too much CPU time, vrrp_rlimit_rttime may need to be increased"
+                ),
             },
             () = sleep_until(d.debounce.poll_timeout()) => {
                 let now = Instant::now();
@@ -355,6 +375,10 @@ pub async fn run(config: model::Config, settings: Settings) -> i32 {
                     let Ok((sock, pkt)) = pkt_rx.try_recv() else { break };
                     d.handle_packet(now, sock, &pkt);
                 }
+                // keepalived's scheduler: a timer served too late may make us real-time.
+                if let Some(late) = deadline.and_then(|dl| now.checked_duration_since(dl)) {
+                    d.settings.process_sched.handle_late(late);
+                }
                 for i in d.sched.expired(now) {
                     let s = &mut d.slots[i];
                     if s.engine.poll_timeout().is_some_and(|t| t <= now) {
@@ -371,6 +395,9 @@ pub async fn run(config: model::Config, settings: Settings) -> i32 {
     d.queue_vmac_teardown(!d.settings.dont_release_vrrp);
     d.runners = None;
     let promoted = std::mem::take(&mut d.promoted);
+    // The configuration in force at the end decides (a reload may have changed it).
+    let shutdown = d.config.global.shutdown_script.clone();
+    let script_user = crate::exec::default_script_user(d.config.global.script_user.as_ref());
     drop(d);
     // Let queued address removals and STOP notifies finish; bounded so a stuck netlink
     // request cannot keep a stopping daemon alive.
@@ -380,6 +407,10 @@ pub async fn run(config: model::Config, settings: Settings) -> i32 {
             tracing::warn!("cannot reset promote_secondaries on {i}: {e}");
         }
     });
+    // keepalived's parent runs it once its children have stopped, and exits after it.
+    if let Some(s) = &shutdown {
+        super::start_stop::run(super::start_stop::Kind::Shutdown, s, script_user.as_ref()).await;
+    }
     0
 }
 
@@ -435,6 +466,7 @@ fn spawn_signal_thread(tx: mpsc::UnboundedSender<Signal>) -> std::io::Result<()>
         SIGUSR2,
         json,
         stats_clear,
+        SIGXCPU,
     ])?;
     std::thread::Builder::new()
         .name("signals".into())
@@ -446,6 +478,7 @@ fn spawn_signal_thread(tx: mpsc::UnboundedSender<Signal>) -> std::io::Result<()>
                     SIGUSR2 => Signal::Stats,
                     s if s == json => Signal::Json,
                     s if s == stats_clear => Signal::StatsClear,
+                    SIGXCPU => Signal::Xcpu,
                     _ => Signal::Stop,
                 };
                 if tx.send(s).is_err() {
@@ -508,7 +541,7 @@ impl Daemon {
         }
         let instances = self.config.instances.clone();
         for cfg in &instances {
-            self.add_instance(now, cfg, boot).await?;
+            self.add_or_wait(now, cfg, boot).await?;
         }
         self.rebuild_sync(None);
         self.restart_runners();
@@ -747,6 +780,7 @@ impl Daemon {
             facts: Default::default(),
             master_epoch: 0,
             garp_extra_due: None,
+            old_unicast_sum: old_unicast_sum(cfg, self.config.global.vrrp_mcast_group4),
         });
         Ok(())
     }
@@ -975,21 +1009,66 @@ impl Daemon {
             }
         }
         if !known {
-            tracing::trace!(
-                "Unknown VRID({}) received on ifindex {ifindex}. ignoring...",
-                rx.advert.vrid
-            );
+            // keepalived's line, with `log_unknown_vrids` only.
+            let name = (self.links.iter())
+                .find(|(_, l)| l.index == ifindex)
+                .map_or_else(|| ifindex.to_string(), |(n, _)| n.clone());
+            if self.config.global.io.log_unknown_vrids {
+                tracing::info!(
+                    "Unknown VRID({}) received on interface({name}). ignoring...",
+                    rx.advert.vrid
+                );
+            } else {
+                tracing::trace!(
+                    "Unknown VRID({}) received on interface({name}). ignoring...",
+                    rx.advert.vrid
+                );
+            }
         }
     }
 
     /// [`wire::parse_ipv4`], but a VRRPv3 checksum is not verified when an instance on this
-    /// interface with this VRID has `v3_checksum_as_v2` (keepalived 2.2.8+).
+    /// interface with this VRID has `v3_checksum_as_v2` (keepalived 2.2.8+), and is verified
+    /// keepalived's old unicast way for an instance using it. A unicast instance not told
+    /// otherwise (`old_unicast_checksum never`) switches to the old way for good when an
+    /// advert sent to it only checks out that way, as keepalived does.
     fn parse_ipv4(
-        &self,
+        &mut self,
         sock: dispatch::SockKey,
         dg: &[u8],
     ) -> Result<wire::Received, wire::DecodeError> {
-        match wire::parse_ipv4(dg) {
+        let group = self.config.global.vrrp_mcast_group4;
+        let slot = wire::peek_ipv4(dg).and_then(|(src, vrid)| {
+            self.recipients(sock, vrid, IpAddr::V4(src), None)
+                .first()
+                .copied()
+        });
+        if let Some(s) = slot.map(|i| &self.slots[i]) {
+            if let (Some(g), false) = (s.old_unicast_sum, s.cfg.v3_checksum_as_v2) {
+                return wire::parse_ipv4_old_unicast_checksum(dg, g);
+            }
+        }
+        let auto = slot.filter(|&i| {
+            let c = &self.slots[i].cfg;
+            c.is_unicast()
+                && !c.v3_checksum_as_v2
+                && c.unicast_opts.old_checksum == model::OldUnicastChecksum::Auto
+        });
+        let first = wire::parse_ipv4(dg);
+        if let (Err(wire::DecodeError::Checksum), Some(i)) = (&first, auto) {
+            if let Ok(rx) = wire::parse_ipv4_old_unicast_checksum(dg, group) {
+                if rx.dst != IpAddr::V4(group) {
+                    let s = &mut self.slots[i];
+                    s.old_unicast_sum = Some(group);
+                    tracing::info!(
+                        "({}) Setting unicast VRRPv3 checksum to old version",
+                        s.cfg.name
+                    );
+                    return Ok(rx);
+                }
+            }
+        }
+        match first {
             Err(wire::DecodeError::Checksum)
                 if wire::peek_ipv4(dg).is_some_and(|(src, vrid)| {
                     (self.recipients(sock, vrid, IpAddr::V4(src), None).iter())
@@ -1417,6 +1496,13 @@ impl Daemon {
         tracing::info!("Reloading");
         notify_systemd("RELOADING=1");
         let loaded = config::load(&self.settings.config_path, &self.settings.load_opts);
+        if let Some(file) = &self.config.global.io.reload_check_config {
+            if !super::reload_check::check(file, &loaded) {
+                tracing::info!("{}", super::reload_check::failed_line(file));
+                notify_systemd("READY=1");
+                return;
+            }
+        }
         let new = match loaded.config {
             Some(c) if !loaded.is_fatal() => c,
             _ => {
@@ -1430,7 +1516,10 @@ impl Daemon {
                 return;
             }
         };
-        let refused = self.settings.identity.reload_refusals(&new.global);
+        let mut refused = self.settings.identity.reload_refusals(&new.global);
+        if new.global.tmp_config_directory != self.config.global.tmp_config_directory {
+            refused.push("Cannot change config_directory at a reload - please restart keepalived");
+        }
         if !refused.is_empty() {
             for r in refused {
                 tracing::info!(target: super::logging::PARENT, "{r}");
@@ -1439,6 +1528,14 @@ impl Daemon {
             return;
         }
         self.check_local_igmp_reload(&new.global);
+        // keepalived's VRRP child applies the (new) process settings again at a reload, and
+        // its parent renames itself when `process_name` changed.
+        if new.global.process != self.config.global.process {
+            self.settings.process_sched.apply(&new.global.process);
+        }
+        if new.global.process.process_name != self.config.global.process.process_name {
+            super::process_sched::set_process_name(new.global.process.process_name.as_deref());
+        }
         // keepalived closes and reopens its notify FIFOs on reload; mails use the new globals.
         let _ = self.io_tx.send(Job::Reload {
             global: Box::new(new.global.clone()),
@@ -1490,6 +1587,9 @@ impl Daemon {
                     for ev in self.trackers.current() {
                         s.engine.handle_track(now, ev);
                     }
+                    // keepalived rebuilds its instances: a checksum mode it detected is
+                    // detected again from the next advert.
+                    s.old_unicast_sum = old_unicast_sum(&c, new.global.vrrp_mcast_group4);
                     s.cfg = c;
                     kept.push(s);
                 }
@@ -1511,7 +1611,7 @@ impl Daemon {
         crate::exec_security::set_enforced(new.global.enable_script_security);
         self.config = new;
         for c in new_cfgs.into_iter().flatten() {
-            if let Err(code) = self.add_instance(now, &c, false).await {
+            if let Err(code) = self.add_or_wait(now, &c, false).await {
                 tracing::error!("({}) cannot start after reload (status {code})", c.name);
             }
         }
@@ -1586,22 +1686,37 @@ impl Daemon {
             .collect()
     }
 
+    /// Where a dump goes: the `*_dump_file` keywords, `data_use_instance`, `$TMPDIR`.
+    fn dump_path(&self, kind: dump::DumpKind) -> PathBuf {
+        let id = &self.settings.identity;
+        dump::dump_path(
+            kind,
+            &self.config.global.dumps,
+            &self.settings.tmp_dir,
+            id.net_namespace.as_deref(),
+            id.instance.as_deref(),
+        )
+    }
+
     /// SIGUSR2 (and STATS_CLEAR): `keepalived.stats`, keepalived's layout.
     fn write_stats(&self) {
         let text = dump::stats_file(&self.dump_views());
-        dump::write_atomically(dump::tmp_path("keepalived.stats"), text);
+        dump::write_atomically(self.dump_path(dump::DumpKind::Stats), text);
     }
 
     /// SIGUSR1: `keepalived.data`, each instance's state, then the running configuration.
     fn write_data(&self) {
         let text = dump::data_file(&self.dump_views(), &self.config);
-        dump::write_atomically(dump::tmp_path("keepalived.data"), text);
+        dump::write_atomically(self.dump_path(dump::DumpKind::Data), text);
     }
 
-    /// SIGRTMIN+2: `keepalived.json` (`json_version 1`).
+    /// SIGRTMIN+2: `keepalived.json` in the configured `json_version`.
     fn write_json(&self) {
-        let text = dump::json(&self.dump_views(), &self.config);
-        dump::write_atomically(dump::tmp_path("keepalived.json"), text);
+        let processes: Vec<dump::ProcessDump<'_>> = (self.trackers.processes().into_iter())
+            .map(|(config, status)| dump::ProcessDump { config, status })
+            .collect();
+        let text = dump::json(&self.dump_views(), &self.config, &processes);
+        dump::write_atomically(self.dump_path(dump::DumpKind::Json), text);
     }
 
     /// `STATUS=2 MASTER, 1 BACKUP` to systemd whenever the counts change.
@@ -1701,7 +1816,12 @@ fn send_advert(slot: &mut Slot, adv: &wire::Advert) {
         _ => 255,
     };
     for dst in dsts {
-        let dg = wire::emit_ipv4_as(adv, src, dst, ttl, slot.ip_id, slot.cfg.v3_checksum_as_v2);
+        let dg = match slot.old_unicast_sum {
+            Some(group) if !slot.cfg.v3_checksum_as_v2 => {
+                wire::emit_ipv4_old_unicast_checksum(adv, src, dst, ttl, slot.ip_id, group)
+            }
+            _ => wire::emit_ipv4_as(adv, src, dst, ttl, slot.ip_id, slot.cfg.v3_checksum_as_v2),
+        };
         if let Err(e) = sock.send(&dg, dst) {
             tracing::warn!("({}) advert to {dst} not sent: {e}", slot.cfg.name);
         }

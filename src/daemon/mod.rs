@@ -11,8 +11,11 @@ mod namespace;
 mod notify_events;
 mod observe;
 mod pidfile;
+mod process_sched;
+mod reload_check;
 mod route_jobs;
 mod sched;
+mod start_stop;
 mod timer;
 mod trackers;
 
@@ -398,6 +401,18 @@ fn run_daemon(
     let Some(config) = usable(&loaded).cloned() else {
         return unusable_status(&loaded, &path);
     };
+    // keepalived's VRRP child stops with a CONFIG error when `reload_check_config` is set and
+    // the configuration is not clean.
+    if config.global.io.reload_check_config.is_some() && loaded.test_exit_code() != 0 {
+        for d in &loaded.diagnostics {
+            eprintln!("{d}");
+        }
+        eprintln!(
+            "Stopping: reload_check_config is set and the configuration {} has errors",
+            path.display()
+        );
+        return EXIT_CONFIG;
+    }
     // `umask` in global_defs, unless `-u` gave one.
     if let (false, Some(m)) = (umask_cmdline, config.global.umask) {
         set_umask(m);
@@ -480,6 +495,17 @@ fn run_daemon(
             "Warning - keepalived has no configuration to run"
         );
     }
+    // keepalived's parent renames itself with `process_name`; `vrrp_process_name` names a
+    // child we do not have.
+    if config.global.process.max_auto_priority == 0 {
+        tracing::info!(
+            target: logging::PARENT,
+            "NOTICE: setting config option max_auto_priority should result in better keepalived performance"
+        );
+    }
+    if let Some(name) = &config.global.process.process_name {
+        process_sched::set_process_name(Some(name));
+    }
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -490,7 +516,13 @@ fn run_daemon(
             return 1;
         }
     };
+    let (tmp_dir, tmp_why) = dump::tmp_dir(std::env::var_os("TMPDIR").as_deref());
+    if let Some(why) = tmp_why {
+        tracing::info!(target: logging::PARENT, "{why}");
+    }
     let settings = event_loop::Settings {
+        tmp_dir,
+        process_sched: process_sched::ProcessSched::default(),
         config_path: path,
         load_opts,
         dont_release_vrrp: opts.dont_release_vrrp,
@@ -501,7 +533,20 @@ fn run_daemon(
         metrics_listen,
         status_socket: Some(observe::status::socket_path(&layout.main)),
     };
-    let code = runtime.block_on(event_loop::run(config, settings));
+    let startup = config.global.startup_script.clone();
+    let startup_user = crate::exec::default_script_user(config.global.script_user.as_ref());
+    let code = runtime.block_on(async move {
+        // VRRP starts once the startup script has ended (or been killed at its timeout), which
+        // keepalived's parent runs before it forks the VRRP child.
+        if let Some(s) = &startup {
+            start_stop::run(start_stop::Kind::Startup, s, startup_user.as_ref()).await;
+        }
+        // Then what keepalived's VRRP child sets for itself. The runtime runs on this thread
+        // and has started no other yet: those started later (blocking jobs, signals) inherit.
+        let mut settings = settings;
+        settings.process_sched.apply(&config.global.process);
+        event_loop::run(config, settings).await
+    });
     if opts.log_detail > 0 {
         log_cpu_usage();
     }

@@ -7,7 +7,7 @@ use tokio::sync::mpsc::UnboundedSender;
 
 use crate::model::{self, TrackEvent, TrackFile, TrackProcess};
 use crate::track::file::{FileWatcher, watch_files};
-use crate::track::process::{ProcessWatcher, watch_processes};
+use crate::track::process::{ProcessStatus, ProcessWatcher, watch_processes};
 
 /// The running file and process watchers and what they last reported.
 #[derive(Debug, Default)]
@@ -65,6 +65,14 @@ impl FileProcessTrackers {
         if let Some(s) = self.last.iter_mut().find(|e| same_tracker(e, ev)) {
             *s = ev.clone();
         }
+    }
+
+    /// Every `vrrp_track_process` being watched, with its state now, in configuration order.
+    pub fn processes(&self) -> Vec<(&TrackProcess, ProcessStatus)> {
+        self.running_processes
+            .iter()
+            .zip(self.processes.status())
+            .collect()
     }
 
     /// The current value of every file and process tracker, to give a new engine before its

@@ -1,14 +1,20 @@
 //! The validated configuration: plain typed data with keepalived's defaults already applied.
 //! No behaviour and no text: spans stop in `config`, and every module downstream reads only this.
 
+mod dumps;
 mod firewall;
+mod io;
+mod process;
 mod route;
 mod sync_group;
 mod track;
 mod types;
 mod vmac;
 
+pub use dumps::*;
 pub use firewall::*;
+pub use io::*;
+pub use process::*;
 pub use route::*;
 pub use sync_group::*;
 pub use track::*;
@@ -190,6 +196,20 @@ pub struct Global {
     pub vrrp_strict: bool,
     /// The nftables keywords (inventory §2.6).
     pub firewall: Firewall,
+    /// Where the signal dumps are written and the JSON layout.
+    pub dumps: DumpFiles,
+    /// `tmp_config_directory DIR`: where keepalived's parent keeps the copy of the
+    /// configuration its children re-read. We have no children: kept for the dump and for the
+    /// reload rule (it cannot change at a reload).
+    pub tmp_config_directory: Option<String>,
+    /// Scheduling, memory and names of the daemon process.
+    pub process: ProcessSettings,
+    /// `startup_script`: run (and waited for) before VRRP starts; not on a reload.
+    pub startup_script: Option<StartStopScript>,
+    /// `shutdown_script`: run (and waited for) after VRRP has stopped, before exiting.
+    pub shutdown_script: Option<StartStopScript>,
+    /// Netlink and VRRP socket buffers, unknown VRIDs, dynamic interfaces, reload checks.
+    pub io: IoSettings,
 }
 
 impl Default for Global {
@@ -243,6 +263,12 @@ impl Default for Global {
             disable_local_igmp: false,
             vrrp_strict: false,
             firewall: Firewall::default(),
+            dumps: DumpFiles::default(),
+            tmp_config_directory: None,
+            process: ProcessSettings::default(),
+            startup_script: None,
+            shutdown_script: None,
+            io: IoSettings::default(),
         }
     }
 }
@@ -425,6 +451,8 @@ pub struct Instance {
     /// Accept mode (`accept` / `no_accept`): default on, but off in strict mode for non-owners,
     /// and forced off for VRRPv2 in strict mode (RFC 3768 has no accept mode).
     pub accept: bool,
+    /// `unicast_fault_no_peer`, `old_unicast_checksum`.
+    pub unicast_opts: UnicastOptions,
 }
 
 impl Instance {

@@ -132,15 +132,17 @@ pub async fn interface(handle: &rtnetlink::Handle, name: &str) -> Result<Interfa
 /// its up/down state changes, and when it is deleted. Lost notifications are reported as
 /// [`NetEvent::Overrun`]. The channel closes only if the netlink socket fails; the daemon should
 /// then reopen it and resync with [`interface`]. Dropping the receiver stops the monitor.
-/// Needs a tokio runtime.
-pub fn monitor() -> Result<mpsc::Receiver<NetEvent>, Error> {
+/// Needs a tokio runtime. `rcvbuf` is `vrrp_netlink_monitor_rcv_bufs[_force]`.
+pub fn monitor(rcvbuf: crate::model::RcvBuf) -> Result<mpsc::Receiver<NetEvent>, Error> {
     let groups = [
         MulticastGroup::Link,
         MulticastGroup::Ipv4Ifaddr,
         MulticastGroup::Ipv6Ifaddr,
     ];
-    let (conn, _handle, mut messages) =
+    let (mut conn, _handle, mut messages) =
         rtnetlink::new_multicast_connection(&groups).map_err(Error::NetlinkSocket)?;
+    // `vrrp_netlink_monitor_rcv_bufs[_force]`: room for bursts of link/address changes.
+    super::set_rcvbuf(std::os::fd::AsRawFd::as_raw_fd(conn.socket_mut()), rcvbuf);
     let conn = tokio::spawn(conn);
     let (tx, rx) = mpsc::channel(256);
     tokio::spawn(async move {

@@ -56,6 +56,7 @@ pub use socket6::{Received6, VrrpSocket6};
 
 use std::io;
 use std::net::IpAddr;
+use std::os::fd::AsRawFd as _;
 
 /// Errors of the network plane. Each says what was attempted and on which interface or address,
 /// so the daemon can log it as is.
@@ -146,9 +147,49 @@ impl Error {
 /// runtime. The returned handle is cheap to clone; the connection lives until every clone is
 /// dropped.
 pub fn connect() -> Result<rtnetlink::Handle, Error> {
-    let (conn, handle, _) = rtnetlink::new_connection().map_err(Error::NetlinkSocket)?;
+    connect_with(crate::model::RcvBuf::default())
+}
+
+/// [`connect`] with the socket's receive buffer set to `vrrp_netlink_cmd_rcv_bufs[_force]`.
+pub fn connect_with(rcvbuf: crate::model::RcvBuf) -> Result<rtnetlink::Handle, Error> {
+    let (mut conn, handle, _) = rtnetlink::new_connection().map_err(Error::NetlinkSocket)?;
+    set_rcvbuf(conn.socket_mut().as_raw_fd(), rcvbuf);
     tokio::spawn(conn);
     Ok(handle)
+}
+
+/// keepalived's `netlink_set_rx_buf_size()` for a configured size: `SO_RCVBUF`, or
+/// `SO_RCVBUFFORCE` (which may pass `net.core.rmem_max`); failures are logged as keepalived
+/// logs them. Size 0 keeps the kernel's default.
+pub(crate) fn set_rcvbuf(fd: std::os::fd::RawFd, rcvbuf: crate::model::RcvBuf) {
+    if rcvbuf.size == 0 {
+        return;
+    }
+    let size = libc::c_int::try_from(rcvbuf.size).unwrap_or(libc::c_int::MAX);
+    let opt = if rcvbuf.force {
+        libc::SO_RCVBUFFORCE
+    } else {
+        libc::SO_RCVBUF
+    };
+    // SAFETY: setsockopt(2) on a socket we own, with an int value.
+    let rc = unsafe {
+        libc::setsockopt(
+            fd,
+            libc::SOL_SOCKET,
+            opt,
+            (&size as *const libc::c_int).cast(),
+            std::mem::size_of::<libc::c_int>() as libc::socklen_t,
+        )
+    };
+    if rc < 0 {
+        let e = std::io::Error::last_os_error();
+        let errno = e.raw_os_error().unwrap_or(0);
+        if rcvbuf.force {
+            tracing::info!("cant set SO_RCVBUFFORCE IP option. errno={errno} ({e})");
+        } else {
+            tracing::info!("Cannot set SO_RCVBUF IP option. errno={errno} ({e})");
+        }
+    }
 }
 
 /// Checks an interface name the way the kernel will (`IFNAMSIZ` is 16 including the NUL).

@@ -423,7 +423,7 @@ fn monitor_reports_link_down_then_up_and_addresses() {
         rt.block_on(async {
             a.enter();
             let h = connect().unwrap();
-            let mut events = monitor().unwrap();
+            let mut events = monitor(Default::default()).unwrap();
             let ia = interface(&h, "vA").await.unwrap();
             assert!(ia.up);
 
@@ -714,4 +714,45 @@ fn ipv6_adverts_cross_a_veth_with_kernel_checksums() {
             ));
         })
     });
+}
+
+/// `vrrp_netlink_*_rcv_bufs`: the size asked for reaches the socket (the kernel doubles it),
+/// and 0 leaves the kernel's default.
+#[test]
+fn netlink_receive_buffers_are_set_as_configured() {
+    use std::os::fd::AsRawFd;
+    let get = |fd| {
+        let mut v: libc::c_int = 0;
+        let mut len = std::mem::size_of::<libc::c_int>() as libc::socklen_t;
+        // SAFETY: getsockopt(2) into an int.
+        unsafe {
+            libc::getsockopt(
+                fd,
+                libc::SOL_SOCKET,
+                libc::SO_RCVBUF,
+                (&mut v as *mut libc::c_int).cast(),
+                &mut len,
+            )
+        };
+        v
+    };
+    let sock = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    let fd = sock.as_raw_fd();
+    let before = get(fd);
+    super::set_rcvbuf(
+        fd,
+        crate::model::RcvBuf {
+            size: 0,
+            force: false,
+        },
+    );
+    assert_eq!(get(fd), before);
+    super::set_rcvbuf(
+        fd,
+        crate::model::RcvBuf {
+            size: 40_000,
+            force: false,
+        },
+    );
+    assert_eq!(get(fd), 80_000);
 }

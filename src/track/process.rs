@@ -20,6 +20,7 @@ use std::time::Duration;
 use tokio::io::Interest;
 use tokio::io::unix::AsyncFd;
 use tokio::sync::mpsc::UnboundedSender;
+use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
@@ -162,6 +163,19 @@ impl ProcessSets {
 
 // ---- quorum --------------------------------------------------------------------------------
 
+/// One tracker's state while it runs: what keepalived's `json_version 2` dump reports of it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ProcessStatus {
+    /// Matching processes now (`num_cur_proc`), whatever the delays.
+    pub current: u32,
+    /// The quorum last reported to the instances.
+    pub have_quorum: bool,
+    /// A gained quorum waits for `fork_delay`.
+    pub fork_delay_running: bool,
+    /// A lost quorum waits for `terminate_delay`.
+    pub terminate_delay_running: bool,
+}
+
 /// keepalived's quorum bookkeeping for one `vrrp_track_process`: the quorum is
 /// `quorum <= count <= quorum_max`; gaining it counts after `fork_delay`, losing it after
 /// `terminate_delay`, and a change that reverts before its delay ends is never reported.
@@ -194,6 +208,16 @@ impl QuorumPolicy {
     /// The quorum last reported.
     pub fn have_quorum(&self) -> bool {
         self.have_quorum
+    }
+
+    /// The count, quorum and running delay, as keepalived's JSON dump shows them.
+    pub fn status(&self) -> ProcessStatus {
+        ProcessStatus {
+            current: self.count,
+            have_quorum: self.have_quorum,
+            fork_delay_running: matches!(self.pending, Some((_, true))),
+            terminate_delay_running: matches!(self.pending, Some((_, false))),
+        }
     }
 
     fn in_quorum(&self, count: u32) -> bool {
@@ -419,6 +443,18 @@ fn open_connector() -> std::io::Result<Connector> {
 #[derive(Debug, Default)]
 pub struct ProcessWatcher {
     task: Option<JoinHandle<()>>,
+    /// Each tracker's state, in configuration order, as the task last published it.
+    status: Option<watch::Receiver<Vec<ProcessStatus>>>,
+}
+
+impl ProcessWatcher {
+    /// Each tracker's state now, in configuration order (empty when none is watched).
+    pub fn status(&self) -> Vec<ProcessStatus> {
+        self.status
+            .as_ref()
+            .map(|r| r.borrow().clone())
+            .unwrap_or_default()
+    }
 }
 
 impl Drop for ProcessWatcher {
@@ -477,8 +513,21 @@ pub fn watch_processes(
             }
         })
         .collect();
-    let task = tokio::spawn(run(procs.to_vec(), sets, policies, connector, now, tx));
-    (ProcessWatcher { task: Some(task) }, initial)
+    let (status_tx, status) = watch::channel(policies.iter().map(QuorumPolicy::status).collect());
+    let task = tokio::spawn(run(
+        procs.to_vec(),
+        sets,
+        policies,
+        connector,
+        now,
+        tx,
+        status_tx,
+    ));
+    let w = ProcessWatcher {
+        task: Some(task),
+        status: Some(status),
+    };
+    (w, initial)
 }
 
 async fn run(
@@ -488,6 +537,7 @@ async fn run(
     connector: Option<AsyncFd<Connector>>,
     start: Instant,
     tx: UnboundedSender<TrackEvent>,
+    status: watch::Sender<Vec<ProcessStatus>>,
 ) {
     let mut next_scan = connector.is_none().then(|| start + SCAN_INTERVAL);
     let mut buf = vec![0u8; 8192];
@@ -546,6 +596,7 @@ async fn run(
             }
         }
         let now = Instant::now();
+        let mut events = Vec::new();
         for ((p, q), n) in procs.iter().zip(&mut policies).zip(sets.counts()) {
             let change = q.handle_count(now, n).or(q.handle_timeout(now));
             if let Some(quorum) = change {
@@ -554,13 +605,24 @@ async fn run(
                     if quorum { "gained" } else { "lost" },
                     p.name
                 );
-                let ev = TrackEvent::Process {
+                events.push(TrackEvent::Process {
                     name: p.name.clone(),
                     quorum,
-                };
-                if tx.send(ev).is_err() {
-                    return;
-                }
+                });
+            }
+        }
+        // Published before the events go out: whoever hears of a change sees its count.
+        let now_status: Vec<ProcessStatus> = policies.iter().map(QuorumPolicy::status).collect();
+        status.send_if_modified(|s| {
+            let changed = *s != now_status;
+            if changed {
+                *s = now_status;
+            }
+            changed
+        });
+        for ev in events {
+            if tx.send(ev).is_err() {
+                return;
             }
         }
     }

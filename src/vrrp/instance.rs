@@ -72,6 +72,8 @@ pub enum FaultCause {
     TrackedProcess(String),
     /// Another member of this `vrrp_sync_group` (named) is in FAULT.
     SyncGroup(String),
+    /// `unicast_fault_no_peer` without any `unicast_peer`: a configuration fault, for good.
+    NoUnicastPeers,
 }
 
 impl fmt::Display for FaultCause {
@@ -84,6 +86,7 @@ impl fmt::Display for FaultCause {
             Self::TrackedFile(t) => write!(f, "tracked file {t} in fault"),
             Self::TrackedProcess(p) => write!(f, "tracked process {p} quorum not achieved"),
             Self::SyncGroup(g) => write!(f, "sync group {g} in fault"),
+            Self::NoUnicastPeers => f.write_str("unicast without any peers"),
         }
     }
 }
@@ -590,6 +593,10 @@ impl Instance {
     /// The first active fault, in keepalived's order of concern: link, address, scripts,
     /// other interfaces.
     fn fault_cause(&self) -> Option<FaultCause> {
+        // keepalived counts it as a configuration fault: nothing clears it but a reload.
+        if self.cfg.unicast_opts.fault_no_peer && self.cfg.unicast_peers.is_empty() {
+            return Some(FaultCause::NoUnicastPeers);
+        }
         if !self.cfg.dont_track_primary && !self.link_up {
             let name = self.cfg.interface.clone().unwrap_or_default();
             return Some(FaultCause::InterfaceDown(name));

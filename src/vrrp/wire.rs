@@ -367,7 +367,17 @@ pub fn vrrp_checksum_ipv4(version: Version, vrrp: &[u8], src: Ipv4Addr, dst: Ipv
 /// whose header checksum is wrong. Checks that depend on the instance (TTL in multicast mode,
 /// version and auth against the configuration) are the engine's.
 pub fn parse_ipv4(datagram: &[u8]) -> Result<Received, DecodeError> {
-    parse_ipv4_checked(datagram, true)
+    parse_ipv4_checked(datagram, SumRule::Rfc)
+}
+
+/// [`parse_ipv4`] for a unicast instance in keepalived's `old_unicast_checksum` mode: a VRRPv3
+/// checksum is verified with `group` (keepalived's `vrrp_mcast_group4`) as the pseudo-header's
+/// destination instead of the datagram's, as keepalived ≤ 1.3.6 computed it.
+pub fn parse_ipv4_old_unicast_checksum(
+    datagram: &[u8],
+    group: Ipv4Addr,
+) -> Result<Received, DecodeError> {
+    parse_ipv4_checked(datagram, SumRule::PseudoDst(group))
 }
 
 /// [`parse_ipv4`] for an instance with `v3_checksum_as_v2` (keepalived 2.2.8+): the checksum
@@ -375,10 +385,21 @@ pub fn parse_ipv4(datagram: &[u8]) -> Result<Received, DecodeError> {
 /// pseudo-header (Cisco, Juniper) and peers that follow RFC 5798 must both be heard. A VRRPv2
 /// checksum is still verified.
 pub fn parse_ipv4_v3_checksum_as_v2(datagram: &[u8]) -> Result<Received, DecodeError> {
-    parse_ipv4_checked(datagram, false)
+    parse_ipv4_checked(datagram, SumRule::SkipV3)
 }
 
-fn parse_ipv4_checked(datagram: &[u8], check_v3_sum: bool) -> Result<Received, DecodeError> {
+/// How a VRRPv3 checksum over IPv4 is verified.
+#[derive(Debug, Clone, Copy)]
+enum SumRule {
+    /// RFC 5798: the pseudo-header holds the datagram's addresses.
+    Rfc,
+    /// Not verified (`v3_checksum_as_v2`).
+    SkipV3,
+    /// The pseudo-header's destination is this address (`old_unicast_checksum`).
+    PseudoDst(Ipv4Addr),
+}
+
+fn parse_ipv4_checked(datagram: &[u8], rule: SumRule) -> Result<Received, DecodeError> {
     let ip = Ipv4Packet::new_checked(datagram)?;
     if datagram.len() < ip.header_len() + VRRP_HEADER_LEN {
         return Err(DecodeError::Truncated);
@@ -409,9 +430,15 @@ fn parse_ipv4_checked(datagram: &[u8], check_v3_sum: bool) -> Result<Received, D
             actual: datagram.len(),
         });
     }
-    let check_sum = version == Version::V2 || check_v3_sum;
-    if check_sum && vrrp_checksum_ipv4(version, vrrp, ip.src(), ip.dst()) != 0 {
-        return Err(DecodeError::Checksum);
+    let sum_dst = match rule {
+        SumRule::PseudoDst(d) if version == Version::V3 => Some(d),
+        SumRule::SkipV3 if version == Version::V3 => None,
+        _ => Some(ip.dst()),
+    };
+    if let Some(d) = sum_dst {
+        if vrrp_checksum_ipv4(version, vrrp, ip.src(), d) != 0 {
+            return Err(DecodeError::Checksum);
+        }
     }
     let addr_end = VRRP_HEADER_LEN + usize::from(pkt.count()) * 4;
     let addrs = vrrp[VRRP_HEADER_LEN..addr_end]
@@ -646,6 +673,25 @@ pub fn emit_ipv4(advert: &Advert, src: Ipv4Addr, dst: Ipv4Addr, ttl: u8, ip_id: 
     emit_ipv4_as(advert, src, dst, ttl, ip_id, false)
 }
 
+/// [`emit_ipv4`] in keepalived's `old_unicast_checksum` mode: the VRRPv3 checksum is computed
+/// with `group` as the pseudo-header's destination, whatever `dst` the datagram goes to.
+pub fn emit_ipv4_old_unicast_checksum(
+    advert: &Advert,
+    src: Ipv4Addr,
+    dst: Ipv4Addr,
+    ttl: u8,
+    ip_id: u16,
+    group: Ipv4Addr,
+) -> Vec<u8> {
+    let mut out = emit_ipv4(advert, src, group, ttl, ip_id);
+    // Same datagram, sent to `dst`: only the IP header's destination and checksum change.
+    out[16..20].copy_from_slice(&dst.octets());
+    out[10..12].copy_from_slice(&[0, 0]);
+    let sum = checksum(&out[..IPV4_HEADER_LEN]);
+    out[10..12].copy_from_slice(&sum.to_be_bytes());
+    out
+}
+
 /// [`emit_ipv4`] with the `v3_checksum_as_v2` rule of [`Advert::emit_ipv4_payload_as`].
 pub fn emit_ipv4_as(
     advert: &Advert,
@@ -679,6 +725,53 @@ mod tests {
     use super::*;
 
     const MCAST: Ipv4Addr = Ipv4Addr::new(224, 0, 0, 18);
+
+    /// keepalived ≤ 1.3.6's unicast VRRPv3 checksum: the group, not the peer, in the
+    /// pseudo-header. Each rule accepts its own datagrams only; VRRPv2 is the same either way.
+    #[test]
+    fn old_unicast_checksum_uses_the_group_in_the_pseudo_header() {
+        let src = Ipv4Addr::new(198, 51, 100, 1);
+        let peer = Ipv4Addr::new(198, 51, 100, 2);
+        let v3 = Advert {
+            version: Version::V3,
+            vrid: 60,
+            priority: 200,
+            advert_int: Centis(100),
+            auth: AdvertAuth::None,
+            addrs: vec![IpAddr::V4(Ipv4Addr::new(198, 51, 100, 50))],
+        };
+        let old = emit_ipv4_old_unicast_checksum(&v3, src, peer, 255, 7, MCAST);
+        let new = emit_ipv4(&v3, src, peer, 255, 7);
+        assert_eq!(old.len(), new.len());
+        assert_ne!(old, new, "the VRRP checksums differ");
+        assert_eq!(old[..20], new[..20], "the IP headers are the same");
+        assert_eq!(old[20..26], new[20..26]);
+        assert_eq!(
+            old[28..],
+            new[28..],
+            "only the VRRP checksum (bytes 26-27) differs"
+        );
+        assert!(matches!(parse_ipv4(&old), Err(DecodeError::Checksum)));
+        assert!(matches!(
+            parse_ipv4_old_unicast_checksum(&new, MCAST),
+            Err(DecodeError::Checksum)
+        ));
+        let rx = parse_ipv4_old_unicast_checksum(&old, MCAST).unwrap();
+        assert_eq!((rx.src, rx.dst), (IpAddr::V4(src), IpAddr::V4(peer)));
+        assert_eq!(rx.advert, v3);
+        // What keepalived sends to the group itself is an ordinary advert.
+        assert_eq!(
+            emit_ipv4_old_unicast_checksum(&v3, src, MCAST, 255, 7, MCAST),
+            emit_ipv4(&v3, src, MCAST, 255, 7)
+        );
+        let v2 = Advert {
+            version: Version::V2,
+            ..v3.clone()
+        };
+        let v2_old = emit_ipv4_old_unicast_checksum(&v2, src, peer, 255, 7, MCAST);
+        assert_eq!(v2_old, emit_ipv4(&v2, src, peer, 255, 7));
+        assert!(parse_ipv4_old_unicast_checksum(&v2_old, MCAST).is_ok());
+    }
 
     /// Observed from keepalived 2.2.7 (inventory §8.1): VRID 51, prio 100, 2 VIPs, PASS, 1 s.
     const V2_OBSERVED: [u8; 24] = [

@@ -28,7 +28,7 @@ pub(super) enum Verdict {
 }
 
 impl Verdict {
-    fn runs(&self) -> bool {
+    pub(super) fn runs(&self) -> bool {
         matches!(self, Self::Run { .. } | Self::System)
     }
 

@@ -212,6 +212,28 @@ fn fork_delay_reports_a_gain_only_if_it_lasts() {
     assert_eq!(q.handle_count(t0 + ms(800), 0), Some(false));
 }
 
+#[test]
+fn status_shows_the_count_the_quorum_and_the_running_delay() {
+    let t0 = Instant::now();
+    let mut q = QuorumPolicy::new(&quorum(2, u32::MAX, 500, 1000), 2);
+    let st = |current, have_quorum, fork, term| ProcessStatus {
+        current,
+        have_quorum,
+        fork_delay_running: fork,
+        terminate_delay_running: term,
+    };
+    assert_eq!(q.status(), st(2, true, false, false));
+    // Losing one: the count drops at once, the quorum only after terminate_delay.
+    assert_eq!(q.handle_count(t0, 1), None);
+    assert_eq!(q.status(), st(1, true, false, true));
+    assert_eq!(q.handle_timeout(t0 + ms(1000)), Some(false));
+    assert_eq!(q.status(), st(1, false, false, false));
+    assert_eq!(q.handle_count(t0 + ms(1100), 3), None);
+    assert_eq!(q.status(), st(3, false, true, false));
+    assert_eq!(q.handle_timeout(t0 + ms(1600)), Some(true));
+    assert_eq!(q.status(), st(3, true, false, false));
+}
+
 fn spawn_sleep(tag: &str) -> std::process::Child {
     std::process::Command::new("sleep")
         .arg(tag)
@@ -239,7 +261,7 @@ async fn live_sleep_processes_gain_and_lose_quorum() {
     p.quorum = 2;
     let mut first = spawn_sleep(&tag);
     let (tx, mut rx) = mpsc::unbounded_channel();
-    let (_w, initial) = watch_processes(std::slice::from_ref(&p), tx);
+    let (w, initial) = watch_processes(std::slice::from_ref(&p), tx);
     assert_eq!(
         initial,
         [TrackEvent::Process {
@@ -247,6 +269,8 @@ async fn live_sleep_processes_gain_and_lose_quorum() {
             quorum: false
         }]
     );
+    // (The first `sleep` may not have exec'd yet when /proc was scanned: no count here.)
+    assert!(!w.status()[0].have_quorum);
     let mut second = spawn_sleep(&tag);
     assert_eq!(
         next(&mut rx).await,
@@ -255,6 +279,9 @@ async fn live_sleep_processes_gain_and_lose_quorum() {
             quorum: true
         }
     );
+    // The status is published with the event (the same pass of the watcher).
+    assert_eq!(w.status()[0].current, 2);
+    assert!(w.status()[0].have_quorum);
     second.kill().unwrap();
     second.wait().unwrap();
     assert_eq!(

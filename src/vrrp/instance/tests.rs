@@ -70,6 +70,7 @@ pub(crate) fn cfg(prio: u8) -> model::Instance {
         vmac: Default::default(),
         strict: false,
         accept: true,
+        unicast_opts: Default::default(),
     }
 }
 
@@ -543,6 +544,39 @@ fn startup_faults_are_announced() {
             Reason::FaultCleared
         )]
     );
+}
+
+/// `unicast_fault_no_peer` without peers: FAULT from the start and for good (keepalived's
+/// configuration fault), where without it the instance runs multicast.
+#[test]
+fn unicast_fault_no_peer_without_peers_stays_in_fault() {
+    let t0 = Instant::now();
+    let mut c = cfg(100);
+    c.unicast_opts.fault_no_peer = true;
+    let mut i = Instance::new(&c, &[]);
+    i.handle_startup(t0, Some(A.into()), true);
+    assert_eq!(
+        drain(&mut i),
+        vec![transition(
+            State::Init,
+            State::Fault,
+            Reason::Fault(FaultCause::NoUnicastPeers)
+        )]
+    );
+    i.handle_track(
+        t0 + ms(10),
+        &TrackEvent::Interface {
+            name: "eth0".into(),
+            up: true,
+        },
+    );
+    assert_eq!(i.poll_timeout(), None);
+    assert_eq!(i.state(), State::Fault);
+    // With a peer the option changes nothing.
+    c.unicast_peers = vec![IpAddr::V4(Ipv4Addr::new(198, 51, 100, 9))];
+    let mut j = Instance::new(&c, &[]);
+    j.handle_startup(t0, Some(A.into()), true);
+    assert_eq!(j.state(), State::Backup);
 }
 
 #[test]
