@@ -405,12 +405,15 @@ impl Validator<'_> {
     /// order as `vrrp_complete_instance()` does; then decides `garp_extra_if`.
     pub(super) fn finish_vmacs(&mut self) {
         let pending = std::mem::take(&mut self.vmac_pending);
+        // By name: one entry per instance, so a scan per instance would be quadratic.
+        let by_name: std::collections::HashMap<&str, &Pending> =
+            pending.iter().map(|p| (p.name.as_str(), p)).collect();
         let wanted = self.config.instances.iter().any(|i| {
             i.vmac.own.is_some()
                 || i.vmac.use_vmac_addr
-                || pending
-                    .iter()
-                    .any(|p| p.name == i.name && !p.vip_use_vmac.is_empty())
+                || by_name
+                    .get(i.name.as_str())
+                    .is_some_and(|p| !p.vip_use_vmac.is_empty())
         });
         let host = if self.opts.check_interfaces && wanted {
             host_links()
@@ -432,7 +435,7 @@ impl Validator<'_> {
         let global_extra = self.config.global.vrrp_garp_extra_if;
         for idx in 0..self.config.instances.len() {
             let inst = self.config.instances[idx].clone();
-            let Some(p) = pending.iter().find(|p| p.name == inst.name) else {
+            let Some(&p) = by_name.get(inst.name.as_str()) else {
                 continue;
             };
             let mut vm = inst.vmac.clone();
