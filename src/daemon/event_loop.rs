@@ -70,7 +70,8 @@ enum Signal {
 
 /// One `vrrp_instance` at run time.
 struct Slot {
-    cfg: model::Instance,
+    /// The engine's configuration, shared with it (one copy per instance in memory).
+    cfg: Arc<model::Instance>,
     engine: vrrp::Instance,
     ifindex: u32,
     /// Advert source address (tie-break address too): IPv4, or for an IPv6 instance the
@@ -205,6 +206,8 @@ struct Daemon {
     vmac_host: net::vmac::VmacHost,
     /// The VMACs made or taken over, removed at stop.
     vmacs: Vec<vmacs::OwnedVmac>,
+    /// The slots by (socket, VRID), built at the first advert after [`Daemon::slots_moved`].
+    dispatch: std::cell::OnceCell<dispatch::Index>,
 }
 
 /// Run until SIGTERM/SIGINT; returns the exit code.
@@ -270,6 +273,7 @@ pub async fn run(config: model::Config, settings: Settings) -> i32 {
         promoted: Vec::new(),
         vmac_host: Default::default(),
         vmacs: Vec::new(),
+        dispatch: Default::default(),
     };
     if let Err(code) = d.start(config, true).await {
         return code;
@@ -669,7 +673,8 @@ impl Daemon {
         let mut merged = vrrp::sync::member_config(cfg, &self.config.sync_groups);
         // Its VMACs first: its VIPs go on them, and leftovers are removed from them.
         let vmac_ok = self.setup_vmacs(&mut merged).await;
-        let cfg = &merged;
+        let merged = Arc::new(merged);
+        let cfg: &model::Instance = &merged;
         let Some(ifname) = cfg.interface.clone() else {
             tracing::error!(
                 "({}) instances without an interface are not supported yet",
@@ -677,7 +682,7 @@ impl Daemon {
             );
             return Err(2);
         };
-        let mut engine = vrrp::Instance::new(cfg, &self.config.scripts);
+        let mut engine = vrrp::Instance::shared(Arc::clone(&merged), &self.config.scripts);
         let v6 = engine.is_ipv6();
         if boot && v6 {
             // Before the link-local is read: a link-local VIP left by a killed run is listed
@@ -767,7 +772,7 @@ impl Daemon {
         let up = vmac_ok && self.own_link_up(cfg, parent_up);
         engine.handle_startup(now, src, up);
         self.slots.push(Slot {
-            cfg: cfg.clone(),
+            cfg: engine.shared_config(),
             engine,
             ifindex: index,
             src,
@@ -782,6 +787,7 @@ impl Daemon {
             garp_extra_due: None,
             old_unicast_sum: old_unicast_sum(cfg, self.config.global.vrrp_mcast_group4),
         });
+        self.slots_moved();
         Ok(())
     }
 
@@ -816,6 +822,7 @@ impl Daemon {
             }
             s.src = Some(src);
             s.engine.handle_source_address(now, s.src);
+            self.slots_moved();
         }
     }
 
@@ -951,7 +958,23 @@ impl Daemon {
         src: IpAddr,
         dst: Option<IpAddr>,
     ) -> Vec<usize> {
-        dispatch::recipients(self.slots.iter().map(Slot::member), sock, vrid, src, dst)
+        let index = (self.dispatch)
+            .get_or_init(|| dispatch::Index::build(self.slots.iter().map(Slot::member)));
+        let to = index.recipients(|i| self.slots[i].member(), sock, vrid, src, dst);
+        // Debug builds (every test and lab) check the index against a full scan, so a change
+        // of slots or sockets that forgot to call `slots_moved` cannot go unnoticed.
+        debug_assert_eq!(
+            to,
+            dispatch::recipients(self.slots.iter().map(Slot::member), sock, vrid, src, dst),
+            "dispatch index out of date"
+        );
+        to
+    }
+
+    /// Slots were added, removed or reordered, or one got another socket: the dispatch index
+    /// is rebuilt at the next advert.
+    fn slots_moved(&mut self) {
+        self.dispatch = std::cell::OnceCell::new();
     }
 
     fn handle_packet(&mut self, now: Instant, sock: dispatch::SockKey, pkt: &Incoming) {
@@ -1246,6 +1269,7 @@ impl Daemon {
             s.socket6 = socket6;
             s.src = new.map(IpAddr::V6);
             s.engine.handle_source_address(now, s.src);
+            self.slots_moved();
         }
     }
 
@@ -1346,7 +1370,7 @@ impl Daemon {
                             let cfg = model::Instance {
                                 vips: vips.to_vec(),
                                 vips_excluded: Vec::new(),
-                                ..slot.cfg.clone()
+                                ..model::Instance::clone(&slot.cfg)
                             };
                             vip_pairs(&cfg, slot.ifindex, &self.links)
                         };
@@ -1583,7 +1607,8 @@ impl Daemon {
                             route_updates.push((c.name.clone(), old));
                         }
                     }
-                    s.engine.handle_reload(now, &c, &new.scripts);
+                    let c = Arc::new(c);
+                    s.engine.handle_reload(now, Arc::clone(&c), &new.scripts);
                     for ev in self.trackers.current() {
                         s.engine.handle_track(now, ev);
                     }
@@ -1601,11 +1626,13 @@ impl Daemon {
             let name = s.cfg.name.clone();
             s.engine.handle_delete(now);
             self.slots = vec![s];
+            self.slots_moved();
             self.drain_actions();
             self.slots.clear();
             self.remove_vmacs_of(&name).await;
         }
         self.slots = kept;
+        self.slots_moved();
         self.retry_unicast_sources(now).await;
         let scripts_changed = self.config.scripts != new.scripts;
         crate::exec_security::set_enforced(new.global.enable_script_security);

@@ -17,6 +17,7 @@ use std::cmp::Ordering;
 use std::collections::VecDeque;
 use std::fmt;
 use std::net::IpAddr;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use tracing::{debug, info};
@@ -314,7 +315,8 @@ const MAX_LOWER_PRIO_GARPS: usize = 1024;
 /// One `vrrp_instance`: see the module docs.
 #[derive(Debug)]
 pub struct Instance {
-    cfg: model::Instance,
+    /// Shared with the daemon's slot: one copy per instance, not two (issue 5's RSS target).
+    cfg: Arc<model::Instance>,
     state: State,
     /// Advert source and tie-break address (IPv6 instance: the interface link-local).
     primary: Option<IpAddr>,
@@ -372,8 +374,12 @@ impl Instance {
     /// An instance in [`State::Init`]; `scripts` resolves `track_script` names (a name not
     /// found is ignored, as keepalived does for disabled scripts).
     pub fn new(cfg: &model::Instance, scripts: &[model::VrrpScript]) -> Self {
+        Self::shared(Arc::new(cfg.clone()), scripts)
+    }
+
+    /// [`Instance::new`] over a configuration the caller keeps too.
+    pub fn shared(cfg: Arc<model::Instance>, scripts: &[model::VrrpScript]) -> Self {
         let mut inst = Self {
-            cfg: cfg.clone(),
             state: State::Init,
             primary: None,
             link_up: true,
@@ -385,6 +391,7 @@ impl Instance {
             base_priority: cfg.priority,
             effective_priority: cfg.priority,
             master_adver_int: cfg.advert_int,
+            cfg,
             ms_down_timer: 0,
             sands: None,
             garp_delay_at: None,
@@ -466,6 +473,11 @@ impl Instance {
     /// The configuration in force (the VIPs [`Action::AddVips`]/[`Action::RemoveVips`] mean).
     pub fn config(&self) -> &model::Instance {
         &self.cfg
+    }
+
+    /// The same, shared.
+    pub fn shared_config(&self) -> Arc<model::Instance> {
+        Arc::clone(&self.cfg)
     }
 
     /// Current state.
@@ -1400,10 +1412,10 @@ impl Instance {
     pub fn handle_reload(
         &mut self,
         now: Instant,
-        cfg: &model::Instance,
+        cfg: Arc<model::Instance>,
         scripts: &[model::VrrpScript],
     ) {
-        let old = std::mem::replace(&mut self.cfg, cfg.clone());
+        let old = std::mem::replace(&mut self.cfg, Arc::clone(&cfg));
         self.resolve_trackers(scripts, false);
         self.base_priority = cfg.priority;
         if self.state == State::Init {

@@ -9,6 +9,7 @@
 //! refuses them only when they also share a peer) are told apart by the advert's source: it
 //! goes to the one listing it as a `unicast_peer`.
 
+use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 /// What a receive socket is bound to, beside its interface.
@@ -66,7 +67,8 @@ pub(super) struct Member<'a> {
 
 /// The indices (into `members`) of the instances an advert for `vrid` from `src` to `dst`,
 /// received on `sock`, is for; empty when it is for none ("Unknown VRID"). `dst` is `None`
-/// when it could not be read (a datagram that failed to decode).
+/// when it could not be read (a datagram that failed to decode). A scan of every member: the
+/// daemon asks an [`Index`] instead, this is its reference.
 pub(super) fn recipients<'a>(
     members: impl IntoIterator<Item = Member<'a>>,
     sock: SockKey,
@@ -74,9 +76,18 @@ pub(super) fn recipients<'a>(
     src: IpAddr,
     dst: Option<IpAddr>,
 ) -> Vec<usize> {
+    select(members.into_iter().enumerate(), sock, vrid, src, dst)
+}
+
+/// Of the numbered `members`, those an advert is for (see [`recipients`]).
+fn select<'a>(
+    members: impl Iterator<Item = (usize, Member<'a>)>,
+    sock: SockKey,
+    vrid: u8,
+    src: IpAddr,
+    dst: Option<IpAddr>,
+) -> Vec<usize> {
     let candidates: Vec<(usize, Member<'a>)> = members
-        .into_iter()
-        .enumerate()
         .filter(|(_, m)| m.sock == Some(sock) && m.vrid == vrid)
         // The unbound IPv4 unicast socket hears every local address: an advert unicast to
         // another one is not for this instance (keepalived binds to the source instead).
@@ -92,6 +103,40 @@ pub(super) fn recipients<'a>(
         .map(|(i, _)| i)
         .take(1)
         .collect()
+}
+
+/// The members by (socket, VRID), keepalived's per-socket VRID trees: an advert costs a
+/// lookup, not a scan of every instance (1000 instances hear 500 adverts a second in
+/// `bench/scale.sh`). Built from the members as they are; whoever changes which socket a
+/// member uses, or the members themselves, builds a new one.
+#[derive(Debug, Default)]
+pub(super) struct Index(HashMap<(SockKey, u8), Vec<usize>>);
+
+impl Index {
+    /// The index of `members` (numbered in order).
+    pub(super) fn build<'a>(members: impl IntoIterator<Item = Member<'a>>) -> Self {
+        let mut map: HashMap<(SockKey, u8), Vec<usize>> = HashMap::new();
+        for (i, m) in members.into_iter().enumerate() {
+            if let Some(sock) = m.sock {
+                map.entry((sock, m.vrid)).or_default().push(i);
+            }
+        }
+        Self(map)
+    }
+
+    /// [`recipients`] among the members this index was built from; `member(i)` gives member
+    /// `i` as it is now (its source and peers may have changed since the build).
+    pub(super) fn recipients<'a>(
+        &self,
+        member: impl Fn(usize) -> Member<'a>,
+        sock: SockKey,
+        vrid: u8,
+        src: IpAddr,
+        dst: Option<IpAddr>,
+    ) -> Vec<usize> {
+        let listed = self.0.get(&(sock, vrid)).map_or(&[][..], Vec::as_slice);
+        select(listed.iter().map(|&i| (i, member(i))), sock, vrid, src, dst)
+    }
 }
 
 #[cfg(test)]
@@ -196,5 +241,67 @@ mod tests {
             peers: &[],
         }];
         assert!(recipients(m, key(Bound::Local6(G6)), 51, ip("fe80::2"), None).is_empty());
+    }
+
+    /// The index answers as the full scan does, for every socket, VRID, source and
+    /// destination over a mix of modes, families, duplicates and a member with no socket; and
+    /// it reads each member as it is now, not as it was when built.
+    #[test]
+    fn the_index_answers_as_the_scan() {
+        let pa = [ip("198.51.100.2")];
+        let pb = [ip("198.51.100.3"), ip("198.51.100.4")];
+        let p6 = [ip("fe80::2")];
+        let IpAddr::V6(l6) = ip("fe80::1") else { panic!() };
+        let mut m = [
+            member(Bound::Group4(G4), 51, "198.51.100.1", &[]),
+            member(Bound::Group4(G4), 52, "198.51.100.1", &[]),
+            member(Bound::Unicast4, 51, "198.51.100.1", &pa),
+            member(Bound::Unicast4, 51, "198.51.100.1", &pb),
+            member(Bound::Unicast4, 52, "198.51.100.7", &pa),
+            member(Bound::Local6(G6), 51, "fe80::1", &[]),
+            member(Bound::Local6(l6), 51, "fe80::1", &p6),
+            Member {
+                sock: None,
+                vrid: 51,
+                src: None,
+                peers: &[],
+            },
+        ];
+        let socks = [
+            key(Bound::Group4(G4)),
+            key(Bound::Unicast4),
+            key(Bound::Local6(G6)),
+            key(Bound::Local6(l6)),
+            SockKey {
+                ifindex: IF + 1,
+                bound: Bound::Unicast4,
+            },
+        ];
+        let srcs = ["198.51.100.2", "198.51.100.3", "198.51.100.9", "fe80::2"].map(ip);
+        let dsts = [None, Some(ip("198.51.100.1")), Some(ip("198.51.100.7")), Some(ip("fe80::1"))];
+        let index = Index::build(m.iter().copied());
+        let mut answered = 0;
+        for round in 0..2 {
+            if round == 1 {
+                // A source changes after the build (a new primary address): no rebuild needed.
+                m[4].src = Some(ip("198.51.100.8"));
+            }
+            for sock in socks {
+                for vrid in [51, 52, 53] {
+                    for src in srcs {
+                        for dst in dsts {
+                            let want = recipients(m.iter().copied(), sock, vrid, src, dst);
+                            let got = index.recipients(|i| m[i], sock, vrid, src, dst);
+                            assert_eq!(got, want, "{sock:?} vrid {vrid} {src} -> {dst:?}");
+                            answered += usize::from(!want.is_empty());
+                        }
+                    }
+                }
+            }
+        }
+        // Not a comparison of two empty answers: most cases reach someone.
+        assert!(answered > 40, "{answered}");
+        let gone = recipients(m.iter().copied(), key(Bound::Unicast4), 52, srcs[0], dsts[2]);
+        assert!(gone.is_empty(), "the moved source no longer hears it");
     }
 }

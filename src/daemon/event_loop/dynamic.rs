@@ -3,6 +3,7 @@
 //! FAULT); it starts once netlink reports the interface. With `allow_if_changes`, an
 //! interface deleted and created again under a new index is followed the same way.
 
+use std::sync::Arc;
 use std::time::{Instant, SystemTime};
 
 use super::{Daemon, Slot};
@@ -38,7 +39,7 @@ impl Daemon {
 
     fn push_waiting(&mut self, now: Instant, cfg: &model::Instance) {
         let merged = vrrp::sync::member_config(cfg, &self.config.sync_groups);
-        let mut engine = vrrp::Instance::new(&merged, &self.config.scripts);
+        let mut engine = vrrp::Instance::shared(Arc::new(merged), &self.config.scripts);
         for ev in self.trackers.current() {
             engine.handle_track(now, ev);
         }
@@ -46,7 +47,7 @@ impl Daemon {
         engine.handle_startup(now, None, false);
         let v6 = engine.is_ipv6();
         self.slots.push(Slot {
-            cfg: merged,
+            cfg: engine.shared_config(),
             engine,
             ifindex: 0,
             src: None,
@@ -61,6 +62,7 @@ impl Daemon {
             garp_extra_due: None,
             old_unicast_sum: None,
         });
+        self.slots_moved();
     }
 
     /// A link event: instances waiting for this interface start now; with `allow_if_changes`
@@ -104,6 +106,7 @@ impl Daemon {
                 Ok(()) => {
                     let started = self.slots.pop().expect("add_instance pushed it");
                     self.slots[i] = started;
+                    self.slots_moved();
                     self.sched.touch(i);
                 }
                 Err(code) => {

@@ -11,6 +11,7 @@
 //! its own MAC, and the other node's adverts carry that same virtual MAC. Its IPv4 advert
 //! source stays the parent's primary address.
 
+use std::sync::Arc;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::time::Instant;
 
@@ -346,7 +347,7 @@ impl Daemon {
         else {
             return;
         };
-        let mut cfg = self.slots[i].cfg.clone();
+        let mut cfg = model::Instance::clone(&self.slots[i].cfg);
         let Some(want) = cfg.vmac.all().find(|v| v.ifname == ev.name).cloned() else {
             return;
         };
@@ -411,7 +412,8 @@ impl Daemon {
                 Err(e) => tracing::error!("({}) {e}", cfg.name),
             }
         }
-        self.slots[i].cfg = cfg;
+        self.slots[i].cfg = Arc::new(cfg);
+        self.slots_moved();
     }
 
     /// `garp_extra_if`: while MASTER, at the first advert after each interval, one gratuitous

@@ -122,7 +122,7 @@ mod tests {
         // A reload that changes only the eVIPs updates them, with a GARP burst.
         let mut c2 = c.clone();
         c2.vips_excluded = vec![evip([203, 0, 113, 10])];
-        i.handle_reload(t1 + ms(1500), &c2, &[]);
+        i.handle_reload(t1 + ms(1500), c2.clone().into(), &[]);
         let acts = drain(&mut i);
         assert_eq!(
             acts[0],

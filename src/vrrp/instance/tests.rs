@@ -1007,7 +1007,7 @@ fn reload_master_with_new_priority_keeps_master() {
     let t1 = to_master(&mut i);
     let mut n = c.clone();
     n.priority = 120;
-    i.handle_reload(t1 + ms(300), &n, &[]);
+    i.handle_reload(t1 + ms(300), n.clone().into(), &[]);
     let acts = drain(&mut i);
     assert_eq!(acts[0], Action::PriorityChanged { from: 100, to: 120 });
     assert_eq!(
@@ -1022,7 +1022,7 @@ fn reload_master_with_new_priority_keeps_master() {
     // Changing the VIPs of a MASTER: a diff, then a GARP burst for the new set.
     let mut n2 = n.clone();
     n2.vips = vec![vip(100), vip(102)];
-    i.handle_reload(t1 + ms(400), &n2, &[]);
+    i.handle_reload(t1 + ms(400), n2.clone().into(), &[]);
     let acts = drain(&mut i);
     assert_eq!(
         acts[..2],
@@ -1057,7 +1057,7 @@ fn reload_keeps_script_results_and_new_scripts_do_not_fault() {
     drain(&mut i);
     let mut n = c.clone();
     n.track_scripts.push(track("chk"));
-    i.handle_reload(t0 + ms(100), &n, &scripts);
+    i.handle_reload(t0 + ms(100), n.clone().into(), &scripts);
     assert_eq!(i.effective_priority(), 120);
     assert_eq!(i.state(), State::Backup);
     assert!(drain(&mut i).is_empty());

@@ -597,7 +597,7 @@ fn members_ranking_differently_never_split_the_group() {
     );
     // A's VI_51 recovers its priority (a reload here): now both ask and A takes both.
     let now = lan.now;
-    lan.nodes[0].insts[0].handle_reload(now, &cfg(51, 200), &[]);
+    lan.nodes[0].insts[0].handle_reload(now, cfg(51, 200).into(), &[]);
     lan.exchange();
     lan.run_until(now + secs(10));
     assert_eq!(lan.nodes[0].states(), [State::Master, State::Master]);

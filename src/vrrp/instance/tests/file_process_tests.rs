@@ -318,7 +318,7 @@ fn reload_keeps_file_and_process_state() {
     drain(&mut i);
     // New weight for the same file: the known value counts at once.
     c.track_files = vec![tref("f", -30, false)];
-    i.handle_reload(t0 + ms(10), &c, &[]);
+    i.handle_reload(t0 + ms(10), c.clone().into(), &[]);
     assert_eq!(i.effective_priority(), 40);
     assert_eq!(i.state(), State::Backup);
 }
