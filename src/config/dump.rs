@@ -256,7 +256,7 @@ pub fn dump(config: &Config) -> String {
             }
         }
         if i.notify.notify_deleted {
-            let d = i.notify.deleted.as_ref().map_or("DELETED".into(), cmd);
+            let d = i.notify.deleted.as_deref().map_or("DELETED".into(), cmd);
             line(&mut s, 1, "notify_deleted", &d);
         }
         if i.notify_priority_changes {

@@ -1342,7 +1342,7 @@ impl Validator<'_> {
                     "notify_fault" => &mut r.notify.fault,
                     _ => &mut r.notify.stop,
                 };
-                *slot = Some(c);
+                *slot = Some(Box::new(c));
             }
             "smtp_alert" => {
                 if let Some(b) = self.boolean(st, "vrrp_instance smtp_alert") {

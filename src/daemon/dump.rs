@@ -1244,14 +1244,14 @@ vrrp_instance VI_2 {
         let mut c = config();
         let n = &mut c.instances[1].notify;
         n.notify_deleted = true;
-        n.deleted = Some(ScriptCommand {
+        n.deleted = Some(Box::new(ScriptCommand {
             argv: vec!["/d.sh".into()],
             user: None,
-        });
-        n.master_rx_lower_pri = Some(ScriptCommand {
+        }));
+        n.master_rx_lower_pri = Some(Box::new(ScriptCommand {
             argv: vec!["/l.sh".into(), "x".into()],
             user: None,
-        });
+        }));
         let e = engines(&c);
         let text = json(&views(&e[1..]), &c, &[]);
         let want = concat!(

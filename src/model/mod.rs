@@ -539,24 +539,25 @@ pub struct TrackInterface {
     pub reverse: bool,
 }
 
-/// The `notify*` keywords of an instance (inventory §6.1).
+/// The `notify*` keywords of an instance (inventory §6.1). Boxed commands: most are absent,
+/// and every instance holds this twice (its configuration and the running copy).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct NotifyScripts {
     /// `notify_master`.
-    pub master: Option<ScriptCommand>,
+    pub master: Option<Box<ScriptCommand>>,
     /// `notify_backup`.
-    pub backup: Option<ScriptCommand>,
+    pub backup: Option<Box<ScriptCommand>>,
     /// `notify_fault`.
-    pub fault: Option<ScriptCommand>,
+    pub fault: Option<Box<ScriptCommand>>,
     /// `notify_stop`.
-    pub stop: Option<ScriptCommand>,
+    pub stop: Option<Box<ScriptCommand>>,
     /// `notify`: gets `INSTANCE NAME STATE PRIO` appended.
-    pub generic: Option<ScriptCommand>,
+    pub generic: Option<Box<ScriptCommand>>,
     /// `notify_deleted [CMD]` was given (default off): an instance removed by a reload notifies
     /// `DELETED` instead of keepalived's historical `FAULT`.
     pub notify_deleted: bool,
     /// The command of `notify_deleted CMD`, run when the instance is removed by a reload.
-    pub deleted: Option<ScriptCommand>,
+    pub deleted: Option<Box<ScriptCommand>>,
     /// `notify_master_rx_lower_pri`: run each time a MASTER receives a lower-priority advert.
-    pub master_rx_lower_pri: Option<ScriptCommand>,
+    pub master_rx_lower_pri: Option<Box<ScriptCommand>>,
 }

@@ -183,8 +183,8 @@ mod tests {
         let master = appender(&d, "master");
         let generic = appender(&d, "generic");
         let scripts = NotifyScripts {
-            master: Some(cmd(&[&master, "m"])),
-            generic: Some(cmd(&[&generic])),
+            master: Some(Box::new(cmd(&[&master, "m"]))),
+            generic: Some(Box::new(cmd(&[&generic]))),
             ..Default::default()
         };
         let mut notifier = Notifier::new(&Global::default(), None);

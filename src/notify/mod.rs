@@ -146,19 +146,19 @@ impl Notification {
 /// configured.
 fn state_script(scripts: &NotifyScripts, state: NotifyState) -> Option<&ScriptCommand> {
     match state {
-        NotifyState::Master => scripts.master.as_ref(),
-        NotifyState::Backup => scripts.backup.as_ref(),
-        NotifyState::Fault => scripts.fault.as_ref(),
-        NotifyState::Stop => scripts.stop.as_ref(),
-        NotifyState::Deleted => scripts.deleted.as_ref(),
-        NotifyState::MasterRxLowerPri => scripts.master_rx_lower_pri.as_ref(),
+        NotifyState::Master => scripts.master.as_deref(),
+        NotifyState::Backup => scripts.backup.as_deref(),
+        NotifyState::Fault => scripts.fault.as_deref(),
+        NotifyState::Stop => scripts.stop.as_deref(),
+        NotifyState::Deleted => scripts.deleted.as_deref(),
+        NotifyState::MasterRxLowerPri => scripts.master_rx_lower_pri.as_deref(),
         NotifyState::MasterPriority | NotifyState::BackupPriority => None,
     }
 }
 
 /// The generic `notify` script, for states only.
 fn generic_script(scripts: &NotifyScripts, state: NotifyState) -> Option<&ScriptCommand> {
-    scripts.generic.as_ref().filter(|_| state.is_state())
+    scripts.generic.as_deref().filter(|_| state.is_state())
 }
 
 /// One transition's scripts, waiting in its instance's queue.
@@ -479,9 +479,9 @@ mod tests {
         let backup = recorder(&d, "backup");
         let generic = recorder(&d, "generic");
         let scripts = NotifyScripts {
-            master: Some(cmd(&[&master, "master-arg", "two words"])),
-            backup: Some(cmd(&[&backup])),
-            generic: Some(cmd(&[&generic, "g1"])),
+            master: Some(Box::new(cmd(&[&master, "master-arg", "two words"]))),
+            backup: Some(Box::new(cmd(&[&backup]))),
+            generic: Some(Box::new(cmd(&[&generic, "g1"]))),
             ..Default::default()
         };
         let mut notifier = Notifier::new(&Global::default(), None);
@@ -508,7 +508,7 @@ mod tests {
         // Returns although notify_fault hangs (and the generic script waits behind it).
         notifier.notify(
             &NotifyScripts {
-                fault: Some(cmd(&[&hang])),
+                fault: Some(Box::new(cmd(&[&hang]))),
                 ..Default::default()
             },
             &note("VI_1", NotifyState::Fault, 90),
@@ -517,9 +517,9 @@ mod tests {
         let n = note("VI_2", NotifyState::Fault, 90);
         notifier.notify(
             &NotifyScripts {
-                master: Some(cmd(&["/nonexistent/x"])),
-                fault: Some(cmd(&["/nonexistent/y"])),
-                generic: Some(cmd(&[&generic])),
+                master: Some(Box::new(cmd(&["/nonexistent/x"]))),
+                fault: Some(Box::new(cmd(&["/nonexistent/y"]))),
+                generic: Some(Box::new(cmd(&[&generic]))),
                 ..Default::default()
             },
             &n,
@@ -535,8 +535,8 @@ mod tests {
     async fn notify_at_reports_each_script_s_start_and_end_after_the_transition() {
         let (tx, mut rx) = mpsc::unbounded_channel();
         let scripts = NotifyScripts {
-            master: Some(cmd(&["/bin/sleep", "0.1"])),
-            generic: Some(cmd(&["/bin/true"])),
+            master: Some(Box::new(cmd(&["/bin/sleep", "0.1"]))),
+            generic: Some(Box::new(cmd(&["/bin/true"]))),
             ..Default::default()
         };
         let mut notifier = Notifier::new(&Global::default(), None).with_timings(tx);
@@ -574,10 +574,10 @@ mod tests {
             &format!("#!/bin/sh\necho \"start $1\" >> {log}\nsleep $2\necho \"end $1\" >> {log}\n"),
         );
         let scripts = NotifyScripts {
-            master: Some(cmd(&[&step, "master", "1"])),
-            backup: Some(cmd(&[&step, "backup", "0"])),
-            fault: Some(cmd(&[&step, "fault", "0.3"])),
-            generic: Some(cmd(&[&step, "generic", "0"])),
+            master: Some(Box::new(cmd(&[&step, "master", "1"]))),
+            backup: Some(Box::new(cmd(&[&step, "backup", "0"]))),
+            fault: Some(Box::new(cmd(&[&step, "fault", "0.3"]))),
+            generic: Some(Box::new(cmd(&[&step, "generic", "0"]))),
             ..Default::default()
         };
         let mut notifier = Notifier::new(&Global::default(), None);
@@ -622,14 +622,14 @@ mod tests {
         let mut notifier = Notifier::new(&Global::default(), None);
         notifier.notify(
             &NotifyScripts {
-                master: Some(cmd(&[&waiter])),
+                master: Some(Box::new(cmd(&[&waiter]))),
                 ..Default::default()
             },
             &note("VI_1", NotifyState::Master, 100),
         );
         notifier.notify(
             &NotifyScripts {
-                master: Some(cmd(&[&setter])),
+                master: Some(Box::new(cmd(&[&setter]))),
                 ..Default::default()
             },
             &note("VI_2", NotifyState::Master, 100),
@@ -652,14 +652,14 @@ mod tests {
             Notifier::new(&Global::default(), None).with_script_timeout(Duration::from_millis(300));
         notifier.notify(
             &NotifyScripts {
-                master: Some(cmd(&[&hang])),
+                master: Some(Box::new(cmd(&[&hang]))),
                 ..Default::default()
             },
             &note("VI_1", NotifyState::Master, 100),
         );
         notifier.notify(
             &NotifyScripts {
-                generic: Some(cmd(&[&next])),
+                generic: Some(Box::new(cmd(&[&next]))),
                 ..Default::default()
             },
             &note("VI_1", NotifyState::Backup, 100),
@@ -716,9 +716,9 @@ mod tests {
             &format!("#!/bin/sh\necho \"$@\" >> {generic_log}\n"),
         );
         let scripts = NotifyScripts {
-            generic: Some(cmd(&[&generic, "g"])),
-            master_rx_lower_pri: Some(cmd(&[&lower, "arg one"])),
-            deleted: Some(cmd(&[&deleted])),
+            generic: Some(Box::new(cmd(&[&generic, "g"]))),
+            master_rx_lower_pri: Some(Box::new(cmd(&[&lower, "arg one"]))),
+            deleted: Some(Box::new(cmd(&[&deleted]))),
             notify_deleted: true,
             ..Default::default()
         };
@@ -751,8 +751,8 @@ mod tests {
         let generic = recorder(&d, "generic");
         let hang = d.script("stop", "#!/bin/sh\ntrap '' TERM\nexec sleep 30\n");
         let scripts = NotifyScripts {
-            stop: Some(cmd(&[&hang])),
-            generic: Some(cmd(&[&generic])),
+            stop: Some(Box::new(cmd(&[&hang]))),
+            generic: Some(Box::new(cmd(&[&generic]))),
             ..Default::default()
         };
         let mut notifier = Notifier::new(&Global::default(), None);

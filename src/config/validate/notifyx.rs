@@ -145,7 +145,7 @@ impl Validator<'_> {
                 }
                 // Without a command it only switches the notification from FAULT to DELETED.
                 if w.len() > 1 {
-                    r.notify.deleted = self.script_cmd(st, true);
+                    r.notify.deleted = self.script_cmd(st, true).map(Box::new);
                 }
                 r.notify.notify_deleted = true;
             }
@@ -160,7 +160,7 @@ impl Validator<'_> {
                     );
                     return true;
                 }
-                r.notify.master_rx_lower_pri = self.script_cmd(st, true);
+                r.notify.master_rx_lower_pri = self.script_cmd(st, true).map(Box::new);
             }
             "notify_priority_changes" => match w.get(1).map(|t| t.text.as_str()) {
                 None | Some("true" | "on" | "yes") => r.notify_priority_changes = Some(true),

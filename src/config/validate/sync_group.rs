@@ -119,7 +119,7 @@ impl Validator<'_> {
                         "notify_fault" => &mut g.notify.fault,
                         _ => &mut g.notify.stop,
                     };
-                    *slot = Some(c);
+                    *slot = Some(Box::new(c));
                 }
                 "smtp_alert" => {
                     self.no_block(st);
