@@ -165,7 +165,7 @@ run_one() {
 	reload_phase "$label" "$(((tb - ta) * 1000 / (t1 - t0)))"
 	awk -v l="$label" -v ticks=$((tb - ta)) -v hz="$hz" -v ms=$((t1 - t0)) -v rss="$rss" \
 		-v hwm="$hwm" -v np="$nproc" -v tr=$((trans1 - trans0)) -v conv="$conv_ms" 'BEGIN {
-		printf "%s\t%.2f\t%.2f\t%d\t%d\t%d\t%d\t%d\n", l, ticks / hz, 100 * ticks / hz / (ms / 1000), rss / 1024, hwm / 1024, np, tr, conv
+		printf "%s\t%.2f\t%.2f\t%.1f\t%.1f\t%d\t%d\t%d\n", l, ticks / hz, 100 * ticks / hz / (ms / 1000), rss / 1024, hwm / 1024, np, tr, conv
 	}' >>"$results"
 	stop_both
 }
