@@ -506,6 +506,7 @@ fn notify_systemd(state: &str) {
 /// A changed VMAC (name, MAC, xmit_base, VIP VMACs) makes a new instance here.
 type InstanceKey = (
     u8,
+    bool,
     Option<String>,
     bool,
     Option<IpAddr>,
@@ -516,6 +517,9 @@ type InstanceKey = (
 fn instance_key(i: &model::Instance) -> InstanceKey {
     (
         i.vrid,
+        // keepalived's `vrrp_exist()` compares the family first: an IPv4 and an IPv6 instance
+        // with one VRID on one interface are two instances, whatever their order in the file.
+        i.is_ipv6(),
         i.interface.clone(),
         i.is_unicast(),
         i.src_ip,
@@ -1898,4 +1902,53 @@ fn log_transition(name: &str, from: State, to: State, reason: &vrrp::Reason) {
         State::Init => tracing::info!("({name}) Stopping"),
     }
     tracing::debug!("({name}) transition {from} -> {to}: {reason}");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::instance_key;
+
+    /// Reload matching (inventory §4.4): the family and the unicast source are part of the
+    /// key, the name and the priority are not.
+    #[test]
+    fn reload_matches_by_vrid_family_interface_and_mode_not_by_name() {
+        let conf = |v4_first: bool, name4: &str, prio: u8| {
+            let v4 = format!(
+                "vrrp_instance {name4} {{ interface eth0\n virtual_router_id 51\n priority {prio}\n \
+                 virtual_ipaddress {{ 198.51.100.10 }} }}\n"
+            );
+            let v6 = "vrrp_instance V6 { interface eth0\n virtual_router_id 51\n \
+                      virtual_ipaddress { 2001:db8::10 } }\n"
+                .to_string();
+            let uni = "vrrp_instance U { interface eth0\n virtual_router_id 51\n \
+                       unicast_src_ip 198.51.100.1\n unicast_peer { 198.51.100.2 }\n \
+                       virtual_ipaddress { 198.51.100.11 } }\n";
+            let text = if v4_first {
+                v4 + &v6 + uni
+            } else {
+                v6 + &v4 + uni
+            };
+            let loaded = crate::config::load_test(&text);
+            let config = loaded
+                .config
+                .unwrap_or_else(|| panic!("{:?}", loaded.diagnostics));
+            config.instances
+        };
+        let old = conf(true, "V4", 100);
+        let keys: Vec<_> = old.iter().map(instance_key).collect();
+        assert_eq!(keys.len(), 3);
+        assert!(
+            keys[0] != keys[1] && keys[0] != keys[2] && keys[1] != keys[2],
+            "{keys:?}"
+        );
+        // Reordered, renamed and reprioritised: each still finds its own old self.
+        let new = conf(false, "RENAMED", 150);
+        let find = |name: &str| {
+            let i = new.iter().find(|i| i.name == name).expect("present");
+            keys.iter().position(|k| *k == instance_key(i))
+        };
+        assert_eq!(find("RENAMED"), Some(0));
+        assert_eq!(find("V6"), Some(1));
+        assert_eq!(find("U"), Some(2));
+    }
 }
