@@ -1900,3 +1900,78 @@ fn ipv6_pair_elects_fails_over_and_preempts() {
 }
 
 mod file_process_tests;
+
+/// Inventory §3.2 through an instance, for `track_script` (weight and reverse from the
+/// `vrrp_script`, or overridden on the `track_script` line) and `track_interface`: the same
+/// table as files and processes. Each case is reached from the opposite result after startup.
+#[test]
+fn script_and_interface_every_weight_and_reverse_combination() {
+    // (weight, reverse, ok/up) -> effective priority from 100, or FAULT (None).
+    let cases: &[(i32, bool, bool, Option<u8>)] = &[
+        (10, false, true, Some(110)),
+        (10, false, false, Some(100)),
+        (10, true, true, Some(90)),
+        (10, true, false, Some(100)),
+        (-10, false, true, Some(100)),
+        (-10, false, false, Some(90)),
+        (-10, true, true, Some(100)),
+        (-10, true, false, Some(110)),
+        (253, false, true, Some(254)),
+        (-253, false, false, Some(1)),
+        (0, false, true, Some(100)),
+        (0, false, false, None),
+        (0, true, true, None),
+        (0, true, false, Some(100)),
+    ];
+    let t0 = Instant::now();
+    let outcome = |i: &Instance| (i.state() != State::Fault).then(|| i.effective_priority());
+    let script_ev = |ok| TrackEvent::Script {
+        name: "chk".into(),
+        ok,
+    };
+    let if_ev = |up| TrackEvent::Interface {
+        name: "eth9".into(),
+        up,
+    };
+    for &(w, r, ok, want) in cases {
+        let run = |c: &model::Instance, scripts: &[VrrpScript], ev: &dyn Fn(bool) -> TrackEvent| {
+            let mut i = Instance::new(c, scripts);
+            i.handle_track(t0, &ev(!ok));
+            i.handle_startup(t0, Some(A.into()), true);
+            i.handle_track(t0 + ms(10), &ev(ok));
+            outcome(&i)
+        };
+        // Weight and reverse given by the vrrp_script.
+        let mut c = cfg(100);
+        c.track_scripts = vec![track("chk")];
+        let mut s = script("chk", w);
+        s.reverse = r;
+        assert_eq!(
+            run(&c, &[s], &script_ev),
+            want,
+            "script {w} reverse {r} ok {ok}"
+        );
+        // Overridden on the track_script line (the script says the opposite).
+        c.track_scripts = vec![TrackScript {
+            name: "chk".into(),
+            weight: Some(w),
+            reverse: Some(r),
+        }];
+        let mut s = script("chk", -w + 7);
+        s.reverse = !r;
+        let got = run(&c, &[s], &script_ev);
+        assert_eq!(got, want, "track_script {w} reverse {r} ok {ok}");
+        // track_interface.
+        let mut c = cfg(100);
+        c.track_interfaces = vec![model::TrackInterface {
+            name: "eth9".into(),
+            weight: w,
+            reverse: r,
+        }];
+        assert_eq!(
+            run(&c, &[], &if_ev),
+            want,
+            "interface {w} reverse {r} up {ok}"
+        );
+    }
+}
