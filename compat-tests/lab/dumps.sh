@@ -10,7 +10,8 @@
 # agree on the instances. Then `--signum=STATS_CLEAR` on n1 writes the stats (still counting)
 # and zeroes them: the next SIGUSR2 shows the counters restarted from 0 and growing again.
 # keepalived-rs only (real keepalived sends no STATUS=): n1's $NOTIFY_SOCKET received READY=1
-# and STATUS=1 BACKUP then STATUS=1 MASTER; n2 restarted with state_dump_file,
+# and STATUS=1 BACKUP then STATUS=1 MASTER, then RELOADING=1/READY=1 on SIGHUP and STOPPING=1
+# on SIGTERM; n2 restarted with state_dump_file,
 # stats_dump_file, json_dump_file, data_use_instance and json_version 2 (keywords keepalived
 # 2.2.7 does not know) writes where they say, and the v2 JSON follows a tracked process.
 set -uo pipefail
@@ -354,6 +355,15 @@ if [ "$OURS" = 1 ]; then
 	[ "$statuses" = "STATUS=1 BACKUP STATUS=1 MASTER " ] ||
 		fail "STATUS= lines on NOTIFY_SOCKET: '$statuses' (want '1 BACKUP' then '1 MASTER')"
 	ok "NOTIFY_SOCKET: READY=1, $statuses"
+	# A reload is bracketed by RELOADING=1 and READY=1; a stop says STOPPING=1 (the unit is
+	# Type=notify: systemd shows "reloading" / "deactivating" from these).
+	ka_signal n1 HUP
+	reloaded() { grep -A100 -x 'RELOADING=1' "$log" | grep -qx 'READY=1'; }
+	wait_until 5 reloaded || fail "SIGHUP: no RELOADING=1 then READY=1: $(tr '\n' ' ' <"$log")"
+	ka_signal n1 TERM
+	ka_wait_exit n1 10 || fail "n1 did not stop on SIGTERM"
+	wait_until 2 grep -qx 'STOPPING=1' "$log" || fail "SIGTERM: no STOPPING=1: $(tr '\n' ' ' <"$log")"
+	ok "NOTIFY_SOCKET: RELOADING=1 then READY=1 on SIGHUP, STOPPING=1 on SIGTERM"
 else
 	say "STATUS= check skipped: $KA_BIN is not keepalived-rs"
 fi
