@@ -251,7 +251,9 @@ mod tests {
         let pa = [ip("198.51.100.2")];
         let pb = [ip("198.51.100.3"), ip("198.51.100.4")];
         let p6 = [ip("fe80::2")];
-        let IpAddr::V6(l6) = ip("fe80::1") else { panic!() };
+        let IpAddr::V6(l6) = ip("fe80::1") else {
+            panic!()
+        };
         let mut m = [
             member(Bound::Group4(G4), 51, "198.51.100.1", &[]),
             member(Bound::Group4(G4), 52, "198.51.100.1", &[]),
@@ -278,7 +280,12 @@ mod tests {
             },
         ];
         let srcs = ["198.51.100.2", "198.51.100.3", "198.51.100.9", "fe80::2"].map(ip);
-        let dsts = [None, Some(ip("198.51.100.1")), Some(ip("198.51.100.7")), Some(ip("fe80::1"))];
+        let dsts = [
+            None,
+            Some(ip("198.51.100.1")),
+            Some(ip("198.51.100.7")),
+            Some(ip("fe80::1")),
+        ];
         let index = Index::build(m.iter().copied());
         let mut answered = 0;
         for round in 0..2 {
@@ -301,7 +308,13 @@ mod tests {
         }
         // Not a comparison of two empty answers: most cases reach someone.
         assert!(answered > 40, "{answered}");
-        let gone = recipients(m.iter().copied(), key(Bound::Unicast4), 52, srcs[0], dsts[2]);
+        let gone = recipients(
+            m.iter().copied(),
+            key(Bound::Unicast4),
+            52,
+            srcs[0],
+            dsts[2],
+        );
         assert!(gone.is_empty(), "the moved source no longer hears it");
     }
 }

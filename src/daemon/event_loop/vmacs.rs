@@ -11,8 +11,8 @@
 //! its own MAC, and the other node's adverts carry that same virtual MAC. Its IPv4 advert
 //! source stays the parent's primary address.
 
-use std::sync::Arc;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::sync::Arc;
 use std::time::Instant;
 
 use super::{Daemon, Link, Slot};
