@@ -4,11 +4,16 @@
 # n1 (priority 100) and n2 (priority 90) run KA_BIN with smtp_alert towards a tarpit at
 # 198.51.100.129:25 (its own namespace; it accepts every connection and never says a word,
 # smtp_connect_timeout 30). n1 also tracks two weight-2 scripts (interval 1, timeout 5) that
-# hang: one sleeps 60 s, the other forks a child that ignores SIGTERM and waits for it.
-# Phase 1: while a hung script and an unanswered SMTP dialogue are in progress on n1, n2
+# hang: one sleeps 60 s, the other forks a child that ignores SIGTERM and waits for it; and
+# four more weight-2 scripts run every second: one passes, one fails (exit 1), one crashes
+# (SIGSEGV), one starts a background daemon (`sleep 300 &`, stdio detached) and exits 0. n1's
+# notify_fifo is read by a slow notify_fifo_script (0.2 s per line).
+# Phase 1: while all of that goes on and an unanswered SMTP dialogue is in progress on n1, n2
 # captures VRRP for 8 s: every gap between n1's adverts is within 0.9..1.1 s, nobody else
-# adverts, only n1 holds the VIP (sampled), no state change is logged; both scripts are
-# logged `timed_out`. Phase 2: n1's eth0 goes down: n2 takes the VIP, n1 logs
+# adverts, only n1 holds the VIP (sampled), no state change is logged; both hanging scripts
+# are logged `timed_out`, the others `succeeded`, `failed (exited with status 1)`,
+# `failed (due to signal 11)` and `succeeded`; the daemons the fourth one started keep
+# running, no zombie is left on n1, and the FIFO reader got n1's MASTER line. Phase 2: n1's eth0 goes down: n2 takes the VIP, n1 logs
 # `(VI_1) Entering FAULT STATE`, has removed the VIP from the downed eth0 and its
 # notify_fault ran. eth0 up: n1 logs `Entering BACKUP STATE`, then preempts and holds the VIP
 # alone. Finally the SMTP tarpit's timeout is logged (30 s after the first connection).
@@ -56,6 +61,23 @@ date +%s.%N >>"$d1/runs-chk_orphan.txt"
 (trap '' TERM; exec sleep 61) &
 wait
 EOF
+# Quick checks that pass, fail, crash and daemonise, every second.
+printf '#!/bin/sh\nexit 0\n' >"$d1/chk_pass.sh"
+printf '#!/bin/sh\nexit 1\n' >"$d1/chk_fail.sh"
+printf '#!/bin/sh\nkill -SEGV $$\n' >"$d1/chk_crash.sh"
+# The tutorial's check restarts nginx, which daemonises: the script returns at once while its
+# child lives on (sleep 300 stands for the daemon: not in its own session, stdio detached).
+printf '#!/bin/sh\nsleep 300 </dev/null >/dev/null 2>&1 &\nexit 0\n' >"$d1/chk_daemon.sh"
+# The notify_fifo reader: slow on purpose, appends each line it gets.
+cat >"$d1/fifo_reader.sh" <<EOF
+#!/bin/sh
+while read -r line; do
+	echo "\$line" >>"$d1/fifo.txt"
+	sleep 0.2
+done <"\$1"
+EOF
+chmod 755 "$d1/chk_pass.sh" "$d1/chk_fail.sh" "$d1/chk_crash.sh" "$d1/chk_daemon.sh" "$d1/fifo_reader.sh"
+: >"$d1/fifo.txt"
 # notify_fault / notify_backup / notify_master of n1 append their word here.
 cat >"$d1/rec.sh" <<EOF
 #!/bin/sh
@@ -75,9 +97,13 @@ conf() {
 		    smtp_server ${LAB_IP[smtp]}
 		    smtp_connect_timeout 30
 		    router_id robust_$1
+		$([ "$1" = n1 ] && printf '    notify_fifo %s\n    notify_fifo_script %s\n' "$d1/fifo" "$d1/fifo_reader.sh")
 		}
 	EOF
 	if [ "$1" = n1 ]; then
+		for q in pass fail crash daemon; do
+			printf 'vrrp_script chk_%s {\n    script "%s"\n    interval 1\n    weight 2\n}\n' "$q" "$d1/chk_$q.sh"
+		done
 		cat <<-EOF
 			vrrp_script chk_hang {
 			    script "$d1/chk_hang.sh"
@@ -114,6 +140,10 @@ conf() {
 			    track_script {
 			        chk_hang
 			        chk_orphan
+			        chk_pass
+			        chk_fail
+			        chk_crash
+			        chk_daemon
 			    }
 			    notify_fault "$d1/rec.sh FAULT"
 			    notify_backup "$d1/rec.sh BACKUP"
@@ -212,6 +242,19 @@ for p in $procs; do
 	fail "a hung check process on n1 (sleep ${p%:*}) is ${p#*:} s old (timeout 5 s): $(node_exec n1 ps -C sleep -o pid,etimes,args)"
 done
 ok "hung check processes on n1 (sleep ARG:age s): ${procs:-none}; runs overlapped: $overlap"
+for want in 'chk_pass) succeeded' 'chk_fail) failed (exited with status 1)' \
+	'chk_crash) failed (due to signal 11)' 'chk_daemon) succeeded'; do
+	grep -qF "VRRP_Script($want" "$log1" || fail "n1 did not log VRRP_Script($want"
+done
+ok "n1 logged chk_pass succeeded, chk_fail exit 1, chk_crash signal 11, chk_daemon succeeded"
+daemons=$(node_exec n1 pgrep -c -f '^sleep 300$')
+[ "${daemons:-0}" -ge 3 ] || fail "the daemons chk_daemon started are not running (${daemons:-0})"
+zombies=$(node_exec n1 ps -e -o stat=,pid=,args= | awk '$1 ~ /^Z/' | tr '\n' ';')
+[ -z "$zombies" ] || fail "zombies on n1: $zombies"
+ok "$daemons daemons started by chk_daemon still running; no zombie on n1"
+fifo_master() { grep -qE '^INSTANCE "VI_1" MASTER 10[0-4]$' "$d1/fifo.txt"; }
+wait_until 3 fifo_master || fail "the notify_fifo reader did not get n1's MASTER line: $(tr '\n' ';' <"$d1/fifo.txt")"
+ok "notify_fifo reader got: $(tr '\n' ';' <"$d1/fifo.txt")"
 # The SMTP dialogues were pending all along: their 30 s timeout cannot have fired yet.
 smtp_timeout() { logged "$log1" 'Timeout (reading data to remote|connecting) SMTP server'; }
 smtp_timeout && fail "n1 logged an SMTP timeout before the end of the capture (smtp_connect_timeout is 30)"
