@@ -6,7 +6,9 @@
 # nginx (the check script needs it). Checked: n1 mails BACKUP (init) then MASTER, n2 mails
 # BACKUP; the MASTER mail's dialogue is HELO <node's canonical name>, MAIL FROM:<Alexandre.Cassen@firewall.loc>,
 # the three RCPT TO in config order, DATA with Date/From/Subject/X-Mailer/To headers,
-# the body line, ".", QUIT.
+# the body line, ".", QUIT. Then the sink is replaced by one that answers every RCPT with 550
+# and n1 is stopped: n2 takes the VIP, its MASTER mail is refused, it logs keepalived's line
+# with the server and the code, ends the dialogue with QUIT, and keeps the VIP.
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 lab_require nginx curl
@@ -92,5 +94,22 @@ want(all(a in data[names.index("To")] + "".join(body) for a in
      "To: lists the three addresses")
 want("=> VRRP Instance is now owning VRRP VIPs <=" in body, "body: => VRRP Instance is now owning VRRP VIPs <=")
 EOF
+
+say "phase 2: a server that refuses the recipients"
+node_exec smtp pkill -f smtp_sink.py
+mkdir -p "$LAB_DIR/smtp/reject"
+LAB_SMTP_REJECT_RCPT=1 node_exec smtp "$LAB_PY" "$LAB_HERE/smtp_sink.py" "${LAB_IP[smtp]}" 25 \
+	"$LAB_DIR/smtp/reject" </dev/null >"$LAB_DIR/smtp/reject.log" 2>&1 &
+wait_until 5 smtp_listening smtp || fail "rejecting SMTP sink did not start: $(cat "$LAB_DIR/smtp/reject.log")"
+ka_signal n1 TERM
+expect_vip_only n2 10 "n1 stopped"
+refused() { grep -qF "Error processing RCPT cmd on SMTP server [${LAB_IP[smtp]}]:25. SMTP status code = 550" "$LAB_DIR/n2/ka.log"; }
+wait_until 10 refused || fail "n2 logged no refused RCPT: $(grep -i smtp "$LAB_DIR/n2/ka.log" | tail -n 3)"
+ok "n2 logged: $(grep -oF "Error processing RCPT cmd on SMTP server [${LAB_IP[smtp]}]:25. SMTP status code = 550" "$LAB_DIR/n2/ka.log" | head -n 1)"
+quit_after_550() { grep -A1 '^S: 550' "$LAB_DIR"/smtp/reject/mail-*.txt 2>/dev/null | grep -q 'C: QUIT'; }
+wait_until 3 quit_after_550 || fail "n2 did not QUIT after the 550: $(cat "$LAB_DIR"/smtp/reject/mail-*.txt 2>/dev/null)"
+ok "n2's dialogue after the 550: $(grep -A1 -h '^S: 550' "$LAB_DIR"/smtp/reject/mail-*.txt | tr '\n' ' ')"
+sample_vip_only n2 2
+ka_running n2 || fail "daemon on n2 is gone"
 
 say "PASS smtp"

@@ -5,6 +5,7 @@ Every connection is written to OUTDIR/mail-N.txt as it happens: the first line i
 `peer IP`, then one line per client line (`C: ...`), the DATA lines (`D: ...`) and the
 server replies (`S: ...`). keepalived speaks HELO / MAIL / RCPT / DATA / QUIT only, so that is
 all this server understands; anything else gets a 502, which the test would notice.
+With LAB_SMTP_REJECT_RCPT=1 in the environment every RCPT gets a 550 (a failing server).
 Usage: smtp_sink.py ADDR PORT OUTDIR
 """
 import asyncio
@@ -15,6 +16,7 @@ import sys
 ADDR, PORT, OUTDIR = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 COUNTER = itertools.count(1)
 IDLE_TIMEOUT = 60
+REJECT_RCPT = os.environ.get("LAB_SMTP_REJECT_RCPT") == "1"
 
 
 async def session(reader, writer):
@@ -54,7 +56,9 @@ async def session(reader, writer):
                 continue
             record("C: " + line)
             verb = line.split(" ", 1)[0].split(":", 1)[0].upper()
-            if verb in ("HELO", "EHLO", "MAIL", "RCPT", "RSET", "NOOP"):
+            if verb == "RCPT" and REJECT_RCPT:
+                await reply("550 5.1.1 mailbox unavailable")
+            elif verb in ("HELO", "EHLO", "MAIL", "RCPT", "RSET", "NOOP"):
                 await reply("250 ok")
             elif verb == "DATA":
                 in_data = True
