@@ -299,15 +299,7 @@ fn prepare(spec: &ExecSpec<'_>) -> Result<Prepared, Error> {
         .iter()
         .map(|a| cstring(a.as_bytes()))
         .collect::<Result<_, _>>()?;
-    let envp = std::env::vars_os()
-        .filter(|(k, _)| !UNSAFE_ENV.iter().any(|u| k.as_bytes() == u.as_bytes()))
-        .map(|(k, v)| {
-            let mut kv: OsString = k;
-            kv.push("=");
-            kv.push(v);
-            cstring(kv.into_vec())
-        })
-        .collect::<Result<_, _>>()?;
+    let envp = script_env(std::env::vars_os())?;
     Ok(Prepared {
         program,
         argv,
@@ -315,6 +307,18 @@ fn prepare(spec: &ExecSpec<'_>) -> Result<Prepared, Error> {
         uid,
         gid,
     })
+}
+
+/// A script's environment: the daemon's, less what keepalived ≥ 2.3 strips (`UNSAFE_ENV`).
+fn script_env(vars: impl Iterator<Item = (OsString, OsString)>) -> Result<Vec<CString>, Error> {
+    vars.filter(|(k, _)| !UNSAFE_ENV.iter().any(|u| k.as_bytes() == u.as_bytes()))
+        .map(|(k, v)| {
+            let mut kv: OsString = k;
+            kv.push("=");
+            kv.push(v);
+            cstring(kv.into_vec())
+        })
+        .collect()
 }
 
 fn spawn_child(spec: &ExecSpec<'_>) -> Result<tokio::process::Child, Error> {
@@ -691,6 +695,42 @@ pub(crate) mod tests {
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
         assert!(!alive, "grandchild {pid} survived the timeout");
+    }
+
+    /// keepalived ≥ 2.3 strips IFS, LD_PRELOAD and LD_LIBRARY_PATH; everything else (PATH,
+    /// HOME, the user's own variables) reaches the script unchanged, in order.
+    #[test]
+    fn script_env_strips_only_the_unsafe_variables() {
+        let vars = [
+            ("PATH", "/usr/bin:/bin"),
+            ("IFS", " "),
+            ("LD_PRELOAD", "/tmp/evil.so"),
+            ("MY_VAR", "a=b c"),
+            ("LD_LIBRARY_PATH", "/tmp"),
+            ("LD_PRELOAD_NOT", "kept"),
+        ]
+        .map(|(k, v)| (OsString::from(k), OsString::from(v)));
+        let env = script_env(vars.into_iter()).unwrap();
+        let env: Vec<&str> = env.iter().map(|c| c.to_str().unwrap()).collect();
+        assert_eq!(
+            env,
+            ["PATH=/usr/bin:/bin", "MY_VAR=a=b c", "LD_PRELOAD_NOT=kept"]
+        );
+    }
+
+    /// A script inherits the daemon's umask (keepalived sets none of its own for scripts).
+    #[tokio::test]
+    async fn script_inherits_the_daemon_umask() {
+        let d = Scratch::new("exec");
+        let out = d.path("umask");
+        let s = d.script("umask.sh", &format!("#!/bin/sh\numask > {out}\n"));
+        assert_eq!(run_argv(&[&s], None).await, Outcome::Exited(0));
+        // Read the process umask without changing it for good (umask() can only be read by
+        // setting it; put straight back).
+        let mask = nix::sys::stat::umask(nix::sys::stat::Mode::from_bits_truncate(0o022));
+        nix::sys::stat::umask(mask);
+        let got = std::fs::read_to_string(&out).unwrap();
+        assert_eq!(got.trim(), format!("{:04o}", mask.bits()));
     }
 
     #[tokio::test]
