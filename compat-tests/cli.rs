@@ -492,3 +492,64 @@ fn instance_names_pid_files_and_ident_in_the_pid_dir() {
     );
     assert!(!main.exists() && !vrrp.exists());
 }
+
+/// `-i/--config-id` through the binary: an `@ID` line counts only under that id, an `@^ID`
+/// line under every other id (keepalived 2.2.7 gives the same status for each case).
+#[test]
+fn config_id_selects_the_at_lines() {
+    let only_other = scratch("cid-other.conf", "global_defs {\n@other    router_id\n}\n");
+    let not_main = scratch(
+        "cid-notmain.conf",
+        "global_defs {\n@^main    router_id\n}\n",
+    );
+    for (conf, id, want) in [
+        (&only_other, "main", 0),
+        (&only_other, "other", 5),
+        (&not_main, "main", 0),
+        (&not_main, "other", 5),
+    ] {
+        let o = keepalived(&["-t", "-i", id, "-f", conf.to_str().unwrap()]);
+        assert_eq!(
+            o.status.code(),
+            Some(want),
+            "{} with -i {id}",
+            conf.display()
+        );
+        let o = keepalived(&[
+            "-t",
+            &format!("--config-id={id}"),
+            "-f",
+            conf.to_str().unwrap(),
+        ]);
+        assert_eq!(
+            o.status.code(),
+            Some(want),
+            "{} with --config-id",
+            conf.display()
+        );
+    }
+}
+
+/// Flags keepalived-rs accepts without a change of behaviour (-R: one process, nothing to
+/// respawn; -X: VIPs are always removed on leaving MASTER, see KNOWN_DIVERGENCES.md; -G: no
+/// syslog): a configuration test with them is as without.
+#[test]
+fn respawn_and_release_flags_are_accepted() {
+    let p = scratch("flags.conf", "global_defs {\n  router_id X\n}\n");
+    for flag in [
+        "-X",
+        "--release-vips",
+        "-R",
+        "--dont-respawn",
+        "-G",
+        "--no-syslog",
+    ] {
+        let o = keepalived(&["-t", flag, "-f", p.to_str().unwrap()]);
+        assert_eq!(
+            o.status.code(),
+            Some(0),
+            "{flag}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+    }
+}
