@@ -7,7 +7,8 @@
 # 150 starts -> n1 goes BACKUP; SIGTERM n1 -> STOP. After each phase the exact set of calls is
 # checked: `notify` gets `INSTANCE VI_1 STATE 100`, the others only their configured words
 # (quoted words kept together), notify_master sees the VIP already present, notify_backup
-# after mastership sees it gone, nothing is called twice, notify_fault never.
+# after mastership sees it gone, nothing is called twice, notify_fault never. keepalived-rs
+# also logs each script's exit status.
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 lab_require
@@ -82,5 +83,14 @@ ka_wait_exit n1 8 || fail "daemon on n1 still running 8 s after SIGTERM"
 expect_calls 5 \
 	"<notify_stop> vip=absent uid=0" \
 	"<notify><INSTANCE><VI_1><STOP><100> vip=absent uid=0"
+
+# keepalived-rs logs each notify script's end (beyond keepalived, which logs nothing).
+if "$KA_BIN" -v 2>&1 | grep -q keepalived-rs; then
+	for st in MASTER BACKUP STOP; do
+		grep -qE "\(VI_1\) $st notify script $rec exited with status 0" "$LAB_DIR/n1/ka.log" ||
+			fail "n1 logged no exit status for its $st notify script: $(grep 'notify script' "$LAB_DIR/n1/ka.log" | tail -n 4)"
+	done
+	ok "n1 logged every notify script's exit status: $(grep -c 'notify script .* exited with status 0' "$LAB_DIR/n1/ka.log") lines"
+fi
 
 say "PASS notify"
