@@ -5,13 +5,14 @@
 # records every address change on both nodes. Step 1: n2's config gets priority 95 (still lower)
 # and n2 gets SIGHUP: for 6 s (more than Master_Down_Interval) the VIP never leaves n1 and never
 # appears on n2, sampled every 20 ms and confirmed by the monitors; n2's daemon keeps running.
-# Step 0: the MASTER n1 itself reloads with priority 100 -> 105: no address change anywhere.
+# Step 0: the MASTER n1 itself reloads with priority 100 -> 105: no address change anywhere;
+# on the wire (keepalived-rs) the new priority, no priority 0 and no gratuitous ARP.
 # Step 2: n2's config gets priority 110, SIGHUP: n2 preempts and holds the VIP alone.
 # Step 3 (keepalived-rs only; keepalived's VRRP child exits instead): n2 gets an invalid config
 # and SIGHUP: it keeps running the old one, says why, and keeps the VIP.
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
-lab_require
+lab_require tcpdump
 [ -x "$KA_BIN" ] || fail "KA_BIN=$KA_BIN is not an executable"
 
 lab_init reload
@@ -41,14 +42,32 @@ no_flap() {
 	ok "$3: $samples samples over $1 s, only $2 held $VIP"
 }
 
+# The second GARP burst comes garp_master_delay (5 s) after n1 became MASTER: let it pass, so
+# that any gratuitous ARP seen during step 0 is the reload's.
+sleep 4
 say "step 0: the master n1 reloads with priority 100 -> 105, SIGHUP n1"
 conf_simple 105 2 >"$LAB_DIR/n1/keepalived.conf"
+# The wire during the reload, seen from n2: VRRP and ARP.
+wire="$LAB_DIR/n2/reload-wire.txt"
+ip netns exec "${LAB_NS}n2" timeout -s INT 5 tcpdump -i eth0 -n -l 'arp or ip proto 112' \
+	>"$wire" 2>"$LAB_DIR/n2/tcpdump.err" &
+cap_pid=$!
+wait_until 3 grep -q 'listening on' "$LAB_DIR/n2/tcpdump.err" || fail "tcpdump on n2 did not start"
 ka_signal n1 HUP
 no_flap 5 n1 "master reload"
+wait "$cap_pid"
 if grep -F " $VIP/" "$LAB_DIR/n1/monitor.txt" "$LAB_DIR/n2/monitor.txt"; then
 	fail "ip monitor saw $VIP change while the master reloaded (lines above)"
 fi
 ok "ip monitor: no change of $VIP during the master's reload"
+# keepalived-rs: the new priority is advertised, with no priority 0 and no gratuitous ARP
+# (its VIPs did not change, so no GARP burst).
+if "$KA_BIN" -v 2>&1 | grep -q keepalived-rs; then
+	grep -q 'prio 105' "$wire" || fail "no advert with the new priority 105 on the wire: $(tail -n 3 "$wire")"
+	grep -q 'prio 0,' "$wire" && fail "a priority-0 advert during the master's reload: $(grep 'prio 0,' "$wire")"
+	grep -E "(who-has|Reply) $VIP" "$wire" && fail "gratuitous ARP for $VIP during the master's reload (lines above)"
+	ok "wire during the reload: $(grep -c VRRP "$wire") adverts (prio 105 seen), no priority 0, no GARP"
+fi
 ka_running n1 || fail "daemon on n1 is gone after SIGHUP"
 
 say "step 1: n2 priority 90 -> 95 (still lower), SIGHUP n2"
