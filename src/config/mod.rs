@@ -143,6 +143,14 @@ pub(crate) fn load_test(text: &str) -> Loaded {
     load_str("k.conf", text, &opts)
 }
 
+#[cfg(test)]
+impl Loaded {
+    /// The diagnostics' messages in file order: what the loader tests compare.
+    pub(crate) fn messages(&self) -> Vec<String> {
+        self.diagnostics.iter().map(|d| d.message.clone()).collect()
+    }
+}
+
 /// Loads a configuration held in memory, named `name` in diagnostics. Relative includes
 /// resolve against the directory part of `name`.
 pub fn load_str(name: &str, text: &str, opts: &LoadOptions) -> Loaded {

@@ -28,10 +28,6 @@ fn inst(body: &str) -> (Option<Instance>, Loaded) {
     )
 }
 
-fn messages(l: &Loaded) -> Vec<String> {
-    l.diagnostics.iter().map(|d| d.message.clone()).collect()
-}
-
 const TUTORIAL: &str = "global_defs {\nnotification_email {\nacassen@firewall.loc\nfailover@firewall.loc\nsysadmin@firewall.loc\n}\nnotification_email_from Alexandre.Cassen@firewall.loc\nsmtp_server 198.51.100.129   # 当前主机ip\nsmtp_connect_timeout 30\nrouter_id LVS_DEVEL\n}\nvrrp_script chk_http_port {\nscript \"/usr/local/src/nginx_check.sh\" # 执行脚本所在的位置\ninterval 2 #检测脚本执行的间隔\nweight 2\n}\nvrrp_instance VI_1 {\nstate MASTER # 备份服务器上将 MASTER 改为 BACKUP\ninterface eth0\nvirtual_router_id 51\npriority 100\nadvert_int 1\nauthentication { # 心跳检测需要的密码\nauth_type PASS\nauth_pass 1111\n}\nvirtual_ipaddress {\n198.51.100.50 # 虚拟ip\n}\ntrack_script {\nchk_http_port\n}\nsmtp_alert\n}\n";
 
 #[test]
@@ -42,7 +38,7 @@ fn tutorial_master_config() {
     assert_eq!(l.test_exit_code(), 6);
     assert!(!l.is_fatal());
     let counted: Vec<_> = l.diagnostics.iter().filter(|d| d.level.is_some()).collect();
-    assert_eq!(counted.len(), 1, "{:?}", messages(&l));
+    assert_eq!(counted.len(), 1, "{:?}", l.messages());
     assert_eq!(counted[0].level, Some(Level::SecurityError));
     let g = &c.global;
     assert_eq!(g.router_id.as_deref(), Some("LVS_DEVEL"));
@@ -80,7 +76,7 @@ fn tutorial_with_script_security_is_clean() {
         "router_id LVS_DEVEL\nenable_script_security",
     );
     let l = load(&text);
-    assert_eq!(l.test_exit_code(), 0, "{:?}", messages(&l));
+    assert_eq!(l.test_exit_code(), 0, "{:?}", l.messages());
 }
 
 #[test]
@@ -90,7 +86,10 @@ fn unused_script_removed_with_note() {
     );
     assert_eq!(l.test_exit_code(), 0);
     assert!(l.config.as_ref().unwrap().scripts.is_empty());
-    assert!(messages(&l).contains(&"Warning - script s is not used".to_string()));
+    assert!(
+        l.messages()
+            .contains(&"Warning - script s is not used".to_string())
+    );
 }
 
 #[test]
@@ -130,7 +129,7 @@ fn priority_rules() {
 fn state_is_case_sensitive() {
     let (i, l) = inst("state master");
     assert_eq!(i.unwrap().initial_state, InitialState::Backup);
-    assert!(messages(&l)[0].contains("unknown state 'master', defaulting to BACKUP"));
+    assert!(l.messages()[0].contains("unknown state 'master', defaulting to BACKUP"));
 }
 
 #[test]
@@ -162,7 +161,10 @@ fn advert_int_rounding_per_version() {
 fn authentication_rules() {
     let (i, l) = inst("authentication {\nauth_type PASS\nauth_pass 123456789\n}");
     assert_eq!(i.unwrap().auth, Some(Auth::Pass(*b"12345678")));
-    assert!(messages(&l).contains(&"Truncating auth_pass to 8 characters".to_string()));
+    assert!(
+        l.messages()
+            .contains(&"Truncating auth_pass to 8 characters".to_string())
+    );
     assert_eq!(l.test_exit_code(), 5);
     let (i, l) = inst("version 3\nauthentication {\nauth_type PASS\nauth_pass x\n}");
     assert_eq!(i.unwrap().auth, None);
@@ -192,16 +194,16 @@ fn vips_syntax() {
         "virtual_ipaddress {\n198.51.100.60/24 brd + dev eth1 scope link label eth1:vip\n2001:db8::1/64\n198.51.100.61 bogus\n}",
     );
     let i = i.unwrap();
-    assert_eq!(i.vips.len(), 3, "{:?}", messages(&l));
+    assert_eq!(i.vips.len(), 3, "{:?}", l.messages());
     let v = &i.vips[1];
     assert_eq!(v.prefix_len, 24);
     assert_eq!(v.brd, Some(Ipv4Addr::new(198, 51, 100, 255)));
     assert_eq!(v.dev.as_deref(), Some("eth1"));
     assert_eq!(v.scope, 253);
     assert_eq!(v.label.as_deref(), Some("eth1:vip"));
-    assert!(messages(&l).iter().any(|m| m.contains("address family")));
+    assert!(l.messages().iter().any(|m| m.contains("address family")));
     assert!(
-        messages(&l)
+        l.messages()
             .contains(&"Unknown configuration entry 'bogus' for ip address - ignoring".to_string())
     );
 }
@@ -224,7 +226,7 @@ fn brace_after_block_then_keyword_is_top_level() {
         "vrrp_instance A {\ninterface eth0\nvirtual_router_id 5\nvirtual_ipaddress {\n198.51.100.1\n}\n} nopreempt\n",
     );
     assert_eq!(l.test_exit_code(), 5);
-    assert_eq!(messages(&l), vec!["Unknown keyword 'nopreempt'"]);
+    assert_eq!(l.messages(), vec!["Unknown keyword 'nopreempt'"]);
     assert!(!l.config.unwrap().instances[0].nopreempt);
 }
 
@@ -255,7 +257,10 @@ fn track_script_rules() {
     assert_eq!(t.len(), 2);
     assert_eq!(c.scripts[0].weight, -20);
     assert!(c.scripts[0].reverse);
-    assert!(messages(&l).contains(&"(A) track script zz not found, ignoring...".to_string()));
+    assert!(
+        l.messages()
+            .contains(&"(A) track script zz not found, ignoring...".to_string())
+    );
     // `track_script { a b }` tracks neither (keepalived observed).
     let l = load(&format!(
         "{base}vrrp_instance A {{\ninterface eth0\nvirtual_router_id 5\nvirtual_ipaddress {{\n198.51.100.1\n}}\ntrack_script {{ a b }}\n}}\n"
@@ -279,7 +284,7 @@ fn vrrp_script_keywords() {
         "global_defs {\nenable_script_security\nscript_user nobody nogroup\n}\nvrrp_script s {\nscript \"/bin/check 'a b' c\\x41\" extra\ninterval 0.5\ntimeout 3\nrise 2\nfall 3\nuser alice:staff\ninit_fail\n}\nvrrp_instance A {\ninterface eth0\nvirtual_router_id 5\nvirtual_ipaddress {\n198.51.100.1\n}\ntrack_script {\ns\n}\n}\n",
     );
     // The fractional interval is kept but weighs like keepalived 2.2.7's rejection of it.
-    assert_eq!(l.test_exit_code(), 5, "{:?}", messages(&l));
+    assert_eq!(l.test_exit_code(), 5, "{:?}", l.messages());
     let c = l.config.unwrap();
     let s = &c.scripts[0];
     assert_eq!(s.command.argv, vec!["/bin/check", "a b", "cA"]);
@@ -313,7 +318,7 @@ fn notify_second_word_is_user() {
     assert_eq!(i.notify.generic.unwrap().argv, vec!["/y.sh", "two words"]);
     assert!(i.notify.backup.is_none());
     assert!(
-        messages(&l)
+        l.messages()
             .iter()
             .any(|m| m.starts_with("Unable to parse notify_backup"))
     );
@@ -412,7 +417,7 @@ fn unknown_block_skipped_without_cascade() {
     let l = load(
         "foo_block {\n a 1\n b {\n c\n }\n}\nvrrp_instance A {\ninterface eth0\nvirtual_router_id 5\nvirtual_ipaddress {\n198.51.100.1\n}\n}\n",
     );
-    assert_eq!(messages(&l), vec!["Unknown keyword 'foo_block'"]);
+    assert_eq!(l.messages(), vec!["Unknown keyword 'foo_block'"]);
     assert_eq!(l.config.unwrap().instances.len(), 1);
 }
 
@@ -421,14 +426,14 @@ fn lvs_blocks_checked_and_warned_once_per_kind() {
     let l = load(
         "virtual_server 198.51.100.10 80 {\n lb_algo rr\n lb_kind NAT\n protocol TCP\n real_server 198.51.100.11 80 {\n weight 1\n TCP_CHECK {\n connect_timeout 3\n }\n }\n}\nvirtual_server 198.51.100.10 443 {\n lb_algo rr\n lb_kind NAT\n protocol TCP\n real_server 198.51.100.11 443 {\n }\n}\nSSL {\n}\nbfd_instance b1 {\n min_rx 100\n}\n",
     );
-    assert_eq!(l.test_exit_code(), 0, "{:?}", messages(&l));
+    assert_eq!(l.test_exit_code(), 0, "{:?}", l.messages());
     let warned: Vec<_> = l
         .diagnostics
         .iter()
         .filter(|d| d.severity == Severity::Warning)
         .collect();
     // virtual_server, SSL, bfd_instance: one each.
-    assert_eq!(warned.len(), 3, "{:?}", messages(&l));
+    assert_eq!(warned.len(), 3, "{:?}", l.messages());
 }
 
 #[test]
@@ -457,7 +462,7 @@ fn keywords_case_sensitive_and_no_indentation_needed() {
     let l = load("Global_defs {\n}\n");
     assert_eq!(l.test_exit_code(), 5);
     let l = load("global_defs{router_id a}\n");
-    assert_eq!(l.test_exit_code(), 0, "{:?}", messages(&l));
+    assert_eq!(l.test_exit_code(), 0, "{:?}", l.messages());
     assert_eq!(l.config.unwrap().global.router_id.as_deref(), Some("a"));
 }
 
@@ -530,7 +535,8 @@ fn host_checks_find_missing_interface_and_script() {
     assert!(l.is_fatal());
     assert_eq!(l.test_exit_code(), 5);
     assert!(
-        messages(&l).contains(&"Disabling track script s since not found/accessible".to_string())
+        l.messages()
+            .contains(&"Disabling track script s since not found/accessible".to_string())
     );
     assert!(l.diagnostics.iter().any(|d| d.level == Some(Level::BadIf)));
 }
@@ -582,7 +588,7 @@ fn strict_mode_checks() {
     assert_eq!(i.auth, None);
     assert_eq!(i.initial_state, InitialState::Backup);
     assert_eq!(i.preempt_delay, Duration::ZERO);
-    let m = messages(&l);
+    let m = l.messages();
     assert!(m.contains(&"(A) Strict mode does not support authentication. Ignoring.".to_string()));
     assert!(m.contains(&"(A) State MASTER must match being address owner".to_string()));
     // strict: no VIP is fatal; unicast on a multicast interface is fatal
@@ -787,7 +793,7 @@ fn dynamic_interfaces_allow_missing_ones() {
         &format!("global_defs {{\ndynamic_interfaces\n}}\n{text}"),
         &o,
     );
-    assert!(!l.is_fatal(), "{:?}", messages(&l));
+    assert!(!l.is_fatal(), "{:?}", l.messages());
     assert_eq!(l.test_exit_code(), 0);
 }
 
@@ -840,7 +846,7 @@ fn finding<'l>(l: &'l Loaded, needle: &str) -> &'l Diagnostic {
     l.diagnostics
         .iter()
         .find(|d| d.message.contains(needle))
-        .unwrap_or_else(|| panic!("no diagnostic with {needle:?}: {:?}", messages(l)))
+        .unwrap_or_else(|| panic!("no diagnostic with {needle:?}: {:?}", l.messages()))
 }
 
 #[test]
@@ -872,12 +878,12 @@ fn semantic_traps_are_explained() {
     assert_eq!(d.span.as_ref().unwrap().line, 9);
     let d = finding(&l, "`master` is read as the user to run `/bin/echo` as");
     assert_eq!((d.severity, d.level), (Severity::Note, None));
-    assert!(!messages(&l).iter().any(|m| m.contains("`root` is read")));
+    assert!(!l.messages().iter().any(|m| m.contains("`root` is read")));
     let global = "global_defs {\nenable_script_security\nscript_user root\n}\n";
     let l = load(&format!(
         "{global}vrrp_instance A {{\ninterface eth0\nvirtual_router_id 5\nvirtual_ipaddress {{\n198.51.100.1\n}}\nnotify_master /bin/echo master\n}}\n"
     ));
-    assert_eq!(l.test_exit_code(), 0, "{:?}", messages(&l));
+    assert_eq!(l.test_exit_code(), 0, "{:?}", l.messages());
 
     // keepalived's own errors, with the trap explained in the help.
     let (i, l) = inst(
@@ -938,7 +944,10 @@ fn vrid_shared_across_families_and_modes() {
     );
     let l = two(&uni("198.51.100.9"), &uni("198.51.100.9"));
     assert!(l.is_fatal());
-    assert!(messages(&l).contains(&"(A) duplicate VRID conflict with B VRID 5".to_string()));
+    assert!(
+        l.messages()
+            .contains(&"(A) duplicate VRID conflict with B VRID 5".to_string())
+    );
     // Different configured sources: different sockets, no conflict.
     let src = |a: &str| format!("unicast_src_ip 198.51.100.{a}\n{}", uni("198.51.100.9"));
     assert!(ok(&two(&src("3"), &src("4"))));
@@ -948,7 +957,8 @@ fn vrid_shared_across_families_and_modes() {
     let l = two(v6, native);
     assert!(l.is_fatal());
     assert!(
-        messages(&l).contains(&"A and B both use VRID 5 with IPv6 on interface eth0".to_string())
+        l.messages()
+            .contains(&"A and B both use VRID 5 with IPv6 on interface eth0".to_string())
     );
 }
 
@@ -961,7 +971,7 @@ fn native_ipv6_sets_family_and_version() {
             "vrrp_instance A {{\ninterface eth0\nvirtual_router_id 5\n{body}\n}}\n"
         ));
         let i = l.config.as_ref().and_then(|c| c.instances.first().cloned());
-        (i, messages(&l))
+        (i, l.messages())
     };
     let (i, m) = one("native_ipv6\nvirtual_ipaddress {\nfe80::1\n198.51.100.1\n}");
     let i = i.unwrap();
@@ -1011,13 +1021,13 @@ fn ipv6_first_vip_must_be_link_local_only_in_strict_mode() {
     // keepalived 2.2.7 -t: exit 5 with strict, 0 (a run-time "should be" line) without.
     let l = conf("vrrp_strict", "2001:db8::50", "fe80::50");
     assert_eq!(l.test_exit_code(), 5);
-    assert!(messages(&l).iter().any(|m| m == msg));
+    assert!(l.messages().iter().any(|m| m == msg));
     let l = conf("vrrp_strict", "fe80::50", "2001:db8::50");
     assert_eq!(l.test_exit_code(), 0);
-    assert!(!messages(&l).iter().any(|m| m == msg));
+    assert!(!l.messages().iter().any(|m| m == msg));
     let l = conf("", "2001:db8::50", "fe80::50");
     assert_eq!(l.test_exit_code(), 0);
-    assert!(!messages(&l).iter().any(|m| m == msg));
+    assert!(!l.messages().iter().any(|m| m == msg));
     let i = &l.config.unwrap().instances[0];
     assert_eq!(i.version, Version::V3);
     assert_eq!(i.mcast_group, "ff02::12".parse::<IpAddr>().unwrap());
@@ -1066,11 +1076,11 @@ fn seq_separator_inside_a_multibyte_char_is_an_error() {
         "~SEQ(N \u{e9}1, 2) router_id x\nvrrp_instance VI {\ninterface eth0\nvirtual_router_id 51\nvirtual_ipaddress {\n198.51.100.50\n}\n}\n",
     );
     assert!(
-        messages(&l)
+        l.messages()
             .iter()
             .any(|m| m.starts_with("Invalid ~SEQ definition")),
         "{:?}",
-        messages(&l)
+        l.messages()
     );
     // The line generated nothing: router_id is unset.
     assert_eq!(l.config.unwrap().global.router_id, None);

@@ -2300,10 +2300,6 @@ mod fifo_tests {
         crate::config::load_test(&format!("global_defs {{\n{global}\n}}\n"))
     }
 
-    fn messages(l: &Loaded) -> Vec<String> {
-        l.diagnostics.iter().map(|d| d.message.clone()).collect()
-    }
-
     #[test]
     fn fifos_paths_users_and_scripts() {
         let l = load(
@@ -2339,7 +2335,7 @@ mod fifo_tests {
         );
         // A FIFO script is a script: keepalived's security check counts it (vrrp.c).
         assert_eq!(
-            messages(&l),
+            l.messages(),
             ["SECURITY VIOLATION - scripts are being executed but script_security not enabled."]
         );
     }
@@ -2356,7 +2352,7 @@ mod fifo_tests {
         assert_eq!(f.path, "/a");
         assert_eq!(f.script.as_ref().unwrap().argv, ["/s1"]);
         assert_eq!(g.vrrp_notify_fifo, None);
-        let m = messages(&l);
+        let m = l.messages();
         assert!(
             m.contains(&"notify_fifo already specified - ignoring /b".to_string()),
             "{m:?}"

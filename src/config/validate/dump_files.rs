@@ -77,20 +77,11 @@ impl Validator<'_> {
 
 #[cfg(test)]
 mod tests {
-    use crate::config::{LoadOptions, Loaded, load_str};
+    use crate::config::Loaded;
     use crate::model::{DumpFiles, JsonVersion};
 
     fn load(globals: &str) -> Loaded {
-        let opts = LoadOptions {
-            config_id: "main".into(),
-            check_interfaces: false,
-            all_config: false,
-        };
-        load_str("k.conf", &format!("global_defs {{\n{globals}\n}}\n"), &opts)
-    }
-
-    fn messages(l: &Loaded) -> Vec<String> {
-        l.diagnostics.iter().map(|d| d.message.clone()).collect()
+        crate::config::load_test(&format!("global_defs {{\n{globals}\n}}\n"))
     }
 
     #[test]
@@ -113,7 +104,7 @@ mod tests {
             " state_dump_file /var/run/ka/\n stats_dump_file s.txt\n json_dump_file /srv/k.json\n \
              data_use_instance\n json_version 2\n tmp_config_directory /run/kacfg",
         );
-        assert!(messages(&l).is_empty(), "{:?}", messages(&l));
+        assert!(l.messages().is_empty(), "{:?}", l.messages());
         assert_eq!(l.test_exit_code(), 0);
         let g = &l.config.as_ref().unwrap().global;
         assert_eq!(g.dumps.state.as_deref(), Some("/var/run/ka/"));
@@ -151,7 +142,7 @@ mod tests {
              tmp_config_directory /a\n tmp_config_directory /b",
         );
         assert_eq!(
-            messages(&l),
+            l.messages(),
             [
                 "state_dump_file requires a non-empty path",
                 "stats_dump_file requires a non-empty path",

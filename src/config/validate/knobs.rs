@@ -419,10 +419,6 @@ mod tests {
         )
     }
 
-    fn messages(l: &Loaded) -> Vec<String> {
-        l.diagnostics.iter().map(|d| d.message.clone()).collect()
-    }
-
     #[test]
     fn defaults_are_keepalived_s() {
         let (i, l) = with("", "");
@@ -447,7 +443,7 @@ mod tests {
             "vrrp_garp_master_repeat 2\nvrrp_garp_master_delay 7\nvrrp_down_timer_adverts 5\nvrrp_lower_prio_no_advert\nvrrp_higher_prio_send_advert true\nvrrp_skip_check_adv_addr off\nvrrp_check_unicast_src\nv3_checksum_as_v2\nvrrp_garp_interval 0.001\nvrrp_gna_interval 0.0005\nvrrp_startup_delay 2.5",
             "",
         );
-        assert_eq!(messages(&l), Vec::<String>::new());
+        assert_eq!(l.messages(), Vec::<String>::new());
         let i = i.unwrap();
         // The lower-priority burst defaults to the master values of global_defs.
         assert_eq!(
@@ -480,7 +476,7 @@ mod tests {
             "vrrp_lower_prio_no_advert\nvrrp_down_timer_adverts 5",
             "garp_lower_prio_delay 2\ngarp_lower_prio_repeat 0\ndown_timer_adverts 1\nlower_prio_no_advert false\nhigher_prio_send_advert\nskip_check_adv_addr false\nv3_checksum_as_v2 no\nunicast_src_ip 198.51.100.2\nunicast_peer {\n198.51.100.3\n}\nunicast_ttl 10\ncheck_unicast_src",
         );
-        assert_eq!(messages(&l), Vec::<String>::new());
+        assert_eq!(l.messages(), Vec::<String>::new());
         let i = i.unwrap();
         assert_eq!(
             (i.garp_lower_prio_delay, i.garp_lower_prio_repeat),
@@ -499,7 +495,7 @@ mod tests {
             "vrrp_down_timer_adverts 0\nvrrp_garp_interval 0\nvrrp_mcast_group6 224.0.0.1\nvrrp_startup_delay 0.0001\nvrrp_lower_prio_no_advert maybe",
             "down_timer_adverts 101\nunicast_ttl 300\ngarp_lower_prio_repeat -1\nlower_prio_no_advert perhaps",
         );
-        let m = messages(&l);
+        let m = l.messages();
         for want in [
             "Invalid vrrp_down_timer_adverts [1:100] '0'",
             "vrrp_garp_interval '0' is invalid",
@@ -524,7 +520,7 @@ mod tests {
     fn unicast_ttl_needs_peers() {
         let (i, l) = with("", "unicast_ttl 5");
         assert!(
-            messages(&l)
+            l.messages()
                 .contains(&"(VI): Cannot use unicast_ttl without unicast peers - resetting".into())
         );
         assert_eq!(i.unwrap().unicast_ttl, None);
@@ -535,7 +531,7 @@ mod tests {
         let l = load(
             "global_defs {\nvrrp_mcast_group6 ff02::1:12\nvrrp_mcast_group4 224.0.0.118\n}\nvrrp_instance V6 {\ninterface eth0\nvirtual_router_id 5\nvirtual_ipaddress {\nfe80::50\n2001:db8::50\n}\n}\nvrrp_instance V4 {\ninterface eth0\nvirtual_router_id 6\nvirtual_ipaddress {\n198.51.100.50\n}\n}\n",
         );
-        assert_eq!(l.test_exit_code(), 0, "{:#?}", messages(&l));
+        assert_eq!(l.test_exit_code(), 0, "{:#?}", l.messages());
         let c = l.config.unwrap();
         assert_eq!(
             c.instances[0].mcast_group,
@@ -548,7 +544,7 @@ mod tests {
         // Not link-local scope: accepted with keepalived's warning.
         let (_, l) = with("vrrp_mcast_group6 ff05::12", "");
         assert!(
-            messages(&l)
+            l.messages()
                 .contains(&"vrrp_mcast_group6 [ff05::12] should be link-local multicast.".into())
         );
         assert_eq!(
@@ -609,7 +605,7 @@ mod tests {
     #[test]
     fn v3_advert_int_down_to_10ms() {
         let (i, l) = with("", "version 3\nadvert_int 0.01");
-        assert_eq!(l.test_exit_code(), 0, "{:#?}", messages(&l));
+        assert_eq!(l.test_exit_code(), 0, "{:#?}", l.messages());
         assert_eq!(i.unwrap().advert_int, Centis(1));
         let (i, _) = with("vrrp_version 3", "advert_int 0.25");
         assert_eq!(i.unwrap().advert_int, Centis(25));
@@ -617,7 +613,7 @@ mod tests {
         let (i, l) = with("", "version 3\nadvert_int 0.015");
         assert_eq!(i.unwrap().advert_int, Centis(2));
         assert!(
-            messages(&l).contains(
+            l.messages().contains(
                 &"(VI) VRRPv3 advertisement interval 0.015000s must be in units of 10ms - rounding"
                     .into()
             )
@@ -625,7 +621,7 @@ mod tests {
         // VRRPv2 carries whole seconds: 0.01 becomes 1 s.
         let (i, l) = with("", "advert_int 0.01");
         assert_eq!(i.unwrap().advert_int, Centis::from_secs(1));
-        assert!(messages(&l).contains(
+        assert!(l.messages().contains(
             &"(VI) VRRPv2 advertisement interval 0.010000s must be an integer. rounding".into()
         ));
     }
@@ -634,7 +630,7 @@ mod tests {
     fn owner_ignore_adverts_is_for_owners() {
         let (i, l) = with("", "owner_ignore_adverts");
         assert!(
-            messages(&l)
+            l.messages()
                 .contains(&"(VI) ignoring owner_ignore_adverts since priority is not 255".into())
         );
         assert!(!i.unwrap().owner_ignore_adverts);

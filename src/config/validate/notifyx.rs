@@ -225,10 +225,6 @@ mod tests {
         crate::config::load_test(text)
     }
 
-    fn messages(l: &Loaded) -> Vec<String> {
-        l.diagnostics.iter().map(|d| d.message.clone()).collect()
-    }
-
     fn instance(body: &str, global: &str) -> Loaded {
         load(&format!(
             "global_defs {{\n{global}\n}}\nvrrp_instance VI_1 {{\n interface eth0\n virtual_router_id 51\n \
@@ -253,10 +249,10 @@ mod tests {
         assert_eq!(c.argv, ["/x/del.sh", "a", "b c"]);
         assert_eq!(c.user.as_ref().unwrap().user, "nobody");
         assert!(
-            messages(&l)
+            l.messages()
                 .contains(&"(VI_1) notify_deleted already specified - ignoring /y.sh".into()),
             "{:?}",
-            messages(&l)
+            l.messages()
         );
     }
 
@@ -271,7 +267,7 @@ mod tests {
             i.notify.master_rx_lower_pri.as_ref().unwrap().argv,
             ["/x/lower.sh", "now"]
         );
-        assert!(messages(&l).contains(
+        assert!(l.messages().contains(
             &"(VI_1) notify_master_rx_lower_pri script already specified - ignoring /z.sh".into()
         ));
         let dump = crate::config::dump::dump(l.config.as_ref().unwrap());
@@ -300,7 +296,7 @@ mod tests {
             "notify_priority_changes maybe",
             "vrrp_notify_priority_changes bad",
         );
-        let m = messages(&l);
+        let m = l.messages();
         assert!(m.contains(
             &"(VI_1) Invalid value 'maybe' for notify_priority_changes specified".into()
         ));
@@ -315,9 +311,9 @@ mod tests {
     fn global_flags_and_dump() {
         let l = instance("", "no_email_faults\nfifo_write_vrrp_states_on_reload");
         assert!(
-            !messages(&l).iter().any(|m| m.contains("not acted on")),
+            !l.messages().iter().any(|m| m.contains("not acted on")),
             "{:?}",
-            messages(&l)
+            l.messages()
         );
         let c = l.config.unwrap();
         assert!(c.global.no_email_faults);
@@ -338,7 +334,7 @@ mod tests {
     fn umask_numbers_and_bit_names() {
         let um = |v: &str| {
             let l = load(&format!("global_defs {{\n umask {v}\n}}\n"));
-            (l.config.as_ref().unwrap().global.umask, messages(&l))
+            (l.config.as_ref().unwrap().global.umask, l.messages())
         };
         assert_eq!(um("0177").0, Some(0o177));
         assert_eq!(um("0x3f").0, Some(0o77));
@@ -354,7 +350,7 @@ mod tests {
         assert_eq!(um("022 x").1, ["Extra parameter(s) to umask option"]);
         assert_eq!(um("089").0, None);
         let c = load("global_defs {\n umask IRWXO|IWGRP\n}\n");
-        assert_eq!(messages(&c), ["Unknown umask bit IRWXO|IWGRP"]);
+        assert_eq!(c.messages(), ["Unknown umask bit IRWXO|IWGRP"]);
         let c = load("global_defs {\n umask 027\n}\n").config.unwrap();
         assert!(crate::config::dump::dump(&c).contains("  umask 0027\n"));
     }
@@ -380,14 +376,14 @@ mod tests {
             .clone()
             .unwrap();
         assert_eq!((s.host.as_str(), s.port), ("localhost", 2525));
-        assert!(messages(&l).is_empty(), "{:?}", messages(&l));
+        assert!(l.messages().is_empty(), "{:?}", l.messages());
         // `.invalid` never resolves (RFC 2606).
         let l = load_str(
             "k.conf",
             "global_defs {\n smtp_server mail.ka-rs.invalid\n}\n",
             &opts,
         );
-        assert_eq!(messages(&l), ["Invalid smtp server mail.ka-rs.invalid 25"]);
+        assert_eq!(l.messages(), ["Invalid smtp server mail.ka-rs.invalid 25"]);
     }
 
     #[test]

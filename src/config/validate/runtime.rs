@@ -98,14 +98,10 @@ mod tests {
         crate::config::load_test(text)
     }
 
-    fn messages(l: &Loaded) -> Vec<String> {
-        l.diagnostics.iter().map(|d| d.message.clone()).collect()
-    }
-
     #[test]
     fn namespace_instance_and_pid_dir_as_keepalived_reads_them() {
         let l = load("net_namespace blue\ninstance east\nglobal_defs {\n router_id X\n}\n");
-        assert!(messages(&l).is_empty(), "{:?}", messages(&l));
+        assert!(l.messages().is_empty(), "{:?}", l.messages());
         assert_eq!(l.test_exit_code(), 0);
         let g = &l.config.as_ref().unwrap().global;
         assert_eq!(g.net_namespace.as_deref(), Some("blue"));
@@ -128,7 +124,7 @@ mod tests {
         // keepalived's handlers: the first one wins, a missing name is an error, not fatal.
         let l = load("net_namespace blue\nnet_namespace red\ninstance\n");
         assert_eq!(
-            messages(&l),
+            l.messages(),
             [
                 "Duplicate net_namespace definition red - ignoring",
                 "instance name missing - ignoring"
@@ -141,7 +137,7 @@ mod tests {
         );
         // Inside global_defs they are unknown, as in keepalived.
         let l = load("global_defs {\n net_namespace blue\n}\n");
-        assert_eq!(messages(&l), ["Unknown keyword 'net_namespace'"]);
+        assert_eq!(l.messages(), ["Unknown keyword 'net_namespace'"]);
     }
 
     #[test]
@@ -153,7 +149,7 @@ mod tests {
                 g.net_namespace.is_none() && g.instance_name.is_none(),
                 "{bad}"
             );
-            assert_eq!(messages(&l).len(), 2, "{bad}: {:?}", messages(&l));
+            assert_eq!(l.messages().len(), 2, "{bad}: {:?}", l.messages());
         }
     }
 
@@ -165,7 +161,7 @@ mod tests {
             Some(30)
         );
         // Said to be ours, without changing -t's verdict.
-        assert!(messages(&l)[0].contains("keepalived-rs extension"));
+        assert!(l.messages()[0].contains("keepalived-rs extension"));
         assert_eq!(l.test_exit_code(), 0);
         assert!(
             crate::config::dump(l.config.as_ref().unwrap()).contains("  vrrp_vip_lifetime 30s\n")
@@ -178,11 +174,11 @@ mod tests {
                 "{bad}"
             );
             assert!(
-                messages(&l)
+                l.messages()
                     .iter()
                     .any(|m| m.starts_with("vrrp_vip_lifetime '")),
                 "{bad}: {:?}",
-                messages(&l)
+                l.messages()
             );
         }
         assert_eq!(

@@ -314,10 +314,6 @@ mod tests {
         load_str("k.conf", text, &opts)
     }
 
-    fn messages(l: &Loaded) -> Vec<String> {
-        l.diagnostics.iter().map(|d| d.message.clone()).collect()
-    }
-
     /// A root-owned scratch dir with a safe script and one in a world-writable subdirectory.
     struct Dir(PathBuf);
 
@@ -372,7 +368,7 @@ mod tests {
     fn unsafe_scripts_are_disabled_with_script_security() {
         let Some(d) = Dir::new("on") else { return };
         let l = load(&conf(&d, true));
-        let m = messages(&l);
+        let m = l.messages();
         let line = format!(
             "Unsafe permissions found for script '{}' - disabling.",
             d.p("open/unsafe.sh")
@@ -417,7 +413,7 @@ mod tests {
     fn without_script_security_they_run_and_the_violation_says_so() {
         let Some(d) = Dir::new("off") else { return };
         let l = load(&conf(&d, false));
-        let m = messages(&l);
+        let m = l.messages();
         assert!(m.contains(&format!(
             "Unsafe permissions found for script '{}'.",
             d.p("open/unsafe.sh")
@@ -443,7 +439,7 @@ mod tests {
             safe = d.p("safe.sh")
         );
         let l = load(&text);
-        let m = messages(&l);
+        let m = l.messages();
         assert!(
             m.contains(&format!(
                 "Unable to set uid/gid for script {}",
@@ -474,7 +470,7 @@ mod tests {
             d.p("safe.sh")
         );
         let l = load(&text);
-        let m = messages(&l);
+        let m = l.messages();
         assert!(m.contains(&format!(
             "WARNING - script '{}' is not executable for uid:gid 0:0 - disabling.",
             d.p("safe.sh")

@@ -394,10 +394,6 @@ mod tests {
         crate::config::load_test(text)
     }
 
-    fn messages(l: &Loaded) -> Vec<String> {
-        l.diagnostics.iter().map(|d| d.message.clone()).collect()
-    }
-
     const INSTANCES: &str = r#"
 vrrp_script chk {
     script "/bin/true"
@@ -495,7 +491,7 @@ vrrp_sync_group G1 {{
         let vi1 = &c.instances[0];
         assert!(vi1.track_scripts.is_empty());
         assert_eq!(vi1.track_interfaces[0].weight, 0);
-        let m = messages(&l);
+        let m = l.messages();
         assert!(
             m.contains(
                 &"(VI_1) ignoring tracked script chk with weights due to SYNC group".to_string()
@@ -570,7 +566,7 @@ vrrp_sync_group G4 {{
 {INSTANCES}"#
         );
         let l = load(&text);
-        let m = messages(&l);
+        let m = l.messages();
         for want in [
             "Virtual router VI_X specified in sync group G1 doesn't exist - ignoring",
             "Virtual router VI_2 cannot exist in more than one sync group; ignoring G2",
@@ -608,7 +604,7 @@ vrrp_sync_group G1 {{
 {INSTANCES}"#
         );
         let l = load(&text);
-        let m = messages(&l);
+        let m = l.messages();
         for want in [
             "vrrp group G1: notify script already specified - ignoring /bin/b",
             "Invalid vrrp_group smtp_alert parameter maybe",

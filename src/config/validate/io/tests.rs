@@ -19,10 +19,6 @@ fn load(globals: &str) -> Loaded {
     load_with(&format!("global_defs {{\n{globals}\n}}\n"), false)
 }
 
-fn messages(l: &Loaded) -> Vec<String> {
-    l.diagnostics.iter().map(|d| d.message.clone()).collect()
-}
-
 fn instance(lines: &str) -> Loaded {
     load_with(
         &format!(
@@ -52,7 +48,7 @@ fn values_are_read_and_dumped() {
          vrrp_rx_bufs_policy mtu\n vrrp_rx_bufs_multiplier 4\n reload_check_config\n \
          vrrp_delay_after_boot 30.5",
     );
-    let m = messages(&l);
+    let m = l.messages();
     assert!(
         m.iter().all(|x| x.contains("not acted on")),
         "only the notes about the rx buffers: {m:?}"
@@ -106,7 +102,8 @@ fn bad_values_get_keepalived_s_messages() {
          vrrp_rx_bufs_policy MTU ADVERT\n vrrp_rx_bufs_policy 4096\n vrrp_rx_bufs_policy MTU 4096\n \
          vrrp_rx_bufs_policy bogus\n vrrp_rx_bufs_multiplier 0\n vrrp_rx_bufs_multiplier 4 5",
     );
-    let m: Vec<String> = messages(&l)
+    let m: Vec<String> = l
+        .messages()
         .into_iter()
         .filter(|x| !x.contains("not acted on"))
         .collect();
@@ -149,7 +146,7 @@ fn instance_unicast_options_and_mcast_dst_ip() {
          mcast_dst_ip bogus",
     );
     assert_eq!(
-        messages(&l),
+        l.messages(),
         [
             "(VI_1) Unknown old_unicast_chksum mode always - ignoring",
             "(VI_1) mcast_dst_ip 198.51.100.9 not multicast. Skipping...",
@@ -173,7 +170,7 @@ fn instance_unicast_options_and_mcast_dst_ip() {
     // `never`; and without unicast_fault_no_peer an empty unicast config is multicast.
     let l = instance(" old_unicast_checksum never");
     assert_eq!(
-        messages(&l),
+        l.messages(),
         [
             "(VI_1) A unicast keyword has been specified without any unicast peers. Defaulting to multicast. This usage is deprecated - please update your configuration."
         ]
@@ -187,7 +184,7 @@ fn instance_unicast_options_and_mcast_dst_ip() {
         false,
     );
     assert_eq!(
-        messages(&l),
+        l.messages(),
         ["(V6) mcast_dst_ip ff05::12 not link-local multicast. Skipping..."]
     );
     assert_eq!(
@@ -233,9 +230,10 @@ fn delay_after_boot_is_what_is_left_since_boot_with_host_checks() {
     );
     if target > 4294 {
         assert!(
-            messages(&l).contains(&format!("vrrp_delay_after_boot '{target}' is invalid")),
+            l.messages()
+                .contains(&format!("vrrp_delay_after_boot '{target}' is invalid")),
             "{:?}",
-            messages(&l)
+            l.messages()
         );
     } else {
         let left = l.config.as_ref().unwrap().global.vrrp_startup_delay;

@@ -18,10 +18,6 @@ fn load(globals: &str) -> Loaded {
     load_with(globals, false)
 }
 
-fn messages(l: &Loaded) -> Vec<String> {
-    l.diagnostics.iter().map(|d| d.message.clone()).collect()
-}
-
 #[test]
 fn defaults_are_keepalived_s() {
     let l = load(" router_id X");
@@ -43,7 +39,7 @@ fn scheduling_values_are_read_with_keepalived_s_ranges() {
         " vrrp_priority -5\n vrrp_no_swap\n vrrp_rt_priority 50\n vrrp_cpu_affinity 1 0 1\n \
          vrrp_rlimit_rttime 1",
     );
-    assert!(messages(&l).is_empty(), "{:?}", messages(&l));
+    assert!(l.messages().is_empty(), "{:?}", l.messages());
     let p = &l.config.as_ref().unwrap().global.process;
     assert_eq!(p.priority, -5);
     assert!(p.no_swap);
@@ -71,7 +67,7 @@ fn bad_scheduling_values_get_keepalived_s_messages() {
          vrrp_cpu_affinity\n vrrp_rlimit_rtime 5\n vrrp_rlimit_rttime 0",
     );
     assert_eq!(
-        messages(&l),
+        l.messages(),
         [
             "number '25' outside range [-20, 19]",
             "Invalid vrrp process priority specified",
@@ -106,7 +102,7 @@ fn bad_scheduling_values_get_keepalived_s_messages() {
     // A missing limit stops keepalived (its parser wants the word).
     let l = load(" vrrp_rlimit_rttime");
     assert_eq!(l.test_exit_code(), 2);
-    assert!(messages(&l)[0].contains("is missing a parameter"));
+    assert!(l.messages()[0].contains("is missing a parameter"));
 }
 
 #[test]
@@ -114,14 +110,14 @@ fn cpus_must_be_online_with_host_checks() {
     let n = std::thread::available_parallelism().map_or(1, |n| n.get());
     let l = load_with(&format!(" vrrp_cpu_affinity 0 {n}"), true);
     assert_eq!(
-        messages(&l),
+        l.messages(),
         [
             format!("number '{n}' outside range [0, {}]", n - 1),
             format!("Invalid cpu_id:{n} specified for vrrp process"),
         ]
     );
     let l = load_with(&format!(" vrrp_cpu_affinity {}", n - 1), true);
-    assert!(messages(&l).is_empty());
+    assert!(l.messages().is_empty());
     assert_eq!(
         l.config.unwrap().global.process.cpu_affinity,
         [n as u32 - 1]
@@ -131,14 +127,14 @@ fn cpus_must_be_online_with_host_checks() {
 #[test]
 fn process_names_as_keepalived_saves_them() {
     let l = load(" process_names\n process_name ka-parent");
-    assert!(messages(&l).is_empty(), "{:?}", messages(&l));
+    assert!(l.messages().is_empty(), "{:?}", l.messages());
     let p = &l.config.as_ref().unwrap().global.process;
     assert_eq!(p.vrrp_process_name.as_deref(), Some("keepalived_vrrp"));
     assert_eq!(p.process_name.as_deref(), Some("ka-parent"));
     // The last one wins, and 15 bytes at most.
     let l = load(" vrrp_process_name a\n process_names\n vrrp_process_name averyveryverylongname");
     assert_eq!(
-        messages(&l),
+        l.messages(),
         ["Process name averyveryverylongname more than 15 characters, truncating"]
     );
     let p = &l.config.as_ref().unwrap().global.process;
@@ -150,7 +146,7 @@ fn process_names_as_keepalived_saves_them() {
         " checker_process_name chk\n lvs_process_name lvs\n bfd_process_name abcdefghijklmnopq",
     );
     assert_eq!(
-        messages(&l),
+        l.messages(),
         [
             "'lvs_process_name' is deprecated - please use 'checker_process_name'",
             "Process name abcdefghijklmnopq more than 15 characters, truncating"
@@ -173,7 +169,7 @@ fn start_and_stop_scripts_with_their_timeouts() {
         " startup_script_timeout 30\n startup_script \"/usr/local/bin/up.sh --now\" ops\n \
          shutdown_script /usr/local/bin/down.sh\n enable_script_security",
     );
-    assert!(messages(&l).is_empty(), "{:?}", messages(&l));
+    assert!(l.messages().is_empty(), "{:?}", l.messages());
     let g = &l.config.as_ref().unwrap().global;
     let up = g.startup_script.as_ref().unwrap();
     assert_eq!(up.command.argv, ["/usr/local/bin/up.sh", "--now"]);
@@ -198,7 +194,7 @@ fn bad_start_and_stop_scripts_get_keepalived_s_messages() {
          startup_script_timeout",
     );
     assert_eq!(
-        messages(&l),
+        l.messages(),
         [
             "startup script already specified",
             "shutdown script missing",
@@ -232,7 +228,7 @@ fn with_host_checks_scripts_that_cannot_run_are_dropped() {
          shutdown_script /bin/true no_such_user_kars",
         true,
     );
-    let m = messages(&l);
+    let m = l.messages();
     assert!(
         m.contains(&"Invalid user/group for shutdown script /bin/true - ignoring".to_string())
             && m.contains(&"Invalid shutdown script".to_string()),
@@ -247,7 +243,7 @@ fn with_host_checks_scripts_that_cannot_run_are_dropped() {
     // A runnable one without script security: kept, and the violation is reported.
     let l = load_with(" script_user root\n startup_script /bin/true", true);
     assert_eq!(
-        messages(&l),
+        l.messages(),
         [
             "SECURITY VIOLATION - start/shutdown scripts are being executed but script_security not enabled."
         ]
@@ -259,7 +255,7 @@ fn with_host_checks_scripts_that_cannot_run_are_dropped() {
 #[test]
 fn auto_priority_settings_as_keepalived_reads_them() {
     let l = load(" max_auto_priority 40\n min_auto_priority_delay 250000");
-    assert!(messages(&l).is_empty(), "{:?}", messages(&l));
+    assert!(l.messages().is_empty(), "{:?}", l.messages());
     let p = &l.config.as_ref().unwrap().global.process;
     assert_eq!(p.max_auto_priority, 40);
     assert_eq!(p.min_auto_priority_delay, Duration::from_millis(250));
@@ -279,7 +275,7 @@ fn auto_priority_settings_as_keepalived_reads_them() {
          min_auto_priority_delay 10000001",
     );
     assert_eq!(
-        messages(&l),
+        l.messages(),
         [
             "number '100' outside range [-1, 99]",
             "max_auto_priority '100' must be in [0, 99] (or -1 to disable) - ignoring",

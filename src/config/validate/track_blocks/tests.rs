@@ -16,10 +16,6 @@ fn with_instance(blocks: &str, refs: &str) -> Loaded {
     ))
 }
 
-fn messages(l: &Loaded) -> Vec<String> {
-    l.diagnostics.iter().map(|d| d.message.clone()).collect()
-}
-
 fn r(name: &str, weight: i32, reverse: bool) -> TrackRef {
     TrackRef {
         name: name.into(),
@@ -35,7 +31,7 @@ fn track_file_defaults_and_every_keyword() {
         "track_file {\nmaint\nother weight 5 noreverse\n}",
     );
     let c = l.config.as_ref().expect("loads");
-    assert_eq!(l.test_exit_code(), 0, "{:?}", messages(&l));
+    assert_eq!(l.test_exit_code(), 0, "{:?}", l.messages());
     let m = &c.track_files[0];
     assert_eq!(
         (m.path.as_str(), m.weight, m.reverse, m.init),
@@ -58,7 +54,7 @@ fn track_file_defaults_and_every_keyword() {
         [r("maint", 1, false), r("other", 5, false)]
     );
     assert!(
-        messages(&l)
+        l.messages()
             .iter()
             .any(|m| m.contains("\"vrrp_track_file\" is deprecated"))
     );
@@ -81,7 +77,7 @@ fn track_file_errors_are_keepalived_s() {
         "track_file a {\nfile /a\nweight 300\ninit_file bogus -999\n}\ntrack_file nofile {\nweight 2\n}",
         "track_file {\na weight\na weight 2 sideways\nmissing\nnofile\na weight 999 reverse\na\n}",
     );
-    let m = messages(&l);
+    let m = l.messages();
     for want in [
         "Weight (300) for track_file a must be between [-254..254] inclusive. Ignoring...",
         "Unknown track file init option bogus",
@@ -108,7 +104,10 @@ fn a_block_written_after_the_instance_is_not_found_and_unused_blocks_are_dropped
     let l = load(
         "vrrp_instance VI {\ninterface eth0\nvirtual_router_id 51\nvirtual_ipaddress {\n198.51.100.50\n}\ntrack_file {\nlate\n}\n}\ntrack_file late {\nfile /late\n}\nvrrp_track_process unused {\nprocess x\n}\n",
     );
-    assert!(messages(&l).contains(&"(VI) track file late not found, ignoring...".to_string()));
+    assert!(
+        l.messages()
+            .contains(&"(VI) track file late not found, ignoring...".to_string())
+    );
     let c = l.config.as_ref().expect("loads");
     assert!(c.instances[0].track_files.is_empty());
     assert!(c.track_files.is_empty() && c.track_processes.is_empty());
@@ -119,7 +118,7 @@ fn address_owner_file_weights() {
     let l = load(
         "track_file one {\nfile /1\n}\ntrack_file five {\nfile /5\nweight 5\n}\ntrack_file zero {\nfile /0\nweight 0\n}\nvrrp_instance VI {\nstate MASTER\ninterface eth0\nvirtual_router_id 51\npriority 255\nvirtual_ipaddress {\n198.51.100.50\n}\ntrack_file {\none\nfive\nzero\n}\n}\n",
     );
-    let m = messages(&l);
+    let m = l.messages();
     assert!(
         m.contains(
             &"(VI) ignoring weight from tracked file one due to address_owner. specify weight 0"
@@ -143,7 +142,7 @@ fn track_process_defaults_and_every_keyword() {
         "vrrp_track_process nginx {\nprocess nginx\n}\nvrrp_track_process full {\nprocess /usr/bin/python3 -m http.server\nparam_match partial\nweight -30 reverse\nquorum 2\nquorum_max 4\nfork_delay 1.5\nterminate_delay 0.000002\n}\nvrrp_track_process bare {\nprocess sleep\nparam_match\ndelay 3\nfull_command\n}\nvrrp_track_process never {\nprocess telnetd\nquorum_max 0\n}",
         "track_process {\nnginx\nfull weight 10\nbare weight -5 reverse\nnever\n}",
     );
-    assert_eq!(l.test_exit_code(), 0, "{:?}", messages(&l));
+    assert_eq!(l.test_exit_code(), 0, "{:?}", l.messages());
     let c = l.config.as_ref().expect("loads");
     let [n, f, b, nv] = &c.track_processes[..] else {
         panic!("{:?}", c.track_processes)
@@ -191,7 +190,7 @@ fn track_process_errors_are_keepalived_s() {
         "vrrp_track_process tp {\nprocess a\nprocess b\nparam_match exact\nweight 3\nweight 4\nquorum 0\nquorum_max 70000\ndelay 0\nfork_delay 4000\n}\nvrrp_track_process q {\nprocess x\nquorum_max 3\nquorum 5\n}\nvrrp_track_process q2 {\nprocess x\nquorum 3\nquorum_max 2\n}\nvrrp_track_process none {\nweight 1\n}",
         "track_process {\ntp foo\ntp weight 2 sideways\ntp\nnone\n}",
     );
-    let m = messages(&l);
+    let m = l.messages();
     for want in [
         "Process already set for track process tp - ignoring b",
         "Invalid param_match type exact - ignoring",
@@ -254,9 +253,9 @@ fn nameless_blocks_and_missing_values_are_keepalived_s_fatal_missing_parameter()
         "vrrp_track_process p {\nprocess x\nfork_delay\n}\n",
     ] {
         let l = load(text);
-        assert_eq!(l.test_exit_code(), 2, "{text:?}: {:?}", messages(&l));
+        assert_eq!(l.test_exit_code(), 2, "{text:?}: {:?}", l.messages());
         assert!(
-            messages(&l)
+            l.messages()
                 .iter()
                 .any(|m| m.contains("is missing a parameter")),
             "{text:?}"
@@ -265,7 +264,7 @@ fn nameless_blocks_and_missing_values_are_keepalived_s_fatal_missing_parameter()
     // `file` and `weight` check their own argument: an error, not the fatal one.
     let l = load("track_file f {\nfile\nweight\n}\n");
     assert_eq!(
-        messages(&l),
+        l.messages(),
         [
             "track file file name missing",
             "No weight specified for track file f - ignoring",

@@ -18,10 +18,6 @@ fn one(global: &str, body: &str, vips: &str) -> Loaded {
     ))
 }
 
-fn messages(l: &Loaded) -> Vec<String> {
-    l.diagnostics.iter().map(|d| d.message.clone()).collect()
-}
-
 fn inst<'l>(l: &'l Loaded, name: &str) -> &'l Instance {
     let c = l.config.as_ref().expect("a configuration");
     c.instances.iter().find(|i| i.name == name).expect(name)
@@ -47,7 +43,7 @@ fn default_vmac_is_vrrp_dot_vrid_with_the_rfc_mac_and_carries_the_vips() {
         "use_vmac",
         "198.51.100.50\n198.51.100.51 dev eth0\n198.51.100.52 dev eth1",
     );
-    assert_eq!(l.test_exit_code(), 0, "{:?}", messages(&l));
+    assert_eq!(l.test_exit_code(), 0, "{:?}", l.messages());
     let i = inst(&l, "VI_1");
     assert_eq!(
         i.vmac.own,
@@ -76,7 +72,7 @@ fn name_and_mac_in_either_order_and_five_octets_take_the_vrid() {
         "use_vmac 02:11:22:33:44 vmac51 extra words",
         "198.51.100.50",
     );
-    assert_eq!(l.test_exit_code(), 0, "{:?}", messages(&l));
+    assert_eq!(l.test_exit_code(), 0, "{:?}", l.messages());
     let i = inst(&l, "VI_1");
     assert_eq!(
         i.vmac.own,
@@ -131,9 +127,9 @@ fn bad_macs_and_names_are_keepalived_errors() {
         let l = one("", line, "198.51.100.50");
         assert_eq!(l.test_exit_code(), 5, "{line}");
         assert!(
-            messages(&l).contains(&msg.to_string()),
+            l.messages().contains(&msg.to_string()),
             "{line}: {:?}",
-            messages(&l)
+            l.messages()
         );
         // The instance still gets its VMAC, with the default where the value was refused.
         let own = inst(&l, "VI_1").vmac.own.clone().expect(line);
@@ -149,7 +145,7 @@ fn a_name_used_by_an_earlier_instance_is_refused() {
     );
     assert_eq!(l.test_exit_code(), 5);
     assert!(
-        messages(&l).contains(
+        l.messages().contains(
             &"(VI_2) VRRP instance VI_1 is already using foo - ignoring name".to_string()
         )
     );
@@ -191,7 +187,8 @@ fn vmac_prefix_names_and_is_cut_to_fit() {
     );
     assert_eq!(l.test_exit_code(), 5);
     assert!(
-        messages(&l).contains(&"vmac prefix has already been specified - ignoring def".to_string())
+        l.messages()
+            .contains(&"vmac prefix has already been specified - ignoring def".to_string())
     );
     assert_eq!(
         l.config.as_ref().unwrap().global.vmac_prefix.as_deref(),
@@ -208,7 +205,7 @@ fn unicast_forces_xmit_base_and_strict_clears_it_and_the_mac() {
     );
     assert_eq!(l.test_exit_code(), 5);
     assert!(
-        messages(&l).contains(
+        l.messages().contains(
             &"(VI_1) unicast with use_vmac requires vmac_xmit_base - setting".to_string()
         )
     );
@@ -219,7 +216,7 @@ fn unicast_forces_xmit_base_and_strict_clears_it_and_the_mac() {
         "use_vmac 02:11:22:33:44:55\nvmac_xmit_base\nstrict_mode",
         "198.51.100.50",
     );
-    let m = messages(&l);
+    let m = l.messages();
     assert!(
         m.contains(&"(VI_1): cannot specify MAC address with strict mode - clearing".to_string()),
         "{m:?}"
@@ -236,14 +233,17 @@ fn unicast_forces_xmit_base_and_strict_clears_it_and_the_mac() {
 fn xmit_base_without_vmac_and_promote_secondaries_with_one_are_errors() {
     let l = one("", "vmac_xmit_base", "198.51.100.50");
     assert_eq!(l.test_exit_code(), 5);
-    assert!(messages(&l).contains(&"(VI_1) vmac_xmit_base is only valid with a vmac".to_string()));
+    assert!(
+        l.messages()
+            .contains(&"(VI_1) vmac_xmit_base is only valid with a vmac".to_string())
+    );
     let i = inst(&l, "VI_1");
     assert!(!i.vmac.xmit_base && i.vmac.own.is_none());
     assert_eq!(devs(i), [None]);
 
     let l = one("", "use_vmac\npromote_secondaries", "198.51.100.50");
     assert_eq!(l.test_exit_code(), 5);
-    assert!(messages(&l).contains(
+    assert!(l.messages().contains(
         &"(VI_1) promote_secondaries is automatically set for vmacs - ignoring".to_string()
     ));
 }
@@ -255,7 +255,7 @@ fn use_vmac_addr_gives_other_interfaces_a_vmac_of_their_own() {
         "use_vmac\nuse_vmac_addr",
         "198.51.100.50\n198.51.100.51 dev eth1\n198.51.100.52 dev eth1\n198.51.100.53 dev eth2",
     );
-    assert_eq!(l.test_exit_code(), 0, "{:?}", messages(&l));
+    assert_eq!(l.test_exit_code(), 0, "{:?}", l.messages());
     let i = inst(&l, "VI_1");
     assert!(i.vmac.use_vmac_addr);
     let mac = [0, 0, 0x5e, 0, 1, 51];
@@ -281,7 +281,7 @@ fn use_vmac_addr_gives_other_interfaces_a_vmac_of_their_own() {
 fn a_vip_s_use_vmac_option() {
     // Without use_vmac on the instance, the VIP gets a VMAC on the instance interface.
     let l = one("", "", "198.51.100.50 use_vmac\n198.51.100.51");
-    assert_eq!(l.test_exit_code(), 0, "{:?}", messages(&l));
+    assert_eq!(l.test_exit_code(), 0, "{:?}", l.messages());
     let i = inst(&l, "VI_1");
     assert!(i.vmac.own.is_none());
     assert_eq!(
@@ -292,7 +292,7 @@ fn a_vip_s_use_vmac_option() {
 
     let l = one("", "use_vmac", "198.51.100.50 use_vmac");
     assert_eq!(l.test_exit_code(), 5);
-    assert!(messages(&l).contains(
+    assert!(l.messages().contains(
         &"(VI_1) use_vmac specified for VIP/eVIP 198.51.100.50 and vrrp instance".to_string()
     ));
     assert_eq!(devs(inst(&l, "VI_1")), [Some("vrrp.51")]);
@@ -304,7 +304,7 @@ fn a_vip_s_use_vmac_option() {
     );
     assert_eq!(l.test_exit_code(), 5);
     assert!(
-        messages(&l).contains(
+        l.messages().contains(
             &"(VI_1) use_vmac_addr specified and use_vmac specified for VIP/eVIP 198.51.100.50/24"
                 .to_string()
         )
@@ -335,7 +335,7 @@ fn garp_extra_if_parsing() {
     for (line, want) in cases {
         let l = one("", &format!("use_vmac\n{line}"), "198.51.100.50");
         assert_eq!(l.test_exit_code(), 5, "{line}");
-        let m = messages(&l);
+        let m = l.messages();
         for w in want {
             assert!(m.contains(&w.to_string()), "{line}: {m:?}");
         }
@@ -362,7 +362,7 @@ fn garp_extra_if_parsing() {
     for (line, want) in globals {
         let l = one(line, "use_vmac", "198.51.100.50");
         assert_eq!(l.test_exit_code(), 5, "{line}");
-        let m = messages(&l);
+        let m = l.messages();
         for w in want {
             assert!(m.contains(&w.to_string()), "{line}: {m:?}");
         }
@@ -424,7 +424,7 @@ fn unicast_without_interface_clears_use_vmac() {
         "vrrp_instance VI_1 {\nvirtual_router_id 51\nunicast_src_ip 198.51.100.1\nuse_vmac\nunicast_peer {\n198.51.100.2\n}\nvirtual_ipaddress {\n198.51.100.50 dev eth0\n}\n}\n",
     );
     assert!(
-        messages(&l).contains(
+        l.messages().contains(
             &"(VI_1): Cannot use VMAC/ipvlan with unicast and no interface - clearing use_vmac"
                 .to_string()
         )
@@ -482,7 +482,7 @@ fn vip_family_is_the_instance_s() {
 #[test]
 fn disable_local_igmp_is_a_global_flag() {
     let l = one("disable_local_igmp", "use_vmac", "198.51.100.50");
-    assert_eq!(l.test_exit_code(), 0, "{:?}", messages(&l));
+    assert_eq!(l.test_exit_code(), 0, "{:?}", l.messages());
     let c = l.config.as_ref().unwrap();
     assert!(c.global.disable_local_igmp);
     assert!(crate::config::dump(c).contains("\n  disable_local_igmp true\n"));
@@ -503,7 +503,7 @@ fn evips_are_placed_as_keepalived_places_them() {
         "use_vmac\nvirtual_ipaddress_excluded {\n198.51.100.60\n2001:db8::60/64\n}",
         "198.51.100.50",
     );
-    assert_eq!(l.test_exit_code(), 0, "{:?}", messages(&l));
+    assert_eq!(l.test_exit_code(), 0, "{:?}", l.messages());
     let i = inst(&l, "VI_1");
     assert_eq!(
         evips(i),
@@ -516,7 +516,7 @@ fn evips_are_placed_as_keepalived_places_them() {
         "use_vmac\nuse_vmac_addr\nvirtual_ipaddress_excluded {\n2001:db8:1::50/64 dev eth1\n}",
         "198.51.100.50",
     );
-    assert_eq!(l.test_exit_code(), 0, "{:?}", messages(&l));
+    assert_eq!(l.test_exit_code(), 0, "{:?}", l.messages());
     let i = inst(&l, "VI_1");
     assert_eq!(
         i.vmac.for_vips,
@@ -530,7 +530,7 @@ fn evips_are_placed_as_keepalived_places_them() {
         "virtual_ipaddress_excluded {\n198.51.100.60 dev eth1 use_vmac\n}",
         "198.51.100.50",
     );
-    assert_eq!(l.test_exit_code(), 0, "{:?}", messages(&l));
+    assert_eq!(l.test_exit_code(), 0, "{:?}", l.messages());
     let i = inst(&l, "VI_1");
     assert_eq!(
         i.vmac.for_vips,
