@@ -247,44 +247,52 @@ mod tests {
         std::thread::spawn(f).join().expect("test thread")
     }
 
-    #[test]
-    fn scripts_get_the_realtime_limit_the_daemon_had() {
-        let dir = std::env::temp_dir().join(format!("ka-rttime-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let out = dir.join("limits");
+    /// Runs a script copying `/proc/self/<what>` to `out`, as the daemon runs scripts, from the
+    /// calling thread (whose scheduling the test changed), and waits for it.
+    fn script_copies_proc_self(what: &str, out: &std::path::Path) {
         let argv: Vec<String> = [
             "/bin/sh",
             "-c",
-            &format!("cat /proc/self/limits > {}", out.display()),
+            &format!("cat /proc/self/{what} > {}", out.display()),
         ]
         .map(String::from)
         .to_vec();
-        let (set, orig) = on_thread(move || {
-            let mut s = ProcessSched::default();
-            s.apply(&ProcessSettings {
-                rt_priority: 2,
-                rlimit_rttime: 400_000,
-                ..Default::default()
-            });
-            let rt = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .unwrap();
-            rt.block_on(crate::exec::run(crate::exec::ExecSpec {
-                argv: &argv,
-                user: None,
-                timeout: Some(Duration::from_secs(10)),
-            }));
-            let orig = s.orig_rttime;
-            if let Some((cur, max)) = orig {
-                let back = libc::rlimit {
-                    rlim_cur: cur,
-                    rlim_max: max,
-                };
-                // SAFETY: setrlimit(2) with a valid rlimit.
-                unsafe { libc::setrlimit(libc::RLIMIT_RTTIME, &back) };
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(crate::exec::run(crate::exec::ExecSpec {
+            argv: &argv,
+            user: None,
+            timeout: Some(Duration::from_secs(10)),
+        }));
+    }
+
+    #[test]
+    fn scripts_get_the_realtime_limit_the_daemon_had() {
+        let dir = crate::exec::tests::Scratch::new("rttime");
+        let out = dir.0.join("limits");
+        let (set, orig) = on_thread({
+            let out = out.clone();
+            move || {
+                let mut s = ProcessSched::default();
+                s.apply(&ProcessSettings {
+                    rt_priority: 2,
+                    rlimit_rttime: 400_000,
+                    ..Default::default()
+                });
+                script_copies_proc_self("limits", &out);
+                let orig = s.orig_rttime;
+                if let Some((cur, max)) = orig {
+                    let back = libc::rlimit {
+                        rlim_cur: cur,
+                        rlim_max: max,
+                    };
+                    // SAFETY: setrlimit(2) with a valid rlimit.
+                    unsafe { libc::setrlimit(libc::RLIMIT_RTTIME, &back) };
+                }
+                (s.cur_rlimit_rttime, orig)
             }
-            (s.cur_rlimit_rttime, orig)
         });
         if set == 0 {
             eprintln!("skipped: cannot switch to SCHED_RR here");
@@ -311,38 +319,24 @@ mod tests {
         let want: Vec<String> = vec![show(cur), show(max)];
         let got: Vec<&str> = line.split_whitespace().skip(3).take(2).collect();
         assert_eq!(got, want, "{line}");
-        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]
     fn scripts_get_the_nice_value_the_daemon_had() {
-        let dir = std::env::temp_dir().join(format!("ka-nice-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let out = dir.join("stat");
-        let argv: Vec<String> = [
-            "/bin/sh",
-            "-c",
-            &format!("cat /proc/self/stat > {}", out.display()),
-        ]
-        .map(String::from)
-        .to_vec();
-        let (daemon_nice, orig) = on_thread(move || {
-            let orig = current().2;
-            let mut s = ProcessSched::default();
-            s.apply(&ProcessSettings {
-                priority: orig + 5,
-                ..Default::default()
-            });
-            let rt = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .unwrap();
-            rt.block_on(crate::exec::run(crate::exec::ExecSpec {
-                argv: &argv,
-                user: None,
-                timeout: Some(Duration::from_secs(10)),
-            }));
-            (current().2, orig)
+        let dir = crate::exec::tests::Scratch::new("nice");
+        let out = dir.0.join("stat");
+        let (daemon_nice, orig) = on_thread({
+            let out = out.clone();
+            move || {
+                let orig = current().2;
+                let mut s = ProcessSched::default();
+                s.apply(&ProcessSettings {
+                    priority: orig + 5,
+                    ..Default::default()
+                });
+                script_copies_proc_self("stat", &out);
+                (current().2, orig)
+            }
         });
         let stat = std::fs::read_to_string(&out).unwrap();
         // Field 19 of /proc/PID/stat, after the `(comm)` that may hold spaces.
@@ -350,7 +344,6 @@ mod tests {
         let child_nice: i32 = after.split(' ').nth(16).unwrap().parse().unwrap();
         assert_eq!(daemon_nice, orig + 5);
         assert_eq!(child_nice, orig, "{stat}");
-        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]
